@@ -1,0 +1,256 @@
+"""Logistics cost per stage and per leg, inventory carrying cost, break-even cargo value.
+
+Cost components (USD per TEU unless stated; tariffs in ``cost_tariffs.csv``):
+
+* rail: ``km x rail_usd_per_feu_km_<ISO3> / teu_per_feu``;
+* road: ``km x road_usd_per_feu_km / teu_per_feu``;
+* sea: one lane tariff per route and sea service (deep sea per FEU / teu_per_feu,
+  Caspian and Black Sea feeders per TEU), spread over that service's segments by km;
+* handling: port handling per port call; terminal lift per non-port transshipment stop;
+* border: ``border_usd_per_bcp / border_teu_per_bcp_unit`` at every ``border`` stop;
+* inventory: ``cargo_value_usd_per_teu x inventory_rate_per_year x hours / 8760``, per
+  leg by its duration (``end_h - start_h``).
+
+Rail per-km rates are *calibrated* (:func:`calibrate_rail_rates`) so that the reference
+Middle Corridor and Northern corridors of :data:`REFERENCE_CORRIDORS` land on World
+Bank 2023 through-rates [S6]: the MC on the midpoint of $2,500-3,250/FEU, the Northern on
+$3,121/FEU westbound. Two rates are solved for: one shared by every country except
+Russia and Belarus (fixed by the MC, which does not cross them) and one for Russia and
+Belarus (then fixed by the Northern corridor).
+"""
+
+from __future__ import annotations
+
+import itertools
+import numpy as np
+import pandas as pd
+
+from corridorsim.accounting.emissions import _KEYS, _positions, _require
+from corridorsim.accounting.factors import FactorTable, load_tariffs
+from corridorsim.errors import ScenarioError
+
+__all__ = [
+    "REFERENCE_CORRIDORS",
+    "RUSSIA_BELARUS",
+    "apply_to_legs",
+    "break_even_cargo_value",
+    "calibrate_rail_rates",
+    "reference_corridor_cost_usd_per_feu",
+    "stage_costs",
+]
+
+RUSSIA_BELARUS = ("RUS", "BLR")
+HOURS_PER_YEAR = 8760.0
+
+#: Reference corridors for the rail-rate calibration (km, counts of chargeable events).
+#: MC: Xi'an->Khorgos->Aktau ~> Alat->Poti ~> Constanta->Prague. Xi'an->Baku ~7,000 km
+#: incl. ~508 km Caspian [S26, S38]; TITR 4,256 km rail China border->Georgian ports
+#: [S38], of which Baku->Poti 897 km [S60]; Xi'an->Prague ~11,500 km (RIA 2019, facts §2.1);
+#: Poti->Constanta 582 nm = 1,078 km (computed). Derived: CHN 3,133, KAZ 3,359,
+#: AZE+GEO 897, ROU->CZE 2,525 rail km. Northern: Xi'an->Duisburg 9,908 km [S39]; the
+#: Russia+Belarus share (~3,000 + 620 km) is an assumption (no source in the facts).
+REFERENCE_CORRIDORS: dict[str, dict[str, float]] = {
+    "middle_corridor": {"rail_km_shared": 3133 + 3359 + 897 + 2525, "rail_km_ru_by": 0.0,
+                        "caspian_crossings": 1, "black_sea_crossings": 1, "port_calls": 4,
+                        "terminal_lifts": 3, "border_crossings": 2},
+    "northern": {"rail_km_shared": 9908 - 3620, "rail_km_ru_by": 3620.0,
+                 "caspian_crossings": 0, "black_sea_crossings": 0, "port_calls": 0,
+                 "terminal_lifts": 4, "border_crossings": 4},
+}
+
+
+def _fixed_usd_per_feu(ref: dict[str, float], t: FactorTable) -> float:
+    per_teu = (ref["caspian_crossings"] * t["sea_caspian_feeder_usd_per_teu"]
+               + ref["black_sea_crossings"] * t["sea_black_sea_feeder_usd_per_teu"]
+               + ref["port_calls"] * t["port_handling_usd_per_teu"]
+               + ref["terminal_lifts"] * t["terminal_lift_usd_per_teu"]
+               + ref["border_crossings"] * t["border_usd_per_bcp"] / t["border_teu_per_bcp_unit"])
+    return per_teu * t["teu_per_feu"]
+
+
+def calibrate_rail_rates(
+    tariffs: FactorTable | None = None,
+    *,
+    mc_target_usd_per_feu: float | None = None,
+    northern_target_usd_per_feu: float | None = None,
+) -> dict[str, float]:
+    """Rail rates (USD per FEU-km) that put the reference corridors on the WB 2023 rates.
+
+    Returns ``{"shared": r_s, "russia_belarus": r_rb}`` with
+    ``r_s = (T_mc - F_mc) / km_mc`` and ``r_rb = (T_n - F_n - r_s km_n,shared) / km_n,ru_by``
+    where ``F`` are the non-rail charges of :data:`REFERENCE_CORRIDORS` at ``tariffs``.
+    Targets default to the midpoint of the WB MC range and the WB Northern westbound rate.
+    """
+    t = tariffs if tariffs is not None else load_tariffs()
+    t_mc = (0.5 * (t["wb_2023_mc_low_usd_per_feu"] + t["wb_2023_mc_high_usd_per_feu"])
+            if mc_target_usd_per_feu is None else mc_target_usd_per_feu)
+    t_n = (t["wb_2023_northern_westbound_usd_per_feu"]
+           if northern_target_usd_per_feu is None else northern_target_usd_per_feu)
+    mc, no = REFERENCE_CORRIDORS["middle_corridor"], REFERENCE_CORRIDORS["northern"]
+    r_s = (t_mc - _fixed_usd_per_feu(mc, t)) / mc["rail_km_shared"]
+    r_rb = (t_n - _fixed_usd_per_feu(no, t) - r_s * no["rail_km_shared"]) / no["rail_km_ru_by"]
+    if r_s <= 0 or r_rb <= 0:
+        raise ScenarioError(f"rail calibration gives non-positive rates (shared {r_s:.4f}, "
+                            f"RUS/BLR {r_rb:.4f}); lower the fixed tariffs or raise the targets")
+    return {"shared": r_s, "russia_belarus": r_rb}
+
+
+def reference_corridor_cost_usd_per_feu(route: str, tariffs: FactorTable | None = None) -> float:
+    """Freight cost of a reference corridor at the tariff table's rail rates, USD/FEU."""
+    t = tariffs if tariffs is not None else load_tariffs()
+    ref = REFERENCE_CORRIDORS[route]
+    r_s, r_rb = t["rail_usd_per_feu_km_KAZ"], t["rail_usd_per_feu_km_RUS"]
+    return (_fixed_usd_per_feu(ref, t) + ref["rail_km_shared"] * r_s
+            + ref["rail_km_ru_by"] * r_rb)
+
+
+def stage_costs(
+    segments: pd.DataFrame,
+    stops: pd.DataFrame,
+    tariffs: FactorTable | None = None,
+) -> pd.DataFrame:
+    """Freight cost per TEU of each stage (no inventory cost), USD/TEU.
+
+    Returns one row per ``(route, stage_kind, stage_index)`` with ``cost_usd_per_teu`` and
+    ``cost_usd_per_teu_rail`` / ``_sea`` / ``_road`` / ``_handling`` / ``_border``.
+    """
+    t = tariffs if tariffs is not None else load_tariffs()
+    _require(segments, ["route", "stage_index", "mode", "service", "sea_area", "country", "km"],
+             "segments")
+    _require(stops, ["route", "stage_index", "kind", "transshipment"], "stops")
+    feu = t["teu_per_feu"]
+    s = segments.reset_index(drop=True)
+    mode, service = s["mode"], s["service"].fillna("")
+    area, km = s["sea_area"].fillna(""), s["km"].to_numpy(float)
+    rail, road, sea = mode.eq("rail"), mode.eq("road"), mode.eq("sea")
+    rates = s["country"].map(t.with_prefix("rail_usd_per_feu_km_")).astype(float)
+    if (rail & rates.isna()).any():
+        found = sorted(set(s.loc[rail & rates.isna(), "country"]))
+        raise ScenarioError(f"segments: no rail tariff for {found}; add an override "
+                            "'rail_usd_per_feu_km_<ISO3>'; known: "
+                            f"{sorted(t.with_prefix('rail_usd_per_feu_km_'))}")
+    lane = np.select(
+        [sea & (service.eq("deep_sea") | area.eq("deep_sea")),
+         sea & (service.eq("caspian_feeder") | area.eq("caspian")),
+         sea & (service.eq("black_sea_feeder") | area.eq("black_sea"))],
+        ["deep_sea", "caspian", "black_sea"], "")
+    if (sea & (lane == "")).any():
+        raise ScenarioError("segments: sea segment without a known service/sea_area; allowed: "
+                            "deep_sea, caspian_feeder, black_sea_feeder")
+    deep = np.where(s["route"].eq("cape"), t["sea_deep_sea_cape_usd_per_feu"],
+                    t["sea_deep_sea_usd_per_feu"]) / feu
+    lane_usd = np.select([lane == "deep_sea", lane == "caspian", lane == "black_sea"],
+                         [deep, t["sea_caspian_feeder_usd_per_teu"],
+                          t["sea_black_sea_feeder_usd_per_teu"]], 0.0)
+    lane_km = pd.Series(np.where(sea, km, 0.0)).groupby([s["route"], lane]).transform("sum")
+    share = np.divide(km, lane_km.to_numpy(float), out=np.zeros_like(km),
+                      where=lane_km.to_numpy(float) > 0)
+    seg = pd.DataFrame({
+        "route": s["route"], "stage_kind": "leg", "stage_index": s["stage_index"],
+        "cost_usd_per_teu_rail": np.where(rail, km * rates.fillna(0.0) / feu, 0.0),
+        "cost_usd_per_teu_sea": lane_usd * share,
+        "cost_usd_per_teu_road": np.where(road, km * t["road_usd_per_feu_km"] / feu, 0.0),
+        "cost_usd_per_teu_handling": 0.0, "cost_usd_per_teu_border": 0.0,
+    })
+    p = stops.reset_index(drop=True)
+    lifted, port = p["transshipment"].astype(bool), p["kind"].eq("port")
+    stop = pd.DataFrame({
+        "route": p["route"], "stage_kind": "stop", "stage_index": p["stage_index"],
+        "cost_usd_per_teu_rail": 0.0, "cost_usd_per_teu_sea": 0.0, "cost_usd_per_teu_road": 0.0,
+        "cost_usd_per_teu_handling": np.where(
+            port, t["port_handling_usd_per_teu"],
+            np.where(lifted, t["terminal_lift_usd_per_teu"], 0.0)),
+        "cost_usd_per_teu_border": np.where(
+            p["kind"].eq("border"), t["border_usd_per_bcp"] / t["border_teu_per_bcp_unit"], 0.0),
+    })
+    out = pd.concat([seg, stop], ignore_index=True).groupby(
+        _KEYS, sort=False, as_index=False).sum(numeric_only=True)
+    parts = [c for c in out.columns if c.startswith("cost_usd_per_teu_")]
+    out.insert(3, "cost_usd_per_teu", out[parts].sum(axis=1))
+    return out
+
+
+def apply_to_legs(
+    legs: pd.DataFrame,
+    costs: pd.DataFrame,
+    tariffs: FactorTable | None = None,
+    *,
+    cargo_value_usd_per_teu: float | None = None,
+    inventory_rate_per_year: float | None = None,
+) -> pd.DataFrame:
+    """Cost of every leg row, USD.
+
+    Returns a copy of ``legs`` with ``cost_usd`` (freight + inventory) and
+    ``cost_usd_rail`` / ``_sea`` / ``_road`` / ``_handling`` / ``_border`` /
+    ``_inventory``. Inventory = ``teu x value x rate x (end_h - start_h) / 8760``.
+    """
+    t = tariffs if tariffs is not None else load_tariffs()
+    value = t["cargo_value_usd_per_teu"] if cargo_value_usd_per_teu is None \
+        else float(cargo_value_usd_per_teu)
+    rate = t["inventory_rate_per_year"] if inventory_rate_per_year is None \
+        else float(inventory_rate_per_year)
+    pos = _positions(costs, legs, "costs")
+    teu = legs["teu"].to_numpy(float)
+    out = legs.copy()
+    for part in ("rail", "sea", "road", "handling", "border"):
+        out[f"cost_usd_{part}"] = costs[f"cost_usd_per_teu_{part}"].to_numpy(float)[pos] * teu
+    hours = np.nan_to_num((legs["end_h"] - legs["start_h"]).to_numpy(float))
+    out["cost_usd_inventory"] = teu * value * rate * hours / HOURS_PER_YEAR
+    out["cost_usd"] = costs["cost_usd_per_teu"].to_numpy(float)[pos] * teu \
+        + out["cost_usd_inventory"].to_numpy()
+    return out
+
+
+def _column(df: pd.DataFrame, *names: str) -> pd.Series:
+    for n in names:
+        if n in df.columns:
+            return df[n].astype(float)
+    raise ScenarioError(f"summary: needs one of the columns {list(names)}")
+
+
+def break_even_cargo_value(
+    summary_like: pd.DataFrame,
+    *,
+    inventory_rate_per_year: float | None = None,
+    tariffs: FactorTable | None = None,
+) -> pd.DataFrame:
+    """Cargo value per TEU at which two routes have equal landed cost.
+
+    Landed cost ``L(v) = freight + v x rate x days / 365``; for routes a, b the lines cross at
+    ``v* = (freight_b - freight_a) / (rate (days_a - days_b) / 365)``; NaN when they do
+    not cross at a positive value (equal days, or one route dominates).
+
+    Parameters
+    ----------
+    summary_like
+        One row per route with ``route``, freight (``freight_cost_usd_per_teu``, or
+        ``cost_usd_per_teu`` minus ``inventory_cost_usd_per_teu``) and time
+        (``transit_days`` or ``transit_h``).
+    inventory_rate_per_year
+        Carrying-cost rate, 1/yr; default from the tariffs (0.10, assumed).
+
+    Returns
+    -------
+    DataFrame
+        ``route_a, route_b, break_even_value_usd_per_teu`` for every unordered pair.
+    """
+    t = tariffs if tariffs is not None else load_tariffs()
+    rate = t["inventory_rate_per_year"] if inventory_rate_per_year is None \
+        else float(inventory_rate_per_year)
+    df = summary_like.reset_index() if "route" not in summary_like.columns else summary_like
+    if "freight_cost_usd_per_teu" in df.columns:
+        freight = df["freight_cost_usd_per_teu"].astype(float)
+    else:
+        freight = _column(df, "cost_usd_per_teu") - _column(df, "inventory_cost_usd_per_teu")
+    days = (df["transit_days"].astype(float) if "transit_days" in df.columns
+            else _column(df, "transit_h") / 24.0)
+    idx = np.array(list(itertools.combinations(range(len(df)), 2)), dtype=int).reshape(-1, 2)
+    fa, fb = freight.to_numpy()[idx[:, 0]], freight.to_numpy()[idx[:, 1]]
+    da, db = days.to_numpy()[idx[:, 0]], days.to_numpy()[idx[:, 1]]
+    slope = rate * (da - db) / 365.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = (fb - fa) / slope
+    v = np.where(np.isfinite(v) & (v > 0), v, np.nan)
+    routes = df["route"].to_numpy()
+    return pd.DataFrame({"route_a": routes[idx[:, 0]], "route_b": routes[idx[:, 1]],
+                         "break_even_value_usd_per_teu": v})

@@ -1,0 +1,343 @@
+"""GHG emissions (GLEC v3.0 / ISO 14083 default factors) per stage and per leg.
+
+Mass basis
+----------
+Every transport and hub factor is made exactly proportional to the *mass basis*
+``m = cargo_t_per_teu + tare_t_per_teu`` (``include_tare=True``, a gross-mass basis as in
+EcoTransIT) or ``m = cargo_t_per_teu`` (``include_tare=False``, GLEC's cargo-only
+convention):
+
+* tonne-km factors (rail, road, Caspian Ro-Pax): ``g/tkm x m``;
+* GLEC container lanes are per TEU-km at GLEC's 10 t/TEU reference: ``g/TEU-km x m / 10``;
+* hub transshipment per tonne: ``kg/t x m``; maritime terminal per container:
+  ``kg/container x m / 10`` (one container taken as one TEU).
+
+So doubling the mass basis doubles every transport and hub emission. The one exception
+is reefer plug power at stops (kW x hours x grid), which does not depend on mass.
+
+Electric rail: ``kWh/tkm x loss factor x grid g/kWh (country) x m``; its TTW is zero.
+WTW >= TTW holds for every row because every TTW share is <= 1.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from corridorsim.accounting.factors import FactorTable, load_factors
+from corridorsim.errors import ScenarioError
+
+__all__ = [
+    "COMPONENTS",
+    "apply_to_legs",
+    "intensity_breakdown",
+    "mass_basis_t_per_teu",
+    "route_country_emissions",
+    "stage_intensities",
+]
+
+COMPONENTS = ("rail_electric", "rail_diesel", "sea", "road", "hub")
+_GROUPS = {"rail": ("rail_electric", "rail_diesel"), "sea": ("sea",), "road": ("road",),
+           "hub": ("hub",)}
+_KEYS = ["route", "stage_kind", "stage_index"]
+_SEG_COLS = ["route", "stage_index", "mode", "service", "sea_area", "country", "traction", "km"]
+_STOP_COLS = ["route", "stage_index", "kind", "transshipment", "country"]
+
+
+def _require(df: pd.DataFrame, cols: list[str], name: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ScenarioError(f"{name}: missing columns {missing}; required {cols}")
+
+
+def mass_basis_t_per_teu(
+    factors: FactorTable | None = None,
+    *,
+    cargo_t_per_teu: float | None = None,
+    tare_t_per_teu: float | None = None,
+    include_tare: bool = True,
+) -> float:
+    """Mass per TEU that tonne-based factors are applied to, t/TEU.
+
+    ``cargo_t_per_teu`` and ``tare_t_per_teu`` default to the table values (10 and 2 t,
+    GLEC v3.0 [S73]).
+    """
+    f = factors if factors is not None else load_factors()
+    cargo = f["cargo_t_per_teu"] if cargo_t_per_teu is None else float(cargo_t_per_teu)
+    tare = f["tare_t_per_teu"] if tare_t_per_teu is None else float(tare_t_per_teu)
+    if cargo < 0 or tare < 0:
+        raise ScenarioError(f"cargo_t_per_teu={cargo}, tare_t_per_teu={tare}: must be >= 0")
+    return cargo + tare if include_tare else cargo
+
+
+def _grid(countries: pd.Series, factors: FactorTable) -> pd.Series:
+    return countries.map(factors.with_prefix("grid_g_per_kwh_")).astype(float)
+
+
+def _segment_rows(
+    segments: pd.DataFrame, f: FactorTable, m: float, caspian_vessel: str
+) -> pd.DataFrame:
+    _require(segments, _SEG_COLS, "segments")
+    s = segments[_SEG_COLS].reset_index(drop=True)
+    mode, service, area = s["mode"], s["service"].fillna(""), s["sea_area"].fillna("")
+    traction = s["traction"].fillna("")
+    km = s["km"].to_numpy(float)
+    if (km < 0).any() or not np.isfinite(km).all():
+        raise ScenarioError("segments: 'km' must be finite and >= 0")
+    bad_mode = ~mode.isin(["rail", "sea", "road"])
+    if bad_mode.any():
+        raise ScenarioError(f"segments: unknown mode {sorted(set(mode[bad_mode]))}; "
+                            "allowed: rail, sea, road")
+    rail = mode.eq("rail")
+    elec, diesel = rail & traction.eq("electric"), rail & traction.eq("diesel")
+    if (rail & ~(elec | diesel)).any():
+        found = sorted(set(traction[rail & ~(elec | diesel)]))
+        raise ScenarioError(f"segments: rail traction {found} not allowed; "
+                            "allowed: electric, diesel")
+    sea, road = mode.eq("sea"), mode.eq("road")
+    deep = sea & (service.eq("deep_sea") | (service.eq("") & area.eq("deep_sea")))
+    casp = sea & (service.eq("caspian_feeder") | (service.eq("") & area.eq("caspian")))
+    black = sea & (service.eq("black_sea_feeder") | (service.eq("") & area.eq("black_sea")))
+    if (sea & ~(deep | casp | black)).any():
+        found = sorted(set(service[sea & ~(deep | casp | black)]))
+        raise ScenarioError(f"segments: sea service {found} not allowed; allowed: deep_sea, "
+                            "caspian_feeder, black_sea_feeder (or sea_area)")
+    grid = _grid(s["country"], f)
+    if (elec & grid.isna()).any():
+        found = sorted(set(s.loc[elec & grid.isna(), "country"]))
+        raise ScenarioError(
+            f"segments: no grid intensity for electric rail in {found}; add an override "
+            f"'grid_g_per_kwh_<ISO3>'; known: {sorted(f.with_prefix('grid_g_per_kwh_'))}")
+
+    ref = f["glec_reference_t_per_teu"]
+    scale = m / ref
+    lane_ttw = f["sea_container_ttw_share"]
+    deep_f = np.where(s["route"].eq("cape"), f["sea_deep_sea_cape_wtw_g_per_teu_km"],
+                      f["sea_deep_sea_wtw_g_per_teu_km"])
+    deep_reefer = f["sea_deep_sea_reefer_wtw_g_per_teu_km"] / f["sea_deep_sea_wtw_g_per_teu_km"]
+    black_reefer = (f["sea_black_sea_feeder_reefer_wtw_g_per_teu_km"]
+                    / f["sea_black_sea_feeder_wtw_g_per_teu_km"])
+    casp_reefer = (f["sea_caspian_feeder_reefer_wtw_g_per_teu_km"]
+                   / f["sea_caspian_feeder_wtw_g_per_teu_km"])
+    if caspian_vessel == "container_feeder":
+        casp_wtw = f["sea_caspian_feeder_wtw_g_per_teu_km"] * scale
+        casp_ttw = casp_wtw * lane_ttw
+    elif caspian_vessel == "ropax":
+        casp_wtw = f["sea_caspian_ropax_wtw_g_per_tkm"] * m
+        casp_ttw = casp_wtw * f["sea_ropax_ttw_share"]
+    else:
+        raise ScenarioError(f"caspian_vessel={caspian_vessel!r} not allowed; allowed: "
+                            "'container_feeder', 'ropax'")
+    e_kwh = f["rail_electric_kwh_per_tkm"] * f["rail_electric_loss_factor"]
+    conds = [elec, diesel, road, deep, casp, black]
+    wtw = np.select(conds, [e_kwh * grid.fillna(0.0) * m, f["rail_diesel_wtw_g_per_tkm"] * m,
+                            f["road_wtw_g_per_tkm"] * m, deep_f * scale, casp_wtw,
+                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale], 0.0)
+    ttw = np.select(conds, [0.0, f["rail_diesel_ttw_g_per_tkm"] * m, f["road_ttw_g_per_tkm"] * m,
+                            deep_f * scale * lane_ttw, casp_ttw,
+                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale * lane_ttw], 0.0)
+    reefer = np.select([deep, casp, black], [deep_reefer, casp_reefer, black_reefer], 1.0) - 1.0
+    out = pd.DataFrame({
+        "route": s["route"], "stage_kind": "leg", "stage_index": s["stage_index"],
+        "mode": mode, "country": s["country"].fillna(""),
+        "component": np.select([elec, diesel, sea, road], list(COMPONENTS[:4]), ""),
+        "km": km,
+        "co2e_wtw_kg_per_teu": wtw * km / 1000.0,
+        "co2e_ttw_kg_per_teu": ttw * km / 1000.0,
+    })
+    out["co2e_wtw_kg_per_teu_reefer_extra"] = out["co2e_wtw_kg_per_teu"] * reefer
+    out["co2e_ttw_kg_per_teu_reefer_extra"] = out["co2e_ttw_kg_per_teu"] * reefer
+    out["reefer_plug_wtw_kg_per_teu_h"] = 0.0
+    return out
+
+
+def _stop_rows(stops: pd.DataFrame, f: FactorTable, m: float) -> pd.DataFrame:
+    _require(stops, _STOP_COLS, "stops")
+    s = stops[_STOP_COLS].reset_index(drop=True)
+    lifted = s["transshipment"].astype(bool)
+    port = s["kind"].eq("port")
+    wtw = np.where(lifted & port,
+                   f["hub_port_terminal_wtw_kg_per_teu"] * m / f["glec_reference_t_per_teu"],
+                   np.where(lifted, f["hub_transshipment_wtw_kg_per_t"] * m, 0.0))
+    grid = _grid(s["country"], f).fillna(f["grid_g_per_kwh_default"]).to_numpy(float)
+    plug = np.where(s["kind"].eq("chokepoint"), 0.0,  # at sea: ship power, in the sea factor
+                    f["reefer_plug_kw_per_teu"] * f["rail_electric_loss_factor"] * grid / 1000.0)
+    return pd.DataFrame({
+        "route": s["route"], "stage_kind": "stop", "stage_index": s["stage_index"],
+        "mode": "hub", "country": s["country"].fillna(""), "component": "hub", "km": 0.0,
+        "co2e_wtw_kg_per_teu": wtw, "co2e_ttw_kg_per_teu": wtw * f["hub_ttw_share"],
+        "co2e_wtw_kg_per_teu_reefer_extra": 0.0, "co2e_ttw_kg_per_teu_reefer_extra": 0.0,
+        "reefer_plug_wtw_kg_per_teu_h": plug,
+    })
+
+
+def intensity_breakdown(
+    segments: pd.DataFrame,
+    stops: pd.DataFrame,
+    factors: FactorTable | None = None,
+    *,
+    cargo_t_per_teu: float | None = None,
+    tare_t_per_teu: float | None = None,
+    include_tare: bool = True,
+    caspian_vessel: Literal["container_feeder", "ropax"] = "container_feeder",
+) -> pd.DataFrame:
+    """Static emission intensity per (route, stage, mode, country, component).
+
+    Parameters
+    ----------
+    segments, stops
+        Route structure tables (see the module docs of :mod:`corridorsim.accounting`).
+    factors
+        Emission factors; default :func:`load_factors`.
+    cargo_t_per_teu, tare_t_per_teu
+        Cargo and tare mass per TEU, t; default the table values (10 t, 2 t).
+    include_tare
+        Mass basis = cargo + tare (True) or cargo only (False, GLEC convention).
+    caspian_vessel
+        ``"container_feeder"`` (GLEC small-feeder lane proxy, per TEU-km) or ``"ropax"``
+        (GLEC Ro-Pax 5,000-9,999 GT, per tkm).
+
+    Returns
+    -------
+    DataFrame
+        ``route, stage_kind, stage_index, mode, country, component, km,
+        co2e_wtw_kg_per_teu, co2e_ttw_kg_per_teu`` plus reefer columns
+        ``co2e_wtw_kg_per_teu_reefer_extra`` / ``co2e_ttw_kg_per_teu_reefer_extra``
+        (reefer-lane uplift on sea legs, kg/TEU) and ``reefer_plug_wtw_kg_per_teu_h``
+        (plug power at stops, kg/TEU/h).
+    """
+    f = factors if factors is not None else load_factors()
+    m = mass_basis_t_per_teu(f, cargo_t_per_teu=cargo_t_per_teu, tare_t_per_teu=tare_t_per_teu,
+                             include_tare=include_tare)
+    rows = pd.concat([_segment_rows(segments, f, m, caspian_vessel), _stop_rows(stops, f, m)],
+                     ignore_index=True)
+    keys = [*_KEYS, "mode", "country", "component"]
+    return rows.groupby(keys, sort=False, as_index=False).sum(numeric_only=True)
+
+
+def stage_intensities(
+    segments: pd.DataFrame,
+    stops: pd.DataFrame,
+    factors: FactorTable | None = None,
+    *,
+    cargo_t_per_teu: float | None = None,
+    tare_t_per_teu: float | None = None,
+    include_tare: bool = True,
+    caspian_vessel: Literal["container_feeder", "ropax"] = "container_feeder",
+) -> pd.DataFrame:
+    """Emission intensity per TEU of each stage (moving leg or stop).
+
+    Same parameters as :func:`intensity_breakdown`. Returns one row per
+    ``(route, stage_kind, stage_index)`` with ``km``, ``co2e_wtw_kg_per_teu``,
+    ``co2e_ttw_kg_per_teu``, the reefer columns, and WTW per component group
+    ``co2e_wtw_kg_per_teu_rail`` / ``_sea`` / ``_road`` / ``_hub`` (kg CO2e per TEU).
+    """
+    b = intensity_breakdown(segments, stops, factors, cargo_t_per_teu=cargo_t_per_teu,
+                            tare_t_per_teu=tare_t_per_teu, include_tare=include_tare,
+                            caspian_vessel=caspian_vessel)
+    for group, comps in _GROUPS.items():
+        b[f"co2e_wtw_kg_per_teu_{group}"] = b["co2e_wtw_kg_per_teu"].where(
+            b["component"].isin(comps), 0.0)
+    return b.drop(columns=["mode", "country", "component"]).groupby(
+        _KEYS, sort=False, as_index=False).sum(numeric_only=True)
+
+
+def _positions(table: pd.DataFrame, legs: pd.DataFrame, name: str) -> np.ndarray:
+    _require(legs, [*_KEYS, "teu"], "legs")
+    index = pd.MultiIndex.from_frame(table[_KEYS])
+    if not index.is_unique:
+        raise ScenarioError(f"{name}: duplicated (route, stage_kind, stage_index) rows")
+    pos = index.get_indexer(pd.MultiIndex.from_arrays([legs[k] for k in _KEYS]))
+    if (pos < 0).any():
+        miss = legs.loc[pos < 0, _KEYS].drop_duplicates().head(5).to_dict("records")
+        raise ScenarioError(f"legs: stages not found in {name}, e.g. {miss}")
+    return pos
+
+
+def _reefer_mask(legs: pd.DataFrame, consignments: pd.DataFrame | None) -> np.ndarray:
+    if "reefer" in legs.columns:
+        return legs["reefer"].fillna(False).to_numpy(bool)
+    if consignments is None or "reefer" not in consignments.columns:
+        return np.zeros(len(legs), dtype=bool)
+    pos = pd.Index(consignments["consignment_id"]).get_indexer(legs["consignment_id"])
+    flags = consignments["reefer"].fillna(False).to_numpy(bool)
+    return np.where(pos >= 0, flags[np.maximum(pos, 0)], False)
+
+
+def apply_to_legs(
+    legs: pd.DataFrame,
+    intensities: pd.DataFrame,
+    *,
+    consignments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Emissions of every leg row, kg CO2e.
+
+    ``co2e_*_kg = intensity x teu``; for reefer consignments (``legs.reefer`` or
+    ``consignments.reefer``) add the reefer-lane uplift on sea legs and plug power for
+    the whole time at a stop (``end_h - start_h``). Returns a copy of ``legs`` with
+    ``co2e_wtw_kg``, ``co2e_ttw_kg`` and ``co2e_wtw_kg_rail`` / ``_sea`` / ``_road`` /
+    ``_hub`` (reefer plug counted in ``_hub``). Fully vectorised.
+    """
+    pos = _positions(intensities, legs, "intensities")
+    teu = legs["teu"].to_numpy(float)
+
+    def col(name: str) -> np.ndarray:
+        return intensities[name].to_numpy(float)[pos]
+
+    reefer = _reefer_mask(legs, consignments) * teu
+    stop_h = np.where(legs["stage_kind"].to_numpy() == "stop",
+                      (legs["end_h"] - legs["start_h"]).to_numpy(float), 0.0)
+    plug = reefer * col("reefer_plug_wtw_kg_per_teu_h") * np.nan_to_num(stop_h)
+    sea_extra = reefer * col("co2e_wtw_kg_per_teu_reefer_extra")
+    out = legs.copy()
+    out["co2e_wtw_kg"] = col("co2e_wtw_kg_per_teu") * teu + sea_extra + plug
+    out["co2e_ttw_kg"] = (col("co2e_ttw_kg_per_teu") * teu
+                          + reefer * col("co2e_ttw_kg_per_teu_reefer_extra"))
+    out["co2e_wtw_kg_rail"] = col("co2e_wtw_kg_per_teu_rail") * teu
+    out["co2e_wtw_kg_sea"] = col("co2e_wtw_kg_per_teu_sea") * teu + sea_extra
+    out["co2e_wtw_kg_road"] = col("co2e_wtw_kg_per_teu_road") * teu
+    out["co2e_wtw_kg_hub"] = col("co2e_wtw_kg_per_teu_hub") * teu + plug
+    return out
+
+
+def route_country_emissions(
+    legs: pd.DataFrame,
+    breakdown: pd.DataFrame,
+    consignments: pd.DataFrame,
+    *,
+    delivered_only: bool = True,
+) -> pd.DataFrame:
+    """CO2e per delivered TEU by (route, country), kg CO2e/TEU.
+
+    Static stage intensities (from :func:`intensity_breakdown`) are weighted by the TEU
+    that passed each stage; reefer extras (already in ``legs`` after
+    :func:`apply_to_legs`) go to the stop country (plug) or to ``""`` (sea). Sea legs
+    carry country ``""``.
+    """
+    _require(legs, [*_KEYS, "teu", "consignment_id"], "legs")
+    cons = consignments
+    if delivered_only:
+        cons = cons[cons["delivered_h"].notna()]
+        legs = legs[legs["consignment_id"].isin(cons["consignment_id"])]
+    teu_route = cons.groupby("route")["teu"].sum()
+    flow = legs.groupby(_KEYS, as_index=False)["teu"].sum()
+    b = breakdown.merge(flow, on=_KEYS, how="inner")
+    b["wtw"] = b["co2e_wtw_kg_per_teu"] * b["teu"]
+    b["ttw"] = b["co2e_ttw_kg_per_teu"] * b["teu"]
+    parts = [b[["route", "country", "wtw", "ttw"]]]
+    if {"co2e_wtw_kg", "co2e_ttw_kg"} <= set(legs.columns):
+        static = legs.groupby(_KEYS, as_index=False)[["co2e_wtw_kg", "co2e_ttw_kg"]].sum()
+        static = static.merge(b.groupby(_KEYS, as_index=False)[["wtw", "ttw"]].sum(), on=_KEYS)
+        static["wtw"] = static["co2e_wtw_kg"] - static["wtw"]
+        static["ttw"] = static["co2e_ttw_kg"] - static["ttw"]
+        first = breakdown.groupby(_KEYS, as_index=False)["country"].first()
+        first["country"] = first["country"].where(
+            breakdown.groupby(_KEYS)["mode"].first().ne("sea").to_numpy(), "")
+        parts.append(static.merge(first, on=_KEYS)[["route", "country", "wtw", "ttw"]])
+    out = pd.concat(parts).groupby(["route", "country"], as_index=False)[["wtw", "ttw"]].sum()
+    denom = out["route"].map(teu_route).to_numpy(float)
+    out["co2e_wtw_kg_per_teu"] = out.pop("wtw") / denom
+    out["co2e_ttw_kg_per_teu"] = out.pop("ttw") / denom
+    return out

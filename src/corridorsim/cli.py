@@ -1,0 +1,275 @@
+"""The ``corridorsim`` command line: a thin shell over the library.
+
+Every :class:`~corridorsim.errors.CorridorSimError` becomes a short red message and exit
+code 2 (``--debug`` shows the traceback); Ctrl-C exits 130 and SIGTERM 143, leaving either
+the previous complete results or none.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from corridorsim._version import __version__
+from corridorsim.errors import CorridorSimError, OutputError, ScenarioError
+
+F = TypeVar("F", bound=Callable[..., Any])
+err_console = Console(stderr=True, highlight=False)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that clean-up runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def handle_errors(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except CorridorSimError as exc:
+            if debug:
+                raise
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except Terminated:
+            err_console.print("[red]terminated[/]: no partial results were left behind")
+            sys.exit(143)
+        except KeyboardInterrupt:
+            err_console.print("[red]interrupted[/]: no partial results were left behind")
+            sys.exit(130)
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corridorsim")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+def main(debug: bool) -> None:
+    """Simulate China–Europe container freight: Middle Corridor, Northern rail, Suez, Cape."""
+
+
+def _load(scenario: str):  # type: ignore[no-untyped-def]
+    from corridorsim.network import load_network
+    from corridorsim.scenario.check import check_scenario
+    from corridorsim.scenario.load import load_scenario
+
+    scn, pos = load_scenario(scenario)
+    net = load_network()
+    check_scenario(scn, net, positions=pos, source=str(scenario))
+    return scn, net
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--out", type=click.Path(path_type=Path), help="Results folder (default results/<name>).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Override the scenario's seed.")
+@click.option("--horizon-days", type=click.FloatRange(1, 3650), help="Override horizon_d.")
+@click.option("--replications", type=click.IntRange(1, 10000), default=1, show_default=True,
+              help="Independent replications (common random numbers across routes).")
+@click.option("--workers", type=click.IntRange(0, 256), default=0,
+              help="Dask workers on a local cluster (0 = in-process).")
+@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the output paths.")
+@click.option("--force", is_flag=True, help="Overwrite a folder holding another scenario's results.")
+@click.option("--no-viz", is_flag=True, help="Skip map.html and report.html.")
+@handle_errors
+def run(scenario: str, out: Path | None, seed: int | None, horizon_days: float | None,
+        replications: int, workers: int, scheduler: str | None, quiet: bool, force: bool,
+        no_viz: bool) -> None:
+    """Run SCENARIO (a YAML file or a shipped scenario's name) and write its results."""
+    from corridorsim.outputs import check_output_dir, output_lock, write_run
+    from corridorsim.scenario.load import scenario_from_dict
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    t0 = time.perf_counter()
+    scn, net = _load(scenario)
+    if seed is not None or horizon_days is not None:
+        data = scn.model_dump()
+        if seed is not None:
+            data["seed"] = seed
+        if horizon_days is not None:
+            data["horizon_d"] = horizon_days
+            if data["warmup_d"] >= horizon_days:
+                data["warmup_d"] = min(data["warmup_d"], horizon_days / 4)
+        scn = scenario_from_dict(data, source=f"{scenario} (with command-line overrides)")
+    out = out if out is not None else Path("results") / scn.name
+    check_output_dir(out, scn.name, force=force)
+    with output_lock(out):
+        res = _simulate(scn, net, quiet=quiet, replications=replications, workers=workers,
+                        scheduler=scheduler)
+        extras = [] if no_viz else _viz_writers()
+        paths = write_run(res, out, extras=extras)
+    if not quiet:
+        _print_summary(res)
+    for p in paths:
+        click.echo(str(p))
+    if not quiet:
+        click.echo(f"done in {time.perf_counter() - t0:.1f} s; results in {out}/")
+
+
+def _viz_writers() -> list[Callable[..., Any]]:
+    try:
+        from corridorsim.viz import write_map, write_report
+    except ImportError:
+        return []
+    return [write_map, write_report]
+
+
+def _simulate(scn: Any, net: Any, *, quiet: bool, replications: int, workers: int,
+              scheduler: str | None) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from corridorsim.run import run_scenario
+
+    if replications > 1 or workers or scheduler:
+        from corridorsim.experiments import run_replications
+
+        return run_replications(scn, net, replications=replications, workers=workers,
+                                scheduler=scheduler, quiet=quiet)
+    if quiet:
+        return run_scenario(scn, network=net)
+    progress = Progress(TextColumn("simulating {task.description}"), BarColumn(),
+                        TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                        console=err_console, transient=True)
+    started = time.perf_counter()
+    task = progress.add_task(scn.name, total=1.0)
+    shown = False
+
+    def tick(share: float) -> None:
+        nonlocal shown
+        if not shown and time.perf_counter() - started > 1.0:
+            progress.start()
+            shown = True
+        progress.update(task, completed=share)
+
+    try:
+        return run_scenario(scn, network=net, progress=tick)
+    finally:
+        if shown:
+            progress.stop()
+
+
+def _print_summary(res: Any) -> None:
+    from rich.table import Table
+
+    cols = [("route", "route", "{}"), ("TEU delivered", "teu_delivered", "{:,.0f}"),
+            ("p50 d", "transit_days_p50", "{:.1f}"), ("p90 d", "transit_days_p90", "{:.1f}"),
+            ("on time", "on_time_share", "{:.0%}"),
+            ("kg CO2e/TEU", "co2e_wtw_kg_per_teu", "{:,.0f}"),
+            ("USD/TEU", "cost_usd_per_teu", "{:,.0f}")]
+    table = Table(title=f"{res.scenario.name}: door-to-door per route")
+    for head, _, _ in cols:
+        table.add_column(head, justify="left" if head == "route" else "right")
+    for row in res.summary.to_dict("records"):
+        cells = []
+        for _, key, fmt in cols:
+            v = row.get(key)
+            try:
+                cells.append(fmt.format(v) if v == v and v is not None else "–")
+            except (TypeError, ValueError):
+                cells.append(str(v))
+        table.add_row(*cells)
+    Console(stderr=True).print(table)
+
+
+@main.command()
+@click.argument("scenario")
+@handle_errors
+def validate(scenario: str) -> None:
+    """Check SCENARIO without running it."""
+    scn, _ = _load(scenario)
+    click.echo(f"{scenario}: valid ({scn.name}: {len(scn.demand)} demand rows, "
+               f"routes {', '.join(scn.routes)}, {scn.horizon_d:g} days)")
+
+
+@main.command()
+@click.option("--origin", default="CN_XIY", show_default=True, help="Origin node id.")
+@click.option("--destination", default="DE_DUI", show_default=True, help="Destination node id.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
+              show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write CSV here instead of stdout.")
+@handle_errors
+def routes(origin: str, destination: str, fmt: str, out: Path | None) -> None:
+    """Print the route families resolved on the network."""
+    from corridorsim.network import load_network
+    from corridorsim.routing import resolve_routes, route_table
+
+    net = load_network()
+    table = route_table(resolve_routes(net, origin=origin, destination=destination))
+    if fmt == "csv":
+        text = table.to_csv(index=False)
+        if out:
+            out.write_text(text, encoding="utf-8")
+            click.echo(str(out))
+        else:
+            click.echo(text, nl=False)
+        return
+    from rich.table import Table
+
+    t = Table(title=f"Route families {origin} → {destination}")
+    for col in table.columns:
+        t.add_column(col, justify="right" if table[col].dtype.kind in "fi" else "left")
+    for row in table.itertuples(index=False):
+        t.add_row(*[f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row])
+    Console().print(t)
+
+
+@main.command()
+@click.argument("run_a", type=click.Path(path_type=Path))
+@click.argument("run_b", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Write the comparison here.")
+@handle_errors
+def compare(run_a: Path, run_b: Path, out: Path | None) -> None:
+    """Delta table per route between two results folders (B − A)."""
+    from corridorsim.compare import compare_runs
+
+    table, paths = compare_runs(run_a, run_b, out=out)
+    click.echo(table.to_string(index=False))
+    for p in paths:
+        click.echo(str(p))
+
+
+@main.command()
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handle_errors
+def new(name: str, force: bool) -> None:
+    """Write a commented scenario template to NAME.yaml."""
+    path = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists; use --force to overwrite")
+    template = (resources.files("corridorsim") / "data" / "template.yaml").read_text("utf-8")
+    stem = path.stem
+    if not all(c.isalnum() or c in "_.-" for c in stem):
+        raise ScenarioError(f"{name}: a scenario name may use letters, digits, '_', '.', '-'")
+    try:
+        path.write_text(template.replace("__NAME__", stem), encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+    click.echo(str(path))
+
+
+@main.command()
+def schema() -> None:
+    """Print the scenario JSON Schema (for editor completion)."""
+    from corridorsim.scenario.model import Scenario
+
+    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,281 @@
+"""Load and validate the corridor network (nodes + links) from geodata files.
+
+The network is two GeoDataFrames (``nodes``, ``links``) in EPSG:4326 plus an undirected
+:class:`networkx.MultiGraph` whose edges carry the link attributes. Every problem with the
+data raises :class:`~corridorsim.errors.NetworkError` naming the file and the feature id.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+from pyproj import CRS, Geod
+
+from corridorsim.errors import NetworkError
+
+__all__ = [
+    "LINK_MODES",
+    "NODE_KINDS",
+    "Network",
+    "default_geodata_dir",
+    "load_network",
+    "validate_network",
+]
+
+NODE_KINDS = ("terminal", "border", "gauge_change", "port", "hub", "chokepoint")
+LINK_MODES = ("rail", "sea", "road")
+GAUGES_MM = (1435, 1520)
+TRACTIONS = ("electric", "diesel")
+SEA_AREAS = ("deep_sea", "caspian", "black_sea")
+NODE_COLUMNS = ("id", "name", "country", "kind")
+LINK_COLUMNS = ("id", "from", "to", "mode")
+# Tolerance for the geometry endpoint matching its node (degrees, ~1 km).
+ENDPOINT_TOL_DEG = 0.01
+# Relative tolerance between the stored length_km and the geodesic length of the geometry.
+LENGTH_REL_TOL = 0.01
+
+_GEOD = Geod(ellps="WGS84")
+
+
+def default_geodata_dir() -> Path:
+    """The geodata shipped with corridorsim (``corridorsim/data/geodata``)."""
+    return Path(str(resources.files("corridorsim") / "data" / "geodata"))
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated corridor network.
+
+    Attributes
+    ----------
+    nodes : GeoDataFrame
+        Indexed by node id; columns ``name, country, kind, gauge_mm, source`` and Point geometry.
+    links : GeoDataFrame
+        Indexed by link id; columns ``from, to, mode, gauge_mm, traction, country, countries,
+        km_by_country, sea_area, chokepoints, length_km, ...`` and LineString geometry.
+    graph : networkx.MultiGraph
+        Nodes are node ids; each edge has key = link id and the link's attributes.
+    source : str
+        Where the data came from (folder), for messages and ``run.json``.
+    """
+
+    nodes: gpd.GeoDataFrame
+    links: gpd.GeoDataFrame
+    graph: nx.MultiGraph = field(repr=False)
+    source: str = ""
+
+    def link_km_by_country(self, link_id: str) -> dict[str, float]:
+        """Kilometres of ``link_id`` in each country (ISO3), empty for sea links."""
+        return dict(self.links.at[link_id, "km_by_country"])
+
+    def node_name(self, node_id: str) -> str:
+        return str(self.nodes.at[node_id, "name"])
+
+
+def _read(path: Path) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise NetworkError(f"{path}: file not found (expected a GeoJSON or GeoPackage layer)")
+    try:
+        return gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for unreadable data
+        raise NetworkError(f"{path}: cannot be read as a vector layer ({exc})") from exc
+
+
+def _check_crs(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    if gdf.crs is None:
+        raise NetworkError(f"{path}: missing CRS; expected EPSG:4326 (lon/lat WGS84)")
+    if CRS.from_user_input(gdf.crs) != CRS.from_epsg(4326):
+        raise NetworkError(
+            f"{path}: CRS is {gdf.crs.to_string()}; expected EPSG:4326 (lon/lat WGS84)"
+        )
+
+
+def _check_columns(gdf: gpd.GeoDataFrame, path: Path, required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in gdf.columns]
+    if missing:
+        raise NetworkError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+def _check_ids(gdf: gpd.GeoDataFrame, path: Path, what: str) -> None:
+    ids = gdf["id"]
+    bad = ids[ids.isna() | (ids.astype(str).str.strip() == "")]
+    if len(bad):
+        raise NetworkError(f"{path}: {what} at row {int(bad.index[0])} has an empty id")
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise NetworkError(f"{path}: duplicate {what} id {dup.iloc[0]!r}; ids must be unique")
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, path: Path, what: str, geom_type: str) -> None:
+    for fid, geom in zip(gdf["id"], gdf.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            raise NetworkError(f"{path}: {what} {fid!r} has an empty or missing geometry")
+        if geom.geom_type != geom_type:
+            raise NetworkError(
+                f"{path}: {what} {fid!r} has a {geom.geom_type} geometry; expected {geom_type}"
+            )
+        if not geom.is_valid:
+            raise NetworkError(f"{path}: {what} {fid!r} has an invalid geometry")
+        xs, ys = geom.xy if geom_type == "LineString" else ([geom.x], [geom.y])
+        if any(not (-180 <= x <= 200 and -90 <= y <= 90) for x, y in zip(xs, ys, strict=True)):
+            raise NetworkError(
+                f"{path}: {what} {fid!r} has coordinates outside lon -180..200 / lat -90..90"
+            )
+
+
+def validate_network(
+    nodes: gpd.GeoDataFrame,
+    links: gpd.GeoDataFrame,
+    *,
+    nodes_path: Path | str = "nodes",
+    links_path: Path | str = "links",
+) -> None:
+    """Check nodes and links; raise :class:`NetworkError` on the first problem found."""
+    npath, lpath = Path(nodes_path), Path(links_path)
+    for gdf, path, cols, what, gtype in (
+        (nodes, npath, NODE_COLUMNS, "node", "Point"),
+        (links, lpath, LINK_COLUMNS, "link", "LineString"),
+    ):
+        _check_crs(gdf, path)
+        _check_columns(gdf, path, cols)
+        if gdf.empty:
+            raise NetworkError(f"{path}: no features; expected at least one {what}")
+        _check_ids(gdf, path, what)
+        _check_geometry(gdf, path, what, gtype)
+
+    for fid, kind in zip(nodes["id"], nodes["kind"], strict=True):
+        if kind not in NODE_KINDS:
+            raise NetworkError(
+                f"{npath}: node {fid!r} has kind {kind!r}; allowed: {', '.join(NODE_KINDS)}"
+            )
+    node_pts = dict(zip(nodes["id"], nodes.geometry, strict=True))
+    for rec in links[["id", "from", "to"]].to_dict("records"):
+        lid = rec["id"]
+        for end in ("from", "to"):
+            nid = rec[end]
+            if nid not in node_pts:
+                raise NetworkError(
+                    f"{lpath}: link {lid!r} has dangling '{end}' endpoint {nid!r}: "
+                    f"no node with that id in {npath}"
+                )
+    for rec in links.to_dict("records"):
+        lid, mode = rec["id"], rec["mode"]
+        if mode not in LINK_MODES:
+            raise NetworkError(
+                f"{lpath}: link {lid!r} has mode {mode!r}; allowed: {', '.join(LINK_MODES)}"
+            )
+        if mode == "rail":
+            gauge = rec.get("gauge_mm")
+            if gauge is None or (isinstance(gauge, float) and math.isnan(gauge)) or int(gauge) not in GAUGES_MM:
+                raise NetworkError(
+                    f"{lpath}: rail link {lid!r} has gauge_mm {gauge!r}; allowed: 1435, 1520"
+                )
+            if rec.get("traction") not in TRACTIONS:
+                raise NetworkError(
+                    f"{lpath}: rail link {lid!r} has traction {rec.get('traction')!r}; "
+                    "allowed: electric, diesel"
+                )
+        if mode == "sea" and rec.get("sea_area") not in SEA_AREAS:
+            raise NetworkError(
+                f"{lpath}: sea link {lid!r} has sea_area {rec.get('sea_area')!r}; "
+                f"allowed: {', '.join(SEA_AREAS)}"
+            )
+        geom = rec["geometry"]
+        geod_km = _GEOD.geometry_length(geom) / 1000.0
+        if not geod_km > 0:
+            raise NetworkError(f"{lpath}: link {lid!r} has non-positive length ({geod_km:.3f} km)")
+        stored = rec.get("length_km")
+        if stored is not None and not (isinstance(stored, float) and math.isnan(stored)):
+            if not stored > 0:
+                raise NetworkError(
+                    f"{lpath}: link {lid!r} has non-positive length_km {stored!r}"
+                )
+            if abs(stored - geod_km) > LENGTH_REL_TOL * geod_km + 0.2:
+                raise NetworkError(
+                    f"{lpath}: link {lid!r} has length_km {stored:.1f} but its geometry "
+                    f"measures {geod_km:.1f} km geodesically"
+                )
+        start, end = geom.coords[0], geom.coords[-1]
+        for label, nid, pt in (("start", rec["from"], start), ("end", rec["to"], end)):
+            node = node_pts[nid]
+            if abs(node.x - pt[0]) > ENDPOINT_TOL_DEG or abs(node.y - pt[1]) > ENDPOINT_TOL_DEG:
+                raise NetworkError(
+                    f"{lpath}: link {lid!r} geometry {label}s at ({pt[0]:.4f}, {pt[1]:.4f}), "
+                    f"not at its node {nid!r} ({node.x:.4f}, {node.y:.4f})"
+                )
+
+
+def _as_dict(value: Any, path: Path, lid: str) -> dict[str, float]:
+    if isinstance(value, dict):
+        raw = value
+    elif value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return {}
+    else:
+        try:
+            raw = json.loads(value)
+        except (TypeError, ValueError) as exc:
+            raise NetworkError(
+                f"{path}: link {lid!r} has km_by_country {value!r}; expected a JSON object "
+                'like {"KAZ": 812.3}'
+            ) from exc
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, (int, float)) and v >= 0 for v in raw.values()
+    ):
+        raise NetworkError(
+            f"{path}: link {lid!r} has km_by_country {value!r}; expected ISO3 → km >= 0"
+        )
+    return {str(k): float(v) for k, v in raw.items()}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def load_network(geodata_dir: Path | str | None = None) -> Network:
+    """Read ``nodes.geojson`` and ``links.geojson`` from ``geodata_dir`` and validate them.
+
+    Parameters
+    ----------
+    geodata_dir
+        Folder holding ``nodes.geojson`` and ``links.geojson``. Defaults to the geodata
+        shipped with the package.
+    """
+    folder = Path(geodata_dir) if geodata_dir is not None else default_geodata_dir()
+    npath, lpath = folder / "nodes.geojson", folder / "links.geojson"
+    nodes, links = _read(npath), _read(lpath)
+    validate_network(nodes, links, nodes_path=npath, links_path=lpath)
+    # length is always the geodesic length of the geometry (km)
+    links = links.copy()
+    links["length_km"] = [round(_GEOD.geometry_length(g) / 1000.0, 3) for g in links.geometry]
+    for col, default in (
+        ("gauge_mm", None), ("traction", None), ("sea_area", None), ("chokepoints", ""),
+        ("countries", ""), ("km_by_country", None), ("country", None), ("assumed", False),
+        ("source", ""), ("note", ""), ("geometry_source", ""),
+    ):
+        if col not in links.columns:
+            links[col] = default
+    for col in ("gauge_mm", "source"):
+        if col not in nodes.columns:
+            nodes[col] = None
+    # GeoJSON readers may parse the km_by_country JSON text into dicts; keep one form: dict
+    links["km_by_country"] = [_as_dict(v, lpath, lid) for v, lid in
+                              zip(links["km_by_country"], links["id"], strict=True)]
+    nodes = nodes.set_index("id", drop=False)
+    links = links.set_index("id", drop=False)
+    graph = nx.MultiGraph()
+    for rec in nodes.drop(columns="geometry").to_dict("records"):
+        graph.add_node(rec["id"], **{k: _clean(v) for k, v in rec.items()})
+    for rec in links.drop(columns="geometry").to_dict("records"):
+        attrs = {k: _clean(v) for k, v in rec.items()}
+        graph.add_edge(rec["from"], rec["to"], key=rec["id"], **attrs)
+    return Network(nodes=nodes, links=links, graph=graph, source=str(folder))

@@ -1,0 +1,143 @@
+"""Write a run folder atomically: everything appears at once, or nothing does.
+
+Files are written into a temporary sibling folder, checksummed into ``run.json``, and the
+folder is renamed into place only when complete. A lock file stops two runs writing to the
+same place at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from corridorsim.errors import OutputError
+from corridorsim.run import RunResult
+
+__all__ = ["check_output_dir", "output_lock", "write_run"]
+
+TABLES = ("summary.csv", "facilities.csv", "consignments.parquet", "legs.parquet",
+          "vehicles.parquet")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_output_dir(out: Path, scenario_name: str, *, force: bool) -> None:
+    """Fail early (before simulating) if ``out`` cannot or must not be written."""
+    parent = out.resolve().parent
+    if not parent.exists():
+        raise OutputError(f"{out}: parent folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{out}: parent folder {parent} is not writable")
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"{out}: exists and is not a folder")
+        info = out / "run.json"
+        if info.exists() and not force:
+            try:
+                other = json.loads(info.read_text(encoding="utf-8")).get("scenario")
+            except (OSError, ValueError):
+                other = None
+            if other != scenario_name:
+                raise OutputError(
+                    f"{out}: holds results of scenario {other!r}, not {scenario_name!r}; "
+                    "use --force to overwrite or --out to choose another folder"
+                )
+        elif any(out.iterdir()) and not info.exists() and not force:
+            raise OutputError(
+                f"{out}: folder is not empty and holds no corridorsim results; "
+                "use --force to overwrite or --out to choose another folder"
+            )
+
+
+@contextlib.contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold ``<out>.lock`` for the duration; a second run aimed at ``out`` fails clearly."""
+    lock = out.resolve().parent / f".{out.name}.lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        raise OutputError(
+            f"{out}: another corridorsim run is writing here (lock {lock}); wait for it, "
+            "or delete the lock file if no run is active"
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create lock {lock} ({exc.strerror})") from exc
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+def _write_tables(res: RunResult, tmp: Path) -> None:
+    res.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6f")
+    res.facilities.to_csv(tmp / "facilities.csv", index=False, float_format="%.6f")
+    res.consignments.to_parquet(tmp / "consignments.parquet", index=False)
+    res.legs.to_parquet(tmp / "legs.parquet", index=False)
+    res.vehicles.to_parquet(tmp / "vehicles.parquet", index=False)
+    for name, df in res.extra_tables.items():
+        if name.endswith(".csv"):
+            df.to_csv(tmp / name, index=False, float_format="%.6f")
+        else:
+            df.to_parquet(tmp / name, index=False)
+
+
+def write_run(
+    res: RunResult,
+    out: Path,
+    *,
+    extras: list[Callable[[RunResult, Path], list[Path]]] | None = None,
+) -> list[Path]:
+    """Write every output of ``res`` into ``out``; return the paths written.
+
+    ``extras`` are writers (map, report) called with the temporary folder.
+    """
+    out = Path(out)
+    parent = out.resolve().parent
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    try:
+        _write_tables(res, tmp)
+        for writer in extras or []:
+            writer(res, tmp)
+        files = sorted(p.name for p in tmp.iterdir() if p.is_file())
+        info = dict(res.info)
+        info["outputs"] = {name: _sha256(tmp / name) for name in files}
+        (tmp / "run.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n",
+                                      encoding="utf-8")
+        backup = None
+        if out.exists():
+            backup = parent / f".{out.name}.old"
+            if backup.exists():
+                shutil.rmtree(backup)
+            out.rename(backup)
+        tmp.rename(out)
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [out / name for name in sorted(p.name for p in out.iterdir())]
+
+
+def read_summary(run_dir: Path) -> pd.DataFrame:
+    """Read a run folder's ``summary.csv`` (for ``compare``)."""
+    path = Path(run_dir) / "summary.csv"
+    if not path.exists():
+        raise OutputError(f"{run_dir}: no summary.csv; is this a corridorsim results folder?")
+    return pd.read_csv(path)

@@ -1,0 +1,413 @@
+"""Route families resolved on the network into ordered stages.
+
+A route is a sequence of *stages*: a :class:`Stop` (a facility where containers are lifted:
+origin terminal, gauge change, port, destination terminal) alternating with a :class:`Leg`
+(one vehicle trip on one service: a block train, a Caspian feeder, a deep-sea loop). A leg
+passes en-route :class:`Waypoint` facilities (borders without transshipment, canals and
+straits) without unloading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pandas as pd
+from shapely import LineString, line_merge
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import linemerge
+
+from corridorsim.errors import RouteError
+from corridorsim.network import Network
+
+__all__ = [
+    "DEFAULT_DESTINATION",
+    "DEFAULT_ORIGIN",
+    "ROUTE_FAMILIES",
+    "Leg",
+    "Route",
+    "RouteFamily",
+    "Stop",
+    "Waypoint",
+    "resolve_route",
+    "resolve_routes",
+    "route_table",
+    "segments_table",
+    "stops_table",
+]
+
+DEFAULT_ORIGIN = "CN_XIY"
+DEFAULT_DESTINATION = "DE_DUI"
+
+
+@dataclass(frozen=True)
+class RouteFamily:
+    """A named corridor: the waypoints between origin and destination, in order."""
+
+    id: str
+    label: str
+    via: tuple[str, ...]
+    avoid_countries: tuple[str, ...] = ()
+    colour: str = "#333333"
+
+
+ROUTE_FAMILIES: dict[str, RouteFamily] = {
+    f.id: f
+    for f in (
+        RouteFamily(
+            "middle_corridor",
+            "Middle Corridor (Caspian; Black Sea Poti–Constanța)",
+            ("CN_URC", "CN_KHG", "KZ_ALT", "KZ_ALA", "KZ_SHU", "KZ_MOY", "KZ_ZHZ", "KZ_SAK",
+             "KZ_BEY", "KZ_MNG", "KZ_AKU", "AZ_ALT", "GE_TBS", "GE_POT", "RO_CND", "HU_BUD",
+             "AT_VIE"),
+            avoid_countries=("RUS", "BLR"),
+            colour="#d62728",
+        ),
+        RouteFamily(
+            "middle_corridor_turkey",
+            "Middle Corridor via Türkiye (Caspian; Baku–Tbilisi–Kars, Marmaray)",
+            ("CN_URC", "CN_KHG", "KZ_ALT", "KZ_ALA", "KZ_SHU", "KZ_MOY", "KZ_ZHZ", "KZ_SAK",
+             "KZ_BEY", "KZ_MNG", "KZ_AKU", "AZ_ALT", "GE_TBS", "GE_AKH", "TR_KRS", "TR_ANK",
+             "TR_IST", "TR_KPK", "HU_BUD", "AT_VIE"),
+            avoid_countries=("RUS", "BLR"),
+            colour="#ff7f0e",
+        ),
+        RouteFamily(
+            "northern",
+            "Northern rail corridor (Kazakhstan–Russia–Belarus–Poland)",
+            ("CN_URC", "CN_AKU", "KZ_DOS", "KZ_AKG", "KZ_AST", "RU_OMS", "RU_YEK", "RU_MOW",
+             "BY_BRS", "PL_MAL", "PL_WAW"),
+            colour="#1f77b4",
+        ),
+        RouteFamily(
+            "suez",
+            "Deep sea via Suez (Shanghai–Rotterdam)",
+            ("CN_SHA", "SG_SIN", "YE_BAB", "EG_SUZ", "ES_GIB", "NL_RTM"),
+            colour="#2ca02c",
+        ),
+        RouteFamily(
+            "cape",
+            "Deep sea around the Cape of Good Hope (Shanghai–Rotterdam)",
+            ("CN_SHA", "SG_SIN", "ZA_CGH", "NL_RTM"),
+            colour="#9467bd",
+        ),
+    )
+}
+
+SERVICE_BY_SEA_AREA = {"deep_sea": "deep_sea", "caspian": "caspian_feeder",
+                       "black_sea": "black_sea_feeder"}
+SERVICE_BY_MODE = {"rail": "block_train", "road": "truck"}
+
+
+@dataclass(frozen=True)
+class Waypoint:
+    """A facility passed en route without unloading (border, canal, strait)."""
+
+    node: str
+    kind: str
+    km_from_start: float
+    country: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A facility stage where containers are lifted (terminal, gauge change, port)."""
+
+    index: int
+    node: str
+    kind: str
+    country: str
+    role: str  # "origin", "transfer" or "destination"
+    km_from_origin: float
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One vehicle trip on one service."""
+
+    index: int
+    mode: str
+    service: str
+    from_node: str
+    to_node: str
+    link_ids: tuple[str, ...]
+    km: float
+    km_from_origin: float
+    gauge_mm: int | None
+    sea_area: str | None
+    chokepoints: tuple[str, ...]
+    countries: tuple[str, ...]
+    waypoints: tuple[Waypoint, ...]
+    # (country, traction) -> km; traction is "" for sea and road
+    km_by_country_traction: tuple[tuple[str, str, float], ...]
+    geometry: BaseGeometry = field(repr=False, compare=False)
+    assumed: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route family resolved between one origin and one destination."""
+
+    id: str
+    family: RouteFamily
+    origin: str
+    destination: str
+    nodes: tuple[str, ...]
+    stages: tuple[Stop | Leg, ...]
+
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        return tuple(s for s in self.stages if isinstance(s, Leg))
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
+        return tuple(s for s in self.stages if isinstance(s, Stop))
+
+    @property
+    def total_km(self) -> float:
+        return sum(leg.km for leg in self.legs)
+
+    def km_by_mode(self, mode: str) -> float:
+        return sum(leg.km for leg in self.legs if leg.mode == mode)
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for stage in self.stages:
+            names = stage.countries if isinstance(stage, Leg) else (stage.country,)
+            for c in names:
+                if c and c not in seen:
+                    seen.append(c)
+        return tuple(seen)
+
+    @property
+    def chokepoints(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for leg in self.legs:
+            for c in leg.chokepoints:
+                if c not in seen:
+                    seen.append(c)
+        return tuple(seen)
+
+    @property
+    def gauge_changes(self) -> int:
+        return sum(1 for s in self.stops if s.kind == "gauge_change")
+
+
+def _split(value: object) -> tuple[str, ...]:
+    if not isinstance(value, str) or not value:
+        return ()
+    return tuple(v for v in value.split(";") if v)
+
+
+def _oriented(geom: BaseGeometry, reverse: bool) -> LineString:
+    coords = list(geom.coords)
+    return LineString(coords[::-1] if reverse else coords)
+
+
+def _node_path(net: Network, family: RouteFamily, waypoints: Sequence[str]) -> list[tuple[str, str, str]]:
+    """Shortest path through the waypoints as (from, to, link_id) steps."""
+    avoid = set(family.avoid_countries)
+    allowed = [n for n, c in zip(net.nodes["id"], net.nodes["country"], strict=True)
+               if c not in avoid or n in waypoints]
+    graph = net.graph.subgraph(allowed)
+
+    def weight(u: str, v: str, data: dict[str, dict[str, object]]) -> float:
+        return min(float(d["length_km"]) for d in data.values())  # type: ignore[arg-type]
+
+    steps: list[tuple[str, str, str]] = []
+    for a, b in zip(waypoints[:-1], waypoints[1:], strict=True):
+        try:
+            path = nx.shortest_path(graph, a, b, weight=weight)
+        except (nx.NetworkXNoPath, nx.NodeNotFound) as exc:
+            raise RouteError(
+                f"route {family.id!r}: no path on the network from {a!r} to {b!r}"
+                + (f" avoiding {', '.join(sorted(avoid))}" if avoid else "")
+            ) from exc
+        for u, v in zip(path[:-1], path[1:], strict=True):
+            edges = graph.get_edge_data(u, v)
+            lid = min(edges, key=lambda k: float(edges[k]["length_km"]))
+            steps.append((u, v, lid))
+    return steps
+
+
+def resolve_route(
+    net: Network,
+    family: RouteFamily | str,
+    *,
+    origin: str = DEFAULT_ORIGIN,
+    destination: str = DEFAULT_DESTINATION,
+) -> Route:
+    """Resolve a route family between ``origin`` and ``destination`` into stages."""
+    fam = ROUTE_FAMILIES[family] if isinstance(family, str) else family
+    for label, nid in (("origin", origin), ("destination", destination)):
+        if nid not in net.nodes.index:
+            raise RouteError(f"route {fam.id!r}: unknown {label} node {nid!r}")
+    waypoints = [origin, *[w for w in fam.via if w not in (origin, destination)], destination]
+    steps = _node_path(net, fam, waypoints)
+    links, nodes = net.links, net.nodes
+
+    # group steps into legs: break at a change of mode, gauge, sea area, or at a port/gauge change
+    groups: list[list[tuple[str, str, str]]] = []
+    for step in steps:
+        u, _, lid = step
+        if groups:
+            prev_lid = groups[-1][-1][2]
+            p, c = links.loc[prev_lid], links.loc[lid]
+            same = (
+                p["mode"] == c["mode"]
+                and (p["gauge_mm"] == c["gauge_mm"] or p["mode"] != "rail")
+                and (p["sea_area"] == c["sea_area"] or p["mode"] != "sea")
+                and nodes.at[u, "kind"] not in ("port", "gauge_change", "terminal")
+            )
+            if same:
+                groups[-1].append(step)
+                continue
+        groups.append([step])
+
+    stages: list[Stop | Leg] = []
+    km_done = 0.0
+
+    def add_stop(node: str, role: str) -> None:
+        kind = str(nodes.at[node, "kind"])
+        if role != "transfer" and kind not in ("port", "gauge_change"):
+            kind = "terminal"
+        stages.append(Stop(len(stages), node, kind, str(nodes.at[node, "country"]), role, km_done))
+
+    add_stop(origin, "origin")
+    for gi, group in enumerate(groups):
+        first = links.loc[group[0][2]]
+        mode = str(first["mode"])
+        sea_area = first["sea_area"] if mode == "sea" else None
+        service = SERVICE_BY_SEA_AREA[str(sea_area)] if mode == "sea" else SERVICE_BY_MODE[mode]
+        km = 0.0
+        waypoints_: list[Waypoint] = []
+        countries: list[str] = []
+        chokepoints: list[str] = []
+        km_ct: dict[tuple[str, str], float] = {}
+        geoms: list[LineString] = []
+        assumed = False
+        for si, (u, v, lid) in enumerate(group):
+            rec = links.loc[lid]
+            reverse = rec["from"] != u
+            if si > 0 and nodes.at[u, "kind"] in ("border", "chokepoint"):
+                waypoints_.append(Waypoint(u, str(nodes.at[u, "kind"]), km, str(nodes.at[u, "country"])))
+            link_countries = list(_split(rec["countries"]))
+            for c in (link_countries[::-1] if reverse else link_countries):
+                if c not in countries:
+                    countries.append(c)
+            for c in _split(rec["chokepoints"]):
+                if c not in chokepoints:
+                    chokepoints.append(c)
+            length = float(rec["length_km"])
+            traction = str(rec["traction"]) if mode == "rail" and rec["traction"] else ""
+            by_country = dict(rec["km_by_country"])
+            total_c = sum(by_country.values())
+            if mode != "sea" and total_c > 0:
+                for c, ckm in by_country.items():
+                    key = (c, traction)
+                    km_ct[key] = km_ct.get(key, 0.0) + length * ckm / total_c
+            else:
+                key = ("" if mode == "sea" else str(rec["country"] or ""), traction)
+                km_ct[key] = km_ct.get(key, 0.0) + length
+            km += length
+            geoms.append(_oriented(rec.geometry, reverse))
+            assumed = assumed or bool(rec.get("assumed", False))
+        merged = linemerge(geoms) if len(geoms) > 1 else geoms[0]
+        if merged.geom_type != "LineString":
+            merged = line_merge(merged)
+        stages.append(
+            Leg(
+                index=len(stages),
+                mode=mode,
+                service=service,
+                from_node=group[0][0],
+                to_node=group[-1][1],
+                link_ids=tuple(s[2] for s in group),
+                km=km,
+                km_from_origin=km_done,
+                gauge_mm=int(first["gauge_mm"]) if mode == "rail" else None,
+                sea_area=str(sea_area) if sea_area else None,
+                chokepoints=tuple(chokepoints),
+                countries=tuple(countries),
+                waypoints=tuple(waypoints_),
+                km_by_country_traction=tuple((c, t, k) for (c, t), k in km_ct.items()),
+                geometry=merged,
+                assumed=assumed,
+            )
+        )
+        km_done += km
+        add_stop(group[-1][1], "destination" if gi == len(groups) - 1 else "transfer")
+    return Route(
+        id=fam.id, family=fam, origin=origin, destination=destination,
+        nodes=tuple([steps[0][0], *[s[1] for s in steps]]) if steps else (origin,),
+        stages=tuple(stages),
+    )
+
+
+def resolve_routes(
+    net: Network,
+    families: Iterable[str] | None = None,
+    *,
+    origin: str = DEFAULT_ORIGIN,
+    destination: str = DEFAULT_DESTINATION,
+) -> dict[str, Route]:
+    """Resolve several route families (all shipped families by default)."""
+    ids = list(families) if families is not None else list(ROUTE_FAMILIES)
+    unknown = [f for f in ids if f not in ROUTE_FAMILIES]
+    if unknown:
+        raise RouteError(
+            f"unknown route family {unknown[0]!r}; allowed: {', '.join(ROUTE_FAMILIES)}"
+        )
+    return {f: resolve_route(net, f, origin=origin, destination=destination) for f in ids}
+
+
+def route_table(routes: dict[str, Route]) -> pd.DataFrame:
+    """One row per route: the ``corridorsim routes`` table."""
+    rows = []
+    for r in routes.values():
+        rows.append({
+            "route": r.id,
+            "origin": r.origin,
+            "destination": r.destination,
+            "total_km": round(r.total_km, 1),
+            "rail_km": round(r.km_by_mode("rail"), 1),
+            "sea_km": round(r.km_by_mode("sea"), 1),
+            "road_km": round(r.km_by_mode("road"), 1),
+            "countries": ";".join(r.countries),
+            "chokepoints": ";".join(r.chokepoints),
+            "legs": len(r.legs),
+            "transshipments": sum(1 for s in r.stops if s.role == "transfer"),
+            "gauge_changes": r.gauge_changes,
+            "borders": sum(1 for leg in r.legs for w in leg.waypoints if w.kind == "border")
+            + sum(1 for s in r.stops if s.kind == "gauge_change"),
+        })
+    return pd.DataFrame(rows)
+
+
+def segments_table(routes: dict[str, Route]) -> pd.DataFrame:
+    """Static route structure for accounting: one row per (route, leg, country, traction)."""
+    rows = [
+        {"route": r.id, "stage_index": leg.index, "mode": leg.mode, "service": leg.service,
+         "sea_area": leg.sea_area or "", "country": c, "traction": t, "km": k}
+        for r in routes.values() for leg in r.legs for c, t, k in leg.km_by_country_traction
+    ]
+    return pd.DataFrame(rows, columns=["route", "stage_index", "mode", "service", "sea_area",
+                                       "country", "traction", "km"])
+
+
+def stops_table(routes: dict[str, Route]) -> pd.DataFrame:
+    """Static facility stops for accounting: one row per (route, stop)."""
+    rows = [
+        {"route": r.id, "stage_index": s.index, "node": s.node, "kind": s.kind,
+         "transshipment": True, "country": s.country}
+        for r in routes.values() for s in r.stops
+    ]
+    rows += [
+        {"route": r.id, "stage_index": leg.index, "node": w.node, "kind": w.kind,
+         "transshipment": False, "country": w.country}
+        for r in routes.values() for leg in r.legs for w in leg.waypoints
+    ]
+    return pd.DataFrame(rows, columns=["route", "stage_index", "node", "kind", "transshipment",
+                                       "country"])

@@ -1,0 +1,214 @@
+"""Default service and facility parameters, each with its source and year.
+
+Source ids ``Sxx`` refer to the project's fact sheet (see ``docs/sources.md``). Values
+marked ``assumed`` are our own and are listed as such in every report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corridorsim.scenario.model import FacilityParams, ServiceParams, fixed, lognormal
+
+KN_TO_KMH = 1.852
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A default parameter set with where it comes from."""
+
+    params: ServiceParams | FacilityParams
+    source: str
+    year: int | None
+    note: str
+    assumed: bool = False
+
+
+SERVICE_DEFAULTS: dict[str, Sourced] = {
+    "block_train": Sourced(
+        ServiceParams(capacity_teu=100, max_hold_h=72, speed_kmh=50.0,
+                      delay=lognormal(2.0, 12.0)),
+        "S24; S65; S12", 2024,
+        "~100 TEU per train (300 trains ≈ 30k TEU, S24 2024); 50 km/h ≈ 1,200 km/day (S65) and "
+        "CAREC speed without delay 53.9 km/h (S12 2022); 72 h maximum hold and the per-trip "
+        "running delay are assumed",
+        assumed=False,
+    ),
+    "caspian_feeder": Sourced(
+        ServiceParams(capacity_teu=300, fleet=6, max_hold_h=96, speed_kmh=10 * KN_TO_KMH,
+                      delay=lognormal(1.0, 6.0), turnaround_h=24.0),
+        "S15; S62; S54", 2025,
+        "225–350 TEU container vessels (S62 2019, S15 2022); fleet 4 Kazmortransflot + 2 ASCO "
+        "(S62 2025); ~10 kn implied by 18–22 h crossings (derived from S54, S61); sail when "
+        "full or after 96 h and the 24 h turnaround are assumed",
+    ),
+    "black_sea_feeder": Sourced(
+        ServiceParams(capacity_teu=700, headway_h=168, speed_kmh=12 * KN_TO_KMH,
+                      delay=lognormal(2.0, 12.0)),
+        "S84", 2019,
+        "weekly Batumi/Poti–Constanța feeder (S84 2019); 700 TEU vessel and 12 kn are assumed",
+        assumed=True,
+    ),
+    "deep_sea": Sourced(
+        ServiceParams(capacity_teu=20000, headway_h=168, speed_kmh=16 * KN_TO_KMH,
+                      delay=lognormal(6.0, 48.0)),
+        "S41; S45", 2024,
+        "16 kn reference speed (S41); 20–24k TEU ships on Far East–Europe loops (S45); one "
+        "weekly departure per loop and the delay distribution are assumed",
+    ),
+    "truck": Sourced(
+        ServiceParams(capacity_teu=2, max_hold_h=0.0, speed_kmh=42.0, delay=lognormal(1.0, 4.0)),
+        "S12", 2022,
+        "CAREC road speed without delay 42.0 km/h (S12 2022); delay assumed",
+    ),
+}
+
+# Facility defaults by kind; ``border`` is an external customs border, ``border_internal``
+# a border inside a customs union (EU, EAEU) where only crews/locomotives change.
+FACILITY_DEFAULTS: dict[str, Sourced] = {
+    "gauge_change": Sourced(
+        FacilityParams(servers=2, service=lognormal(4.25, 9.0), dwell=lognormal(24.0, 72.0)),
+        "S66; S12", 2022,
+        "transshipment 4 h 15 min per train (Dostyk, S66 2016); customs dwell lognormal with "
+        "median 24 h so that service + dwell averages ~40 h, the CAREC rail border time "
+        "(40.6 h, S12 2022)",
+    ),
+    "border": Sourced(
+        FacilityParams(servers=2, service=fixed(1.0), dwell=lognormal(8.0, 30.0)),
+        "S12", 2022,
+        "external border without gauge change; dwell assumed below the CAREC average, "
+        "which includes gauge changes",
+        assumed=True,
+    ),
+    "border_internal": Sourced(
+        FacilityParams(servers=4, service=fixed(1.0), dwell=fixed(1.0)),
+        "assumed", None,
+        "border inside the EU or the Eurasian Economic Union: locomotive and crew change only",
+        assumed=True,
+    ),
+    "port": Sourced(
+        FacilityParams(servers=2, handling_teu_per_h=40.0, dwell=lognormal(12.0, 48.0)),
+        "assumed", None,
+        "generic port: 2 berths, 40 TEU/h, customs/yard dwell",
+        assumed=True,
+    ),
+    "terminal": Sourced(
+        FacilityParams(servers=4, service=lognormal(4.0, 12.0)),
+        "assumed", None,
+        "rail terminal unloading a block train",
+        assumed=True,
+    ),
+    "chokepoint": Sourced(
+        FacilityParams(servers=1000, service=fixed(0.0)),
+        "assumed", None,
+        "open strait: no queue, no delay",
+        assumed=True,
+    ),
+}
+
+# Facility defaults for named nodes (merged over the kind default).
+NODE_DEFAULTS: dict[str, Sourced] = {
+    "KZ_ALT": Sourced(
+        FacilityParams(servers=3, service=lognormal(1.0, 3.0)),
+        "S65", 2021,
+        "Khorgos Gateway: ~55 min per 45–50 car train (2021), 19–20 trains/day (2022)",
+    ),
+    "KZ_DOS": Sourced(
+        FacilityParams(servers=3, service=lognormal(4.25, 9.0)),
+        "S66", 2016,
+        "Dostyk: 4 h 15 min per train (2016, was 9 h); 12–15 trains/day",
+    ),
+    "PL_MAL": Sourced(
+        FacilityParams(servers=1, service=lognormal(5.0, 8.0), dwell=lognormal(48.0, 120.0)),
+        "S67", 2018,
+        "Małaszewicze/Brest: 3–4 trains/day (PKP 2018); waits 2–3 d normal, 5 d common (2018)",
+    ),
+    "GE_AKH": Sourced(
+        FacilityParams(servers=1, service=lognormal(6.0, 12.0), dwell=lognormal(12.0, 48.0)),
+        "S59", 2023,
+        "Akhalkalaki container transshipment or bogie exchange on BTK; times assumed",
+        assumed=True,
+    ),
+    "KZ_AKU": Sourced(
+        FacilityParams(servers=1, handling_teu_per_h=25.0, dwell=lognormal(12.0, 48.0),
+                       yard_teu=3000),
+        "S53; S49", 2024,
+        "Aktau: ~51k TEU/yr containers (2024), ~40k TEU container capacity (2022); berth, "
+        "rate and yard size assumed",
+        assumed=True,
+    ),
+    "AZ_ALT": Sourced(
+        FacilityParams(servers=2, handling_teu_per_h=30.0, dwell=lognormal(12.0, 48.0),
+                       yard_teu=5000),
+        "S55", 2023,
+        "Port of Baku (Alat) phase 1: 100k TEU (2022–23); berths and rate assumed",
+        assumed=True,
+    ),
+    "GE_POT": Sourced(
+        FacilityParams(servers=2, handling_teu_per_h=60.0, dwell=lognormal(24.0, 96.0)),
+        "S56; S82", 2024,
+        "Poti (APM Terminals) 545k TEU in 2024; vessel waits up to ~5 days (Dec 2024)",
+        assumed=True,
+    ),
+    "GE_BUS": Sourced(
+        FacilityParams(servers=1, handling_teu_per_h=30.0, dwell=lognormal(24.0, 96.0)),
+        "S57", 2015,
+        "Batumi container terminal 100k TEU; rate assumed",
+        assumed=True,
+    ),
+    "RO_CND": Sourced(
+        FacilityParams(servers=3, handling_teu_per_h=80.0, dwell=lognormal(24.0, 72.0)),
+        "S83", 2022,
+        "Constanța; rate and dwell assumed",
+        assumed=True,
+    ),
+    "CN_SHA": Sourced(
+        FacilityParams(servers=20, handling_teu_per_h=600.0, dwell=lognormal(48.0, 120.0)),
+        "assumed", None, "Shanghai Yangshan: large deep-sea terminal", assumed=True,
+    ),
+    "NL_RTM": Sourced(
+        FacilityParams(servers=20, handling_teu_per_h=600.0, dwell=lognormal(36.0, 96.0)),
+        "assumed", None, "Rotterdam Maasvlakte: large deep-sea terminal", assumed=True,
+    ),
+    "EG_SUZ": Sourced(
+        FacilityParams(servers=1000, service=fixed(14.0)),
+        "assumed", None, "Suez Canal transit ~14 h in convoy", assumed=True,
+    ),
+    "TR_IST": Sourced(
+        FacilityParams(servers=1, service=fixed(1.5), open_hours=(0.0, 5.0)),
+        "S68", 2019,
+        "Marmaray: freight only 00:00–05:00, ~4 trains per direction per night; 76 km in ~1.5 h",
+    ),
+}
+
+CUSTOMS_UNIONS: tuple[frozenset[str], ...] = (
+    frozenset({"AUT", "BEL", "BGR", "HRV", "CZE", "DEU", "FRA", "GRC", "HUN", "ITA", "LUX",
+               "NLD", "POL", "ROU", "SVK", "SVN", "ESP", "DNK", "LTU", "LVA", "EST", "FIN",
+               "SWE", "PRT", "IRL", "CYP", "MLT"}),
+    frozenset({"RUS", "BLR", "KAZ", "KGZ", "ARM"}),
+)
+
+# Promised door-to-door days used for on-time share when a demand row sets no ``due_d``.
+# ASSUMED: schedule claims (facts §3) plus slack for the legs they leave out.
+#   middle_corridor: China–Constanța 20–22 d (S23 2024) + ~4 d rail to Duisburg
+#   middle_corridor_turkey: no published schedule to Europe; same as above
+#   northern: Xi'an–Duisburg 12–14 d standard (S39 2022) + 2 d
+#   suez / cape: 27 / 35 d sailing at 16 kn (S41 2024) + ~2 weeks port, rail and schedule
+DUE_D_DEFAULT: dict[str, float] = {
+    "middle_corridor": 26.0,
+    "middle_corridor_turkey": 26.0,
+    "northern": 16.0,
+    "suez": 42.0,
+    "cape": 50.0,
+}
+
+
+def merge(base: ServiceParams | FacilityParams, *overlays: ServiceParams | FacilityParams | None):  # type: ignore[no-untyped-def]
+    """Overlay non-None fields of ``overlays`` on ``base`` (later wins)."""
+    data = base.model_dump()
+    for ov in overlays:
+        if ov is None:
+            continue
+        for k, v in ov.model_dump(exclude_none=True).items():
+            data[k] = v
+    return type(base).model_validate(data)

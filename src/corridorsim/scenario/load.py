@@ -1,0 +1,252 @@
+"""Read scenario YAML files into a validated :class:`Scenario`.
+
+Errors name ``file:line:column``, the field path, what was found and what is allowed, and
+suggest the closest known key for a misspelt one. ``extends:`` builds a scenario as an
+overlay on another (a path relative to the file, or the name of a shipped scenario).
+A value may be written with its provenance: ``{value: 82, source: S65, year: 2022}``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from corridorsim.errors import ScenarioError
+from corridorsim.scenario import model as m
+from corridorsim.scenario.model import Scenario
+
+__all__ = ["Positions", "load_scenario", "scenario_from_dict", "shipped_scenarios"]
+
+PROVENANCE_KEYS = {"value", "source", "year", "note", "assumed"}
+MAX_FILE_BYTES = 2_000_000
+MAX_EXTENDS_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Pos:
+    file: str
+    line: int
+    col: int
+
+
+Positions = dict[tuple[Any, ...], Pos]
+
+
+def shipped_dir() -> Path:
+    return Path(str(resources.files("corridorsim") / "data" / "scenarios"))
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios shipped with corridorsim."""
+    d = shipped_dir()
+    return sorted(p.stem for p in d.glob("*.yaml")) if d.exists() else []
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = {"extends"}
+    for obj in vars(m).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            names.update(obj.model_fields)
+    return names
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _compose(text: str, file: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        raise ScenarioError(f"{where}: not valid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{file}: not valid YAML: {exc}") from exc
+
+
+def _convert(node: yaml.Node, file: str, path: tuple[Any, ...], pos: Positions,
+             prov: dict[str, dict[str, Any]]) -> Any:
+    pos[path] = Pos(file, node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            key = _Loader.construct_scalar(_Loader(""), knode) if isinstance(knode, yaml.ScalarNode) else None
+            if key is None or not isinstance(key, str):
+                raise ScenarioError(
+                    f"{file}:{knode.start_mark.line + 1}:{knode.start_mark.column + 1}: "
+                    f"{_fmt(path) or '<top>'}: keys must be plain strings"
+                )
+            if key in out:
+                raise ScenarioError(
+                    f"{file}:{knode.start_mark.line + 1}:{knode.start_mark.column + 1}: "
+                    f"{_fmt((*path, key))}: duplicate key {key!r} (first given at line "
+                    f"{pos[(*path, key)].line})"
+                )
+            pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
+            out[key] = _convert(vnode, file, (*path, key), pos, prov)
+            pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
+        if out and "value" in out and set(out) <= PROVENANCE_KEYS:
+            info = {k: v for k, v in out.items() if k != "value"}
+            prov[_fmt(path)] = info
+            return out["value"]
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(v, file, (*path, i), pos, prov) for i, v in enumerate(node.value)]
+    value = _Loader("").construct_object(node)
+    if isinstance(value, float) and not math.isfinite(value):
+        p = pos[path]
+        raise ScenarioError(
+            f"{p.file}:{p.line}:{p.col}: {_fmt(path)}: found {node.value!r}; "
+            "NaN and infinite numbers are not allowed"
+        )
+    return value
+
+
+def _fmt(path: tuple[Any, ...]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise ScenarioError(f"{path}: file not found")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder; expected a scenario YAML file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: {size} bytes; a scenario file may have at most {MAX_FILE_BYTES}")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+            "save the file as UTF-8"
+        ) from exc
+    return text.removeprefix("\ufeff")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _resolve_extends(ref: str, here: Path) -> Path:
+    cand = (here.parent / ref)
+    if cand.exists():
+        return cand
+    shipped = shipped_dir() / (ref if ref.endswith((".yaml", ".yml")) else f"{ref}.yaml")
+    if shipped.exists():
+        return shipped
+    raise ScenarioError(
+        f"{here}: extends: {ref!r} not found next to the file nor among the shipped scenarios "
+        f"({', '.join(shipped_scenarios())})"
+    )
+
+
+def _load_raw(path: Path, pos: Positions, prov: dict[str, dict[str, Any]], depth: int = 0) -> dict[str, Any]:
+    if depth > MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"{path}: extends: chain deeper than {MAX_EXTENDS_DEPTH} (a cycle?)")
+    text = _read_text(path)
+    if not text.strip():
+        raise ScenarioError(f"{path}: empty file; expected a YAML mapping with name and demand")
+    node = _compose(text, str(path))
+    if node is None:
+        raise ScenarioError(f"{path}: no content; expected a YAML mapping with name and demand")
+    if not isinstance(node, yaml.MappingNode):
+        raise ScenarioError(
+            f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: the file holds a "
+            f"{'list' if isinstance(node, yaml.SequenceNode) else 'single value'}; expected a "
+            "mapping (key: value lines) with name and demand"
+        )
+    own_pos: Positions = {}
+    own_prov: dict[str, dict[str, Any]] = {}
+    data = _convert(node, str(path), (), own_pos, own_prov)
+    ext = data.pop("extends", None)
+    if ext is not None:
+        if not isinstance(ext, str):
+            p = own_pos[("extends",)]
+            raise ScenarioError(f"{p.file}:{p.line}:{p.col}: extends: expected a file name, found {ext!r}")
+        base = _load_raw(_resolve_extends(ext, path), pos, prov, depth + 1)
+        data = _merge(base, data)
+    pos.update(own_pos)
+    prov.update(own_prov)
+    return data
+
+
+def _where(pos: Positions, loc: tuple[Any, ...], default: str) -> str:
+    for n in range(len(loc), -1, -1):
+        p = pos.get(tuple(loc[:n]))
+        if p is not None:
+            return f"{p.file}:{p.line}:{p.col}"
+    return default
+
+
+def _format_validation(exc: ValidationError, pos: Positions, default: str) -> str:
+    names = _all_field_names()
+    lines = []
+    for err in exc.errors()[:10]:
+        loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+        path = _fmt(loc) or "<top>"
+        where = _where(pos, loc, default)
+        msg = err["msg"].removeprefix("Value error, ")
+        found = err.get("input")
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            hint = difflib.get_close_matches(key, sorted(names), n=1, cutoff=0.6)
+            parent = loc[:-1]
+            lines.append(f"{where}: {path}: unknown key {key!r}"
+                         + (f"; did you mean {hint[0]!r}?" if hint else "")
+                         + (f" (in {_fmt(parent)})" if parent else ""))
+            continue
+        if err["type"] == "missing":
+            lines.append(f"{where}: {path}: required field is missing")
+            continue
+        shown = repr(found) if not isinstance(found, (dict, list)) else type(found).__name__
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        lines.append(f"{where}: {path}: {msg} (found {shown})")
+    more = len(exc.errors()) - 10
+    if more > 0:
+        lines.append(f"... and {more} more error(s)")
+    return "\n".join(lines)
+
+
+def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<scenario>",
+                       positions: Positions | None = None,
+                       provenance: Mapping[str, Mapping[str, Any]] | None = None) -> Scenario:
+    """Validate a plain mapping into a :class:`Scenario`; errors as for files."""
+    payload = dict(data)
+    if provenance:
+        payload["provenance"] = {**dict(payload.get("provenance") or {}), **provenance}
+    try:
+        return Scenario.model_validate(payload)
+    except ValidationError as exc:
+        raise ScenarioError(_format_validation(exc, positions or {}, source)) from exc
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, Positions]:
+    """Load and validate a scenario file (or a shipped scenario's name)."""
+    p = Path(path)
+    if not p.exists() and not p.suffix and (shipped_dir() / f"{p.name}.yaml").exists():
+        p = shipped_dir() / f"{p.name}.yaml"
+    pos: Positions = {}
+    prov: dict[str, dict[str, Any]] = {}
+    data = _load_raw(p, pos, prov)
+    return scenario_from_dict(data, source=str(p), positions=pos, provenance=prov), pos

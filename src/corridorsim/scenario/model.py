@@ -1,0 +1,296 @@
+"""The scenario schema (pydantic v2, frozen, ``extra="forbid"``).
+
+Units live in key names: ``_h`` hours, ``_d`` days, ``_km`` kilometres, ``_kn`` knots,
+``_teu`` twenty-foot equivalent units, ``_usd`` US dollars. Every default names its source
+in :mod:`corridorsim.scenario.defaults`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AccountingConfig",
+    "DemandRow",
+    "Disruption",
+    "Distribution",
+    "FacilityParams",
+    "Provenance",
+    "Scenario",
+    "ServiceParams",
+    "StormConfig",
+    "WeatherConfig",
+]
+
+# Absurd-magnitude guards: every number has bounds a planner could hit only by mistake.
+MAX_H = 24.0 * 3650  # ten years in hours
+MAX_D = 3650.0
+MAX_TEU = 1e9
+
+Hours = Annotated[float, Field(ge=0, le=MAX_H, allow_inf_nan=False)]
+PosHours = Annotated[float, Field(gt=0, le=MAX_H, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Factor = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provenance(_Frozen):
+    """Where a value comes from. ``assumed: true`` marks our own assumption."""
+
+    source: str | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    note: str | None = None
+    assumed: bool = False
+
+
+class Lognormal(_Frozen):
+    median_h: PosHours
+    p90_h: PosHours
+
+    @model_validator(mode="after")
+    def _order(self) -> Lognormal:
+        if self.p90_h < self.median_h:
+            raise ValueError(f"p90_h ({self.p90_h}) must be >= median_h ({self.median_h})")
+        return self
+
+
+class Uniform(_Frozen):
+    low_h: Hours
+    high_h: Hours
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.high_h < self.low_h:
+            raise ValueError(f"high_h ({self.high_h}) must be >= low_h ({self.low_h})")
+        return self
+
+
+class Triangular(_Frozen):
+    low_h: Hours
+    mode_h: Hours
+    high_h: Hours
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not self.low_h <= self.mode_h <= self.high_h:
+            raise ValueError("need low_h <= mode_h <= high_h")
+        return self
+
+
+class Exponential(_Frozen):
+    mean_h: PosHours
+
+
+class Distribution(_Frozen):
+    """A duration distribution written plainly, exactly one of the keys.
+
+    ``{fixed_h: 5}``, ``{lognormal: {median_h: 30, p90_h: 80}}``,
+    ``{uniform: {low_h: 1, high_h: 3}}``, ``{triangular: {low_h, mode_h, high_h}}``,
+    ``{exponential: {mean_h: 4}}``.
+    """
+
+    fixed_h: Hours | None = None
+    lognormal: Lognormal | None = None
+    uniform: Uniform | None = None
+    triangular: Triangular | None = None
+    exponential: Exponential | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Distribution:
+        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of fixed_h, lognormal, uniform, triangular, exponential"
+                f" (found {len(given)}: {', '.join(given) or 'none'})"
+            )
+        return self
+
+    @property
+    def mean_h(self) -> float:
+        import math
+
+        if self.fixed_h is not None:
+            return self.fixed_h
+        if self.lognormal is not None:
+            sigma = math.log(self.lognormal.p90_h / self.lognormal.median_h) / 1.2815515655446004
+            return self.lognormal.median_h * math.exp(sigma**2 / 2)
+        if self.uniform is not None:
+            return (self.uniform.low_h + self.uniform.high_h) / 2
+        if self.triangular is not None:
+            t = self.triangular
+            return (t.low_h + t.mode_h + t.high_h) / 3
+        assert self.exponential is not None
+        return self.exponential.mean_h
+
+
+def fixed(h: float) -> Distribution:
+    return Distribution(fixed_h=h)
+
+
+def lognormal(median_h: float, p90_h: float) -> Distribution:
+    return Distribution(lognormal=Lognormal(median_h=median_h, p90_h=p90_h))
+
+
+class ServiceParams(_Frozen):
+    """A vehicle service on a leg: block train, Caspian feeder, Black Sea feeder, deep sea, truck.
+
+    Departure rule: a vehicle leaves when full, or ``max_hold_h`` after its first container
+    is ready; with ``headway_h`` set it leaves only on the timetable (every ``headway_h``
+    hours from ``first_departure_h``), with whatever is waiting.
+    """
+
+    capacity_teu: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None = None
+    fleet: Annotated[int, Field(ge=1, le=100000)] | None = None
+    max_hold_h: Hours | None = None
+    headway_h: PosHours | None = None
+    first_departure_h: Hours | None = None
+    speed_kmh: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
+    delay: Distribution | None = None
+    turnaround_h: Hours | None = None
+    min_load_share: Share | None = None
+
+
+class FacilityParams(_Frozen):
+    """A facility: gauge change, border, port, terminal or canal/strait.
+
+    ``servers`` parallel tracks, cranes or berths; each vehicle holds one server for
+    ``service`` (trains) or ``load / handling_teu_per_h`` (ships) hours; then ``dwell``
+    (customs, inspection) applies without holding a server. ``yard_teu`` limits containers
+    waiting for the next leg (vessels block at berth when it is full). ``open_hours`` restricts
+    passages to a daily window, e.g. ``[0, 5]`` for Marmaray freight.
+    """
+
+    servers: Annotated[int, Field(ge=1, le=10000)] | None = None
+    service: Distribution | None = None
+    handling_teu_per_h: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] | None = None
+    dwell: Distribution | None = None
+    yard_teu: Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)] | None = None
+    open_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] | None = None
+
+
+class DemandRow(_Frozen):
+    """Container bookings from an origin to a destination on one route family."""
+
+    origin: str = "CN_XIY"
+    destination: str = "DE_DUI"
+    route: str
+    teu_per_week: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
+    arrival: Literal["poisson", "uniform"] = "poisson"
+    seasonality_monthly: tuple[Factor, ...] | None = None
+    weekday_profile: tuple[Factor, ...] | None = None
+    feu_share: Share = 0.8
+    reefer_share: Share = 0.0
+    due_d: Annotated[float, Field(gt=0, le=MAX_D, allow_inf_nan=False)] | None = None
+    segment: str = "general"
+
+    @field_validator("seasonality_monthly")
+    @classmethod
+    def _twelve(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is not None and (len(v) != 12 or sum(v) <= 0):
+            raise ValueError(f"needs 12 monthly factors with a positive sum (found {len(v)})")
+        return v
+
+    @field_validator("weekday_profile")
+    @classmethod
+    def _seven(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if v is not None and (len(v) != 7 or sum(v) <= 0):
+            raise ValueError(f"needs 7 weekday factors (Mon..Sun) with a positive sum (found {len(v)})")
+        return v
+
+
+class Disruption(_Frozen):
+    """A time window that closes or scales part of the network.
+
+    ``target`` is a node id (``KZ_DOS``), a link id (``KZ_AKU-AZ_ALT``), a chokepoint tag
+    (``suez``, ``babalmandab``, ``bosporus``, ``cape``, ``malacca``, ``gibraltar``), a sea area
+    (``caspian``, ``black_sea``) or a route family id (``northern``: no new bookings).
+    ``capacity_factor: 0`` closes the target; other values scale capacity (vehicle size,
+    servers); ``speed_factor`` scales speeds.
+    """
+
+    name: str | None = None
+    target: str
+    start_d: Annotated[float, Field(ge=0, le=MAX_D, allow_inf_nan=False)] = 0.0
+    end_d: Annotated[float, Field(ge=0, le=MAX_D, allow_inf_nan=False)] = MAX_D
+    capacity_factor: Factor = 0.0
+    speed_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+
+    @model_validator(mode="after")
+    def _order(self) -> Disruption:
+        if self.end_d <= self.start_d:
+            raise ValueError(f"end_d ({self.end_d}) must be after start_d ({self.start_d})")
+        return self
+
+
+class StormConfig(_Frozen):
+    """Storms that stop sailings in a sea area: Poisson onsets with monthly rates."""
+
+    storms_per_month: tuple[Annotated[float, Field(ge=0, le=31, allow_inf_nan=False)], ...]
+    duration: Distribution
+
+    @field_validator("storms_per_month")
+    @classmethod
+    def _twelve(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if len(v) != 12:
+            raise ValueError(f"needs 12 monthly rates Jan..Dec (found {len(v)})")
+        return v
+
+
+# Caspian storms suspending sailings (onsets per month Jan..Dec, duration). The annual
+# storm-day statistic is a gap in the sources: the rates are ASSUMED from the S63 event list
+# (suspensions in 2018, 2021, 2022, 2023, 2025, mostly November–March); 2–5 day durations
+# from the same reports (S63, 2018–2025).
+CASPIAN_STORMS_PER_MONTH = (1.0, 1.0, 0.8, 0.5, 0.4, 0.2, 0.2, 0.2, 0.3, 0.5, 0.8, 1.0)
+
+
+def _caspian_default() -> StormConfig:
+    return StormConfig(storms_per_month=CASPIAN_STORMS_PER_MONTH, duration=lognormal(48.0, 120.0))
+
+
+class WeatherConfig(_Frozen):
+    """Storm processes per sea area; ``null`` switches a sea area's storms off."""
+
+    caspian: StormConfig | None = Field(default_factory=_caspian_default)
+    black_sea: StormConfig | None = None
+
+
+class AccountingConfig(_Frozen):
+    cargo_t_per_teu: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)] = 10.0
+    tare_t_per_teu: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
+    include_tare: bool = True
+    cargo_value_usd_per_teu: Annotated[float, Field(ge=0, le=1e8, allow_inf_nan=False)] = 50000.0
+    inventory_rate_per_year: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.10
+    emission_factors: dict[str, Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]] = Field(default_factory=dict)
+    tariffs: dict[str, Annotated[float, Field(ge=0, le=1e8, allow_inf_nan=False)]] = Field(default_factory=dict)
+
+
+class Scenario(_Frozen):
+    """A complete scenario: what to simulate, for how long, under which conditions."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    description: str = ""
+    start_date: str = "2024-01-01"
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 20240101
+    horizon_d: Annotated[float, Field(gt=0, le=MAX_D, allow_inf_nan=False)] = 365.0
+    warmup_d: Annotated[float, Field(ge=0, le=MAX_D, allow_inf_nan=False)] = 28.0
+    routes: tuple[str, ...] = ("middle_corridor", "middle_corridor_turkey", "northern", "suez", "cape")
+    demand: tuple[DemandRow, ...]
+    services: dict[str, ServiceParams] = Field(default_factory=dict)
+    facilities: dict[str, FacilityParams] = Field(default_factory=dict)
+    weather: WeatherConfig = WeatherConfig()
+    disruptions: tuple[Disruption, ...] = ()
+    accounting: AccountingConfig = AccountingConfig()
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.warmup_d >= self.horizon_d:
+            raise ValueError(f"warmup_d ({self.warmup_d}) must be shorter than horizon_d ({self.horizon_d})")
+        if not self.demand:
+            raise ValueError("demand: at least one row is needed")
+        return self

@@ -1,0 +1,238 @@
+"""Build the engine for one scenario: demand arrays, services, facilities, calendars."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from corridorsim.network import Network
+from corridorsim.routing import Leg, Route, Stop
+from corridorsim.scenario.defaults import (
+    CUSTOMS_UNIONS,
+    DUE_D_DEFAULT,
+    FACILITY_DEFAULTS,
+    NODE_DEFAULTS,
+    SERVICE_DEFAULTS,
+    merge,
+)
+from corridorsim.scenario.model import DemandRow, Scenario, StormConfig
+from corridorsim.sim.calendar import Calendar
+from corridorsim.sim.engine import BatchQueue, Engine, Facility, Service
+from corridorsim.sim.records import RunRecords
+from corridorsim.sim.streams import Streams, sample
+
+__all__ = ["RouteInstance", "build_engine", "route_key", "service_key"]
+
+
+@dataclass(frozen=True)
+class RouteInstance:
+    family: str
+    origin: str
+    destination: str
+    route: Route
+
+
+def route_key(family: str, origin: str, destination: str) -> str:
+    return f"{family}:{origin}-{destination}"
+
+
+def service_key(leg: Leg) -> str:
+    """Legs with the same service on the same links share vehicles and queues."""
+    key = f"{leg.service}:{leg.from_node}-{leg.to_node}"
+    if leg.waypoints:
+        key += " via " + ",".join(w.node for w in leg.waypoints)
+    return key
+
+
+def _start(scn: Scenario) -> dt.date:
+    return dt.date.fromisoformat(scn.start_date)
+
+
+def _arrivals(row: DemandRow, scn: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Booking times (h) and sizes (TEU) for one demand row over the horizon."""
+    mean_size = 1.0 + row.feu_share
+    per_day = row.teu_per_week / 7.0 / mean_size
+    n_days = int(np.ceil(scn.horizon_d))
+    start = _start(scn)
+    days = np.arange(n_days)
+    dates = [start + dt.timedelta(days=int(d)) for d in days]
+    mult = np.ones(n_days)
+    if row.seasonality_monthly is not None:
+        m = np.asarray(row.seasonality_monthly, dtype=float)
+        mult *= (m / m.mean())[[d.month - 1 for d in dates]]
+    if row.weekday_profile is not None:
+        w = np.asarray(row.weekday_profile, dtype=float)
+        mult *= (w / w.mean())[[d.weekday() for d in dates]]
+    rate = per_day * mult
+    day_len = np.minimum(1.0, scn.horizon_d - days)
+    if row.arrival == "poisson":
+        counts = rng.poisson(rate * day_len)
+        base = np.repeat(days * 24.0, counts)
+        span = np.repeat(day_len * 24.0, counts)
+        times = np.sort(base + rng.random(counts.sum()) * span)
+    else:
+        total = rate * day_len
+        cum = np.concatenate([[0.0], np.cumsum(total)])
+        k = np.arange(int(np.floor(cum[-1])))
+        pos = k + 0.5
+        day_idx = np.searchsorted(cum, pos, side="right") - 1
+        frac = (pos - cum[day_idx]) / np.where(total[day_idx] > 0, total[day_idx], 1.0)
+        times = (day_idx + frac * day_len[day_idx]) * 24.0
+    sizes = np.where(rng.random(len(times)) < row.feu_share, 2.0, 1.0)
+    return times, sizes
+
+
+def _storm_windows(cfg: StormConfig, scn: Scenario, rng: np.random.Generator) -> list[tuple[float, float]]:
+    start = _start(scn)
+    out: list[tuple[float, float]] = []
+    n_days = int(np.ceil(scn.horizon_d))
+    for d in range(n_days):
+        date = start + dt.timedelta(days=d)
+        month_days = 31 if date.month in (1, 3, 5, 7, 8, 10, 12) else (29 if date.month == 2 else 30)
+        lam = cfg.storms_per_month[date.month - 1] / month_days
+        for _ in range(int(rng.poisson(lam))):
+            t0 = (d + float(rng.random())) * 24.0
+            out.append((t0, t0 + float(sample(cfg.duration, rng))))
+    return out
+
+
+def _border_kind(net: Network, node: str) -> str:
+    countries = {str(c) for c in net.links.loc[
+        (net.links["from"] == node) | (net.links["to"] == node), "country"].dropna()}
+    countries.add(str(net.nodes.at[node, "country"]))
+    if any(countries <= union for union in CUSTOMS_UNIONS):
+        return "border_internal"
+    return "border"
+
+
+def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
+                 streams: Streams) -> tuple[Engine, RunRecords, dict[str, float]]:
+    """Create the records and the engine; return also the TEU refused by route closures."""
+    horizon_h = scn.horizon_d * 24.0
+    keys = list(routes)
+    # ---------------------------------------------------------------- demand
+    seg_ids = sorted({r.segment for r in scn.demand})
+    parts = []
+    refused: dict[str, float] = {}
+    for i, row in enumerate(scn.demand):
+        key = route_key(row.route, row.origin, row.destination)
+        rng = streams.get(f"demand:{key}:{row.segment}:{i}")
+        times, sizes = _arrivals(row, scn, rng)
+        reefer = rng.random(len(times)) < row.reefer_share
+        keep = np.ones(len(times), dtype=bool)
+        for d in scn.disruptions:
+            if d.target == row.route and d.capacity_factor == 0.0:
+                keep &= ~((times >= d.start_d * 24) & (times < d.end_d * 24))
+        refused[row.route] = refused.get(row.route, 0.0) + float(sizes[~keep].sum())
+        due_d = row.due_d if row.due_d is not None else float(DUE_D_DEFAULT.get(row.route, 30.0))
+        n = int(keep.sum())
+        parts.append((times[keep], sizes[keep], reefer[keep], np.full(n, keys.index(key)),
+                      np.full(n, seg_ids.index(row.segment)), np.full(n, due_d * 24.0)))
+    cat = [np.concatenate([p[j] for p in parts]) for j in range(6)]
+    order = np.lexsort((cat[3], cat[0]))
+    created, teu, reefer, route_idx, seg_idx, due_h = (a[order] for a in cat)
+    od_ids = sorted({f"{r.origin}-{r.destination}" for r in routes.values()})
+    od = np.array([od_ids.index(f"{routes[keys[k]].origin}-{routes[keys[k]].destination}")
+                   for k in range(len(keys))], dtype=np.int64)
+    n_stages = np.array([len(routes[k].route.stages) for k in keys], dtype=np.int64)
+    rec = RunRecords(
+        route_ids=keys, od_ids=od_ids, segment_ids=seg_ids,
+        route=route_idx.astype(np.int64), od=od[route_idx.astype(np.int64)] if len(route_idx) else np.empty(0, np.int64),
+        segment=seg_idx.astype(np.int64), teu=teu.astype(float), reefer=reefer.astype(bool),
+        created_h=created.astype(float), due_h=due_h.astype(float), n_stages=n_stages,
+    )
+    # origin stop: zero time; consignments ready for the first leg when booked
+    rec.t_in[:, 0] = rec.created_h
+    rec.t_out[:, 0] = rec.created_h
+    rec.cur[:] = 1
+    rec.t_in[:, 1] = rec.created_h
+
+    eng = Engine(rec, horizon_h)
+    env = eng.env
+
+    # ---------------------------------------------------------------- calendars
+    storm_cal: dict[str, Calendar] = {}
+    storms = {"caspian": scn.weather.caspian, "black_sea": scn.weather.black_sea}
+    for area, cfg in storms.items():
+        cal = Calendar()
+        if cfg is not None:
+            for t0, t1 in _storm_windows(cfg, scn, streams.get(f"weather:{area}")):
+                cal.add(t0, t1, "weather")
+        storm_cal[area] = cal
+
+    def leg_calendar(leg: Leg) -> Calendar:
+        cal = Calendar()
+        targets = {*leg.link_ids, *leg.chokepoints}
+        if leg.sea_area:
+            targets.add(leg.sea_area)
+            cal = cal.merged(storm_cal.get(leg.sea_area, Calendar()))
+        for d in scn.disruptions:
+            if d.target in targets:
+                cal.add(d.start_d * 24, d.end_d * 24, "disruption", d.capacity_factor, d.speed_factor)
+        return cal
+
+    def node_calendar(node: str) -> Calendar:
+        cal = Calendar()
+        for d in scn.disruptions:
+            if d.target == node:
+                cal.add(d.start_d * 24, d.end_d * 24, "disruption", d.capacity_factor, d.speed_factor)
+        return cal
+
+    # ---------------------------------------------------------------- facilities
+    def facility(node: str, kind: str) -> Facility:
+        fac = eng.facilities.get(node)
+        if fac is not None:
+            return fac
+        if kind == "border":
+            kind = _border_kind(net, node)
+        base = FACILITY_DEFAULTS[kind].params
+        params = merge(base, NODE_DEFAULTS[node].params if node in NODE_DEFAULTS else None,
+                       scn.facilities.get(kind), scn.facilities.get(node))
+        fac = Facility(
+            node=node, kind=kind, params=params, calendar=node_calendar(node),
+            rng=streams.get(f"facility:{node}"),
+            resource=simpy.Resource(env, capacity=int(params.servers or 1)),
+            is_border=kind in ("gauge_change", "border", "border_internal"),
+        )
+        eng.facilities[node] = fac
+        return fac
+
+    # ---------------------------------------------------------------- services
+    svc_by_key: dict[str, Service] = {}
+    for ri, key in enumerate(keys):
+        route = routes[key].route
+        for stage in route.stages:
+            if isinstance(stage, Stop):
+                if stage.role != "origin":
+                    eng.stop_facility[(ri, stage.index)] = facility(stage.node, stage.kind)
+                continue
+            leg = stage
+            skey = service_key(leg)
+            svc = svc_by_key.get(skey)
+            if svc is None:
+                params = merge(SERVICE_DEFAULTS[leg.service].params, scn.services.get(leg.service),
+                               scn.services.get(f"{leg.from_node}-{leg.to_node}"))
+                queue = BatchQueue(env, rec)
+                svc = Service(
+                    key=skey, kind=leg.service, params=params, km=leg.km,
+                    waypoints=[(w.km_from_start, facility(w.node, w.kind)) for w in leg.waypoints],
+                    from_node=leg.from_node, to_node=leg.to_node, calendar=leg_calendar(leg),
+                    rng=streams.get(f"service:{skey}"), idle=int(params.fleet or 0), queue=queue,
+                )
+                svc_by_key[skey] = svc
+                eng.services.append(svc)
+            eng.leg_service[(ri, leg.index)] = svc
+    # the facility at a service's departure node owns its yard
+    for svc in eng.services:
+        fac = eng.facilities.get(svc.from_node)
+        svc.queue.node_facility = fac
+    # pre-book every consignment on its first leg
+    for ri, key in enumerate(keys):
+        sel = np.flatnonzero(rec.route == ri)
+        if len(sel):
+            svc = eng.leg_service[(ri, 1)]
+            svc.queue.preload(sel, rec.created_h[sel])
+    return eng, rec, refused

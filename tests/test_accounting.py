@@ -1,0 +1,320 @@
+"""Tests of corridorsim.accounting: hand calculations from GLEC v3.0 [S73], properties."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corridorsim.accounting import (
+    apply_costs_to_legs,
+    apply_emissions_to_legs,
+    assumptions_table,
+    break_even_cargo_value,
+    calibrate_rail_rates,
+    intensity_breakdown,
+    load_factors,
+    load_tariffs,
+    route_accounting,
+    route_country_emissions,
+    shipment_footprint,
+    stage_costs,
+    stage_intensities,
+)
+from corridorsim.accounting.cost import reference_corridor_cost_usd_per_feu
+from corridorsim.errors import ScenarioError
+
+SEG_COLS = ["route", "stage_index", "mode", "service", "sea_area", "country", "traction", "km"]
+STOP_COLS = ["route", "stage_index", "node", "kind", "transshipment", "country"]
+
+
+def seg(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=SEG_COLS)
+
+
+def stops_df(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=STOP_COLS)
+
+
+def deep(route: str, idx: int, km: float) -> tuple:
+    return (route, idx, "sea", "deep_sea", "deep_sea", "", "", km)
+
+
+@pytest.fixture
+def network() -> tuple[pd.DataFrame, pd.DataFrame]:
+    segments = seg(
+        deep("suez", 1, 12_000.0),
+        deep("suez", 3, 7_600.0),  # deep-sea split by the Suez chokepoint stop
+        ("middle_corridor", 1, "rail", "block_train", "", "KAZ", "electric", 1_000.0),
+        ("middle_corridor", 1, "rail", "block_train", "", "KAZ", "diesel", 500.0),
+        ("middle_corridor", 3, "sea", "caspian_feeder", "caspian", "", "", 430.0),
+        ("middle_corridor", 5, "rail", "block_train", "", "GEO", "electric", 300.0),
+        ("middle_corridor", 5, "road", "truck", "", "DEU", "", 100.0),
+    )
+    stops = stops_df(
+        ("suez", 0, "shanghai", "port", True, "CHN"),
+        ("suez", 2, "suez_canal", "chokepoint", False, "EGY"),
+        ("suez", 4, "rotterdam", "port", True, "NLD"),
+        ("middle_corridor", 0, "xian", "terminal", True, "CHN"),
+        ("middle_corridor", 2, "aktau", "port", True, "KAZ"),
+        ("middle_corridor", 4, "alat", "port", True, "AZE"),
+        ("middle_corridor", 6, "az_ge", "border", False, "GEO"),
+    )
+    return segments, stops
+
+
+# --- (a) hand calculations ---------------------------------------------------------------
+
+def test_deep_sea_suez_hand_calculation() -> None:
+    # GLEC v3.0 Table 16 [S73]: Asia<->North Europe dry, 49.9 g CO2e/TEU-km WTW at 10 t/TEU.
+    # 19,600 km x 49.9 g/TEU-km x 1 TEU = 978,040 g = 978.04 kg WTW.
+    # TTW: Trans-Suez split 48.1 / 55.6 (Table 16) -> 978.04 x 48.1 / 55.6 = 846.11 kg.
+    segments = seg(deep("suez", 1, 19_600.0))
+    out = stage_intensities(segments, stops_df(), cargo_t_per_teu=10.0, include_tare=False)
+    assert out["co2e_wtw_kg_per_teu"].iloc[0] == pytest.approx(978.04, rel=1e-9)
+    assert out["co2e_ttw_kg_per_teu"].iloc[0] == pytest.approx(978.04 * 48.1 / 55.6, rel=1e-5)
+    # with the default gross basis (10 t cargo + 2 t tare): x 12/10
+    gross = stage_intensities(segments, stops_df())
+    assert gross["co2e_wtw_kg_per_teu"].iloc[0] == pytest.approx(978.04 * 1.2, rel=1e-9)
+
+
+def test_electric_rail_kazakhstan_hand_calculation() -> None:
+    # 0.032 kWh/tkm at the pantograph (EcoTransIT [S78]) x 6.4/6.0 losses (GLEC T5 [S73])
+    # x 641 g/kWh (Kazakhstan 2021 [S76]) = 21.8795 g/tkm; x 10 t x 1,000 km = 218.80 kg.
+    segments = seg(("middle_corridor", 1, "rail", "block_train", "", "KAZ", "electric", 1000.0))
+    b = intensity_breakdown(segments, stops_df(), include_tare=False)
+    expected_kg = 0.032 * (6.4 / 6.0) * 641 * 10 * 1000 / 1000
+    assert expected_kg == pytest.approx(218.80, abs=0.01)
+    assert b["co2e_wtw_kg_per_teu"].iloc[0] == pytest.approx(expected_kg, rel=1e-5)
+    assert b["co2e_ttw_kg_per_teu"].iloc[0] == 0.0
+    assert b["component"].iloc[0] == "rail_electric"
+
+
+def test_apply_to_legs_and_reefer_plug(network: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    segments, stops = network
+    intens = stage_intensities(segments, stops, include_tare=False)
+    legs = pd.DataFrame({
+        "consignment_id": [1, 2, 2], "route": "middle_corridor",
+        "stage_index": [1, 1, 2], "stage_kind": ["leg", "leg", "stop"], "teu": [2.0, 1.0, 1.0],
+        "start_h": [0.0, 0.0, 30.0], "end_h": [30.0, 30.0, 40.0],
+        "moving_h": [30.0, 30.0, 0.0], "waiting_h": [0.0, 0.0, 10.0]})
+    cons = pd.DataFrame({"consignment_id": [1, 2], "reefer": [False, True]})
+    out = apply_emissions_to_legs(legs, intens, consignments=cons)
+    kaz = 0.032 * (6.4 / 6.0) * 641 * 10 + 27.6 * 10 * 0.5  # kg/TEU: 1,000 km elec + 500 diesel
+    assert out["co2e_wtw_kg"].iloc[0] == pytest.approx(2 * kaz, rel=1e-5)
+    # Aktau port: 10.7 kg per container (GLEC T3) at 10 t + reefer plug 2.5 kW x 10 h x
+    # 641 g/kWh x 6.4/6.0 = 17.09 kg
+    plug = 2.5 * 10 * 641 * (6.4 / 6.0) / 1000
+    assert out["co2e_wtw_kg"].iloc[2] == pytest.approx(10.7 + plug, rel=1e-5)
+    assert out["co2e_wtw_kg_hub"].iloc[2] == pytest.approx(10.7 + plug, rel=1e-5)
+    assert (out["co2e_wtw_kg"] >= out["co2e_ttw_kg"]).all()
+
+
+# --- (b) properties ----------------------------------------------------------------------
+
+seg_strategy = st.lists(
+    st.tuples(st.sampled_from(["elec", "diesel", "road", "deep", "casp", "black"]),
+              st.sampled_from(["CHN", "KAZ", "RUS", "AZE", "GEO", "TUR", "AUT", "SRB"]),
+              st.floats(0.0, 30_000.0)),
+    min_size=1, max_size=8)
+
+
+def _segments_from(draw: list[tuple[str, str, float]], route: str = "middle_corridor"):
+    kinds = {"elec": ("rail", "block_train", "", "electric"),
+             "diesel": ("rail", "block_train", "", "diesel"), "road": ("road", "truck", "", ""),
+             "deep": ("sea", "deep_sea", "deep_sea", ""),
+             "casp": ("sea", "caspian_feeder", "caspian", ""),
+             "black": ("sea", "black_sea_feeder", "black_sea", "")}
+    rows = []
+    for i, (k, country, km) in enumerate(draw):
+        mode, service, area, traction = kinds[k]
+        rows.append((route, 2 * i + 1, mode, service, area,
+                     "" if mode == "sea" else country, traction, km))
+    return seg(*rows)
+
+
+ALL_STOPS = stops_df(("middle_corridor", 0, "a", "terminal", True, "CHN"),
+                     ("middle_corridor", 2, "b", "port", True, "AZE"),
+                     ("middle_corridor", 4, "c", "border", False, "GEO"),
+                     ("middle_corridor", 6, "d", "gauge_change", True, "KAZ"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(draw=seg_strategy, cargo=st.floats(0.5, 30.0), tare=st.floats(0.0, 5.0),
+       vessel=st.sampled_from(["container_feeder", "ropax"]))
+def test_emissions_linear_in_mass_basis(draw, cargo, tare, vessel) -> None:
+    segments = _segments_from(draw)
+    one = stage_intensities(segments, ALL_STOPS, cargo_t_per_teu=1.0, tare_t_per_teu=0.0,
+                            caspian_vessel=vessel)
+    m = stage_intensities(segments, ALL_STOPS, cargo_t_per_teu=cargo, tare_t_per_teu=tare,
+                          caspian_vessel=vessel)
+    cargo_only = stage_intensities(segments, ALL_STOPS, cargo_t_per_teu=cargo,
+                                   tare_t_per_teu=tare, include_tare=False,
+                                   caspian_vessel=vessel)
+    for col in ("co2e_wtw_kg_per_teu", "co2e_ttw_kg_per_teu"):
+        np.testing.assert_allclose(m[col], one[col] * (cargo + tare), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(cargo_only[col], one[col] * cargo, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(draw=seg_strategy, vessel=st.sampled_from(["container_feeder", "ropax"]),
+       include_tare=st.booleans())
+def test_wtw_at_least_ttw_every_stage(draw, vessel, include_tare) -> None:
+    segments = _segments_from(draw)
+    out = stage_intensities(segments, ALL_STOPS, caspian_vessel=vessel,
+                            include_tare=include_tare)
+    assert (out["co2e_wtw_kg_per_teu"] >= out["co2e_ttw_kg_per_teu"]).all()
+    assert (out["co2e_ttw_kg_per_teu"] >= 0).all()
+    b = intensity_breakdown(segments, ALL_STOPS, caspian_vessel=vessel)
+    assert (b["co2e_wtw_kg_per_teu"] >= b["co2e_ttw_kg_per_teu"]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(km=st.floats(100.0, 30_000.0), include_tare=st.booleans())
+def test_cape_sea_leg_128_times_longer_gives_128_times_emissions(km, include_tare) -> None:
+    # Cape vs Suez ~1.28x distance; both use the GLEC Asia-N Europe lane factor (Cape assumed)
+    segments = seg(deep("suez", 1, km), deep("cape", 1, km * 1.28))
+    out = stage_intensities(segments, stops_df(), include_tare=include_tare).set_index("route")
+    assert out.loc["cape", "co2e_wtw_kg_per_teu_sea"] == pytest.approx(
+        1.28 * out.loc["suez", "co2e_wtw_kg_per_teu_sea"], rel=1e-9)
+    assert out.loc["cape", "co2e_ttw_kg_per_teu"] == pytest.approx(
+        1.28 * out.loc["suez", "co2e_ttw_kg_per_teu"], rel=1e-9)
+
+
+# --- (c) cost and break-even -------------------------------------------------------------
+
+def test_break_even_two_routes_by_hand() -> None:
+    # sea: 1,000 USD/TEU, 40 days; rail: 1,600 USD/TEU, 20 days; rate 10 %/yr
+    # 1,000 + v 0.1 40/365 = 1,600 + v 0.1 20/365  ->  v = 600 x 365 / (0.1 x 20) = 109,500
+    summary = pd.DataFrame({"route": ["sea", "rail", "slow_dear", "same_days"],
+                            "freight_cost_usd_per_teu": [1000.0, 1600.0, 2000.0, 1200.0],
+                            "transit_days": [40.0, 20.0, 45.0, 40.0]})
+    out = break_even_cargo_value(summary, inventory_rate_per_year=0.10)
+    pair = out.set_index(["route_a", "route_b"])["break_even_value_usd_per_teu"]
+    assert pair[("sea", "rail")] == pytest.approx(109_500.0)
+    assert np.isnan(pair[("sea", "slow_dear")])  # dearer and slower: never crosses
+    assert np.isnan(pair[("sea", "same_days")])  # parallel lines
+    assert len(out) == 6
+
+
+def test_stage_costs_and_inventory_by_hand(network: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    segments, stops = network
+    t = load_tariffs()
+    costs = stage_costs(segments, stops, t).set_index(["route", "stage_kind", "stage_index"])
+    # WCI 1,490 USD/FEU [S48] / 2 TEU = 745 USD/TEU, spread over the two deep-sea stages by km
+    assert costs.loc[("suez", "leg", 1), "cost_usd_per_teu"] == pytest.approx(745 * 12 / 19.6)
+    assert costs.loc[("suez", "leg", 3), "cost_usd_per_teu"] == pytest.approx(745 * 7.6 / 19.6)
+    assert costs.loc[("middle_corridor", "stop", 6), "cost_usd_per_teu_border"] == 107.5
+    assert costs.loc[("middle_corridor", "stop", 2), "cost_usd_per_teu_handling"] == 50.0
+    rail = 1500 * t["rail_usd_per_feu_km_KAZ"] / 2
+    assert costs.loc[("middle_corridor", "leg", 1), "cost_usd_per_teu_rail"] == pytest.approx(rail)
+    legs = pd.DataFrame({"consignment_id": [1], "route": ["suez"], "stage_index": [1],
+                         "stage_kind": ["leg"], "teu": [1.0], "start_h": [0.0], "end_h": [24.0],
+                         "moving_h": [24.0], "waiting_h": [0.0]})
+    out = apply_costs_to_legs(legs, costs.reset_index(), t)
+    assert out["cost_usd_inventory"].iloc[0] == pytest.approx(50_000 * 0.10 / 365)
+
+
+def test_rail_calibration_lands_in_world_bank_ranges() -> None:
+    t = load_tariffs()
+    rates = calibrate_rail_rates(t)
+    assert t["rail_usd_per_feu_km_KAZ"] == pytest.approx(rates["shared"], abs=1e-4)
+    assert t["rail_usd_per_feu_km_RUS"] == pytest.approx(rates["russia_belarus"], abs=1e-4)
+    assert 2500 <= reference_corridor_cost_usd_per_feu("middle_corridor", t) <= 3250
+    assert reference_corridor_cost_usd_per_feu("northern", t) == pytest.approx(3121, abs=5)
+
+
+def test_route_accounting_end_to_end(network: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    segments, stops = network
+    intens = stage_intensities(segments, stops)
+    costs = stage_costs(segments, stops)
+    stages = pd.concat([intens[["route", "stage_kind", "stage_index"]]], ignore_index=True)
+    rows = []
+    for cid, route in ((1, "suez"), (2, "middle_corridor"), (3, "middle_corridor")):
+        s = stages[stages["route"] == route].sort_values("stage_index")
+        for i, (kind, idx) in enumerate(zip(s["stage_kind"], s["stage_index"], strict=True)):
+            rows.append((cid, route, idx, kind, 1.0, 24.0 * i, 24.0 * (i + 1), 24.0, 0.0))
+    legs = pd.DataFrame(rows, columns=["consignment_id", "route", "stage_index", "stage_kind",
+                                       "teu", "start_h", "end_h", "moving_h", "waiting_h"])
+    cons = pd.DataFrame({"consignment_id": [1, 2, 3],
+                         "route": ["suez", "middle_corridor", "middle_corridor"],
+                         "teu": [1.0, 1.0, 1.0], "created_h": 0.0,
+                         "delivered_h": [120.0, 168.0, np.nan], "transit_h": [120.0, 168.0, np.nan],
+                         "reefer": False})
+    legs = apply_costs_to_legs(apply_emissions_to_legs(legs, intens, consignments=cons), costs)
+    summary = route_accounting(legs, cons).set_index("route")
+    mc_total = intens.loc[intens["route"] == "middle_corridor", "co2e_wtw_kg_per_teu"].sum()
+    assert summary.loc["middle_corridor", "co2e_wtw_kg_per_teu"] == pytest.approx(mc_total)
+    assert summary.loc["middle_corridor", "teu"] == 1.0  # undelivered consignment 3 dropped
+    parts = [f"co2e_wtw_kg_per_teu_{p}" for p in ("rail", "sea", "road", "hub")]
+    np.testing.assert_allclose(summary[parts].sum(axis=1), summary["co2e_wtw_kg_per_teu"])
+    cparts = [f"cost_usd_per_teu_{p}" for p in
+              ("rail", "sea", "road", "handling", "border", "inventory")]
+    np.testing.assert_allclose(summary[cparts].sum(axis=1), summary["cost_usd_per_teu"])
+    by_country = route_country_emissions(legs, intensity_breakdown(segments, stops), cons)
+    totals = by_country.groupby("route")["co2e_wtw_kg_per_teu"].sum()
+    np.testing.assert_allclose(totals[summary.index], summary["co2e_wtw_kg_per_teu"])
+    be = break_even_cargo_value(summary.reset_index())
+    assert list(be.columns) == ["route_a", "route_b", "break_even_value_usd_per_teu"]
+
+
+# --- (d) factor tables and overrides -----------------------------------------------------
+
+def test_unknown_override_key_names_it_and_suggests() -> None:
+    with pytest.raises(ScenarioError, match=r"rail_diesel_wtw_g_per_km.*rail_diesel_wtw_g_per_tkm"):
+        load_factors({"rail_diesel_wtw_g_per_km": 30.0})
+    with pytest.raises(ScenarioError, match="cost_tariffs key"):
+        load_factors({"border_usd_per_bcp": 100.0})
+    with pytest.raises(ScenarioError, match="road_wtw_g_per_tkm"):
+        load_factors({"road_wtw_g_per_tkm": -1.0})
+    with pytest.raises(ValueError):  # ScenarioError is also a ValueError
+        load_tariffs({"cargo_value_usd_per_tue": 1.0})
+
+
+def test_overrides_apply_and_tables_are_documented() -> None:
+    f = load_factors({"grid_g_per_kwh_KAZ": 100.0, "grid_g_per_kwh_UKR": 200.0})
+    assert f["grid_g_per_kwh_KAZ"] == 100.0 and f["grid_g_per_kwh_UKR"] == 200.0
+    assert load_factors()["grid_g_per_kwh_KAZ"] == 641.0  # shipped table untouched
+    with pytest.raises(TypeError):
+        f.mapping["road_wtw_g_per_tkm"] = 1.0  # type: ignore[index]
+    table = assumptions_table()
+    assert table["source"].str.fullmatch(r"S\d+").all()
+    assert table["year"].notna().all()
+    assert (table.loc[table["assumed"], "note"].str.len() > 20).all()
+
+
+# --- (e) footprint -----------------------------------------------------------------------
+
+def test_shipment_footprint_has_ileap_keys(network: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    segments, stops = network
+    intens = stage_intensities(segments, stops)
+    mc = intens[intens["route"] == "middle_corridor"]
+    row = {"route": "middle_corridor", "co2e_wtw_kg_per_teu": mc["co2e_wtw_kg_per_teu"].sum() + 5,
+           "co2e_ttw_kg_per_teu": mc["co2e_ttw_kg_per_teu"].sum()}
+    fp = shipment_footprint(row, intens, teu=2.0)
+    assert {"shipmentId", "mass", "tces"} <= fp.keys()
+    required = {"tceId", "shipmentId", "mass", "distance", "transportActivity", "co2eWTW",
+                "co2eTTW"}
+    decimal = re.compile(r"^-?\d+(\.\d+)?$")
+    for tce in fp["tces"]:
+        assert required <= tce.keys()
+        assert tce["shipmentId"] == fp["shipmentId"]
+        for k in ("mass", "transportActivity", "co2eWTW", "co2eTTW"):
+            assert decimal.match(tce[k]), (k, tce[k])
+        assert set(tce["distance"]) == {"sfd"}
+    assert fp["mass"] == "20000"
+    assert fp["tces"][-1]["tceId"].endswith("time-dependent")
+    total = sum(float(t["co2eWTW"]) for t in fp["tces"])
+    assert total == pytest.approx(2 * row["co2e_wtw_kg_per_teu"], rel=1e-6)
+
+
+def test_electric_rail_without_grid_row_is_an_error() -> None:
+    segments = seg(("x", 1, "rail", "block_train", "", "UKR", "electric", 10.0))
+    with pytest.raises(ScenarioError, match="grid_g_per_kwh_<ISO3>"):
+        stage_intensities(segments, stops_df())
+    ok = stage_intensities(segments, stops_df(), load_factors({"grid_g_per_kwh_UKR": 300.0}))
+    assert ok["co2e_wtw_kg_per_teu"].iloc[0] > 0
