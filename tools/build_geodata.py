@@ -114,7 +114,6 @@ COUNTRY_NAMES = {
     "CHN": "China", "SVK": "Slovakia", "CZE": "Czechia", "UKR": "Ukraine", "UZB": "Uzbekistan",
     "KGZ": "Kyrgyzstan", "ARM": "Armenia", "GRC": "Greece", "MKD": "North Macedonia", "HRV": "Croatia",
 }
-RAIL_GAUGE_BY_COUNTRY = {"KAZ": 1520, "RUS": 1520, "BLR": 1520, "AZE": 1520, "GEO": 1520, "TKM": 1520}
 
 # --------------------------------------------------------------------------
 # LINK TABLE
@@ -122,6 +121,8 @@ RAIL_GAUGE_BY_COUNTRY = {"KAZ": 1520, "RUS": 1520, "BLR": 1520, "AZE": 1520, "GE
 #   route for rail:
 #     ("path", "FromPt", "ToPt")  -> rail_osm_corridor_paths.geojson, cut at the nodes
 #     ("graph", [via lon/lat...]) -> shortest path on the healed OSM graph
+#     ("legs", start, [("g"|"m", pt)...], {pt: waypoints}) -> chained graph ("g") and manual
+#                                    straight ("m") legs, then cut at the points nearest the nodes
 #     ("graph_bridged", bbox)     -> as graph, small fragments inside bbox bridged by straight
 #                                    "manual" segments (Gebze–İzmit gap)
 #     ("manual", [waypoints])     -> hand-drawn polyline between the two nodes

@@ -28,6 +28,7 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
     df = pd.DataFrame({
         "consignment_id": np.arange(rec.n, dtype=np.int64),
         "route": pd.Categorical(fam[rec.route], categories=sorted(set(fam))),
+        "route_key": pd.Categorical(np.array(keys, dtype=object)[rec.route], categories=keys),
         "origin": org[rec.route],
         "destination": dst[rec.route],
         "segment": np.array(rec.segment_ids, dtype=object)[rec.segment],
@@ -71,6 +72,7 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance]) -> pd.DataF
     df = pd.DataFrame({
         "consignment_id": ci.astype(np.int64),
         "route": fam[ri],
+        "route_key": pd.Categorical(np.array(keys, dtype=object)[ri], categories=keys),
         "stage_index": si.astype(np.int64),
         **{c: a[ri, si] for c, a in attr.items()},
         "km": km[ri, si],

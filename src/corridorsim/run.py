@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from corridorsim._version import __version__
+from corridorsim.accounting.pipeline import account_run
 from corridorsim.errors import InternalError, RouteError, ScenarioError
 from corridorsim.kpis import route_summary
 from corridorsim.network import Network, load_network
@@ -55,6 +56,7 @@ class RunResult:
     vehicles: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    footprints: dict[str, Any] = field(default_factory=dict)
 
 
 def scenario_hash(scn: Scenario) -> str:
@@ -145,6 +147,9 @@ def run_scenario(
     veh = vehicles_table(eng)
     families = [f for f in scn.routes if any(r.family == f for r in routes.values())]
     summary = route_summary(cons, families)
+    acc = account_run(scn, routes, legs, cons)
+    legs, cons = acc.legs, acc.consignments
+    summary = summary.merge(acc.summary, on="route", how="left").round(6)
     info = {
         "scenario": scn.name,
         "scenario_hash": scenario_hash(scn),
@@ -168,6 +173,7 @@ def run_scenario(
         "network": net.source,
         "wall_s": round(time.perf_counter() - t0, 3),
     }
-    res = RunResult(scn, net, routes, summary, cons, legs, fac, veh, info)
+    res = RunResult(scn, net, routes, summary, cons, legs, fac, veh, info,
+                    extra_tables=acc.tables, footprints=acc.footprints)
     check_invariants(res)
     return res
