@@ -225,7 +225,10 @@ def routes(origin: str, destination: str, fmt: str, out: Path | None) -> None:
         t.add_column(col, justify="right" if table[col].dtype.kind in "fi" else "left")
     for row in table.itertuples(index=False):
         t.add_row(*[f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row])
-    Console().print(t)
+    console = Console()
+    if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
+        console = Console(width=250)
+    console.print(t)
 
 
 @main.command()

@@ -17,9 +17,9 @@ KPIS = ["teu_delivered", "transit_days_mean", "transit_days_p50", "transit_days_
 def delta_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """One row per route present in either run: each KPI in A, in B and B − A."""
     cols = [k for k in KPIS if k in a.columns or k in b.columns]
-    m = a.set_index("route")[[c for c in cols if c in a.columns]].join(
-        b.set_index("route")[[c for c in cols if c in b.columns]], how="outer",
-        lsuffix="_a", rsuffix="_b")
+    left = a[["route", *[c for c in cols if c in a.columns]]]
+    right = b[["route", *[c for c in cols if c in b.columns]]]
+    m = left.merge(right, on="route", how="outer", suffixes=("_a", "_b")).set_index("route")
     out = pd.DataFrame(index=m.index)
     for c in cols:
         ca, cb = f"{c}_a", f"{c}_b"

@@ -122,6 +122,8 @@ def _check_geometry(gdf: gpd.GeoDataFrame, path: Path, what: str, geom_type: str
             raise NetworkError(
                 f"{path}: {what} {fid!r} has a {geom.geom_type} geometry; expected {geom_type}"
             )
+        if geom_type == "LineString" and not _GEOD.geometry_length(geom) > 0:
+            raise NetworkError(f"{path}: {what} {fid!r} has non-positive length (0 km geometry)")
         if not geom.is_valid:
             raise NetworkError(f"{path}: {what} {fid!r} has an invalid geometry")
         xs, ys = geom.xy if geom_type == "LineString" else ([geom.x], [geom.y])
@@ -189,6 +191,14 @@ def validate_network(
                 f"allowed: {', '.join(SEA_AREAS)}"
             )
         geom = rec["geometry"]
+        start, end = geom.coords[0], geom.coords[-1]
+        for label, nid, pt in (("start", rec["from"], start), ("end", rec["to"], end)):
+            node = node_pts[nid]
+            if abs(node.x - pt[0]) > ENDPOINT_TOL_DEG or abs(node.y - pt[1]) > ENDPOINT_TOL_DEG:
+                raise NetworkError(
+                    f"{lpath}: link {lid!r} geometry {label}s at ({pt[0]:.4f}, {pt[1]:.4f}), "
+                    f"not at its node {nid!r} ({node.x:.4f}, {node.y:.4f})"
+                )
         geod_km = _GEOD.geometry_length(geom) / 1000.0
         if not geod_km > 0:
             raise NetworkError(f"{lpath}: link {lid!r} has non-positive length ({geod_km:.3f} km)")
@@ -202,14 +212,6 @@ def validate_network(
                 raise NetworkError(
                     f"{lpath}: link {lid!r} has length_km {stored:.1f} but its geometry "
                     f"measures {geod_km:.1f} km geodesically"
-                )
-        start, end = geom.coords[0], geom.coords[-1]
-        for label, nid, pt in (("start", rec["from"], start), ("end", rec["to"], end)):
-            node = node_pts[nid]
-            if abs(node.x - pt[0]) > ENDPOINT_TOL_DEG or abs(node.y - pt[1]) > ENDPOINT_TOL_DEG:
-                raise NetworkError(
-                    f"{lpath}: link {lid!r} geometry {label}s at ({pt[0]:.4f}, {pt[1]:.4f}), "
-                    f"not at its node {nid!r} ({node.x:.4f}, {node.y:.4f})"
                 )
 
 

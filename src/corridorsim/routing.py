@@ -309,7 +309,8 @@ def resolve_route(
                     key = (c, traction)
                     km_ct[key] = km_ct.get(key, 0.0) + length * ckm / total_c
             else:
-                key = ("" if mode == "sea" else str(rec["country"] or ""), traction)
+                land = str(rec["country"] or nodes.at[u, "country"] or "")
+                key = ("" if mode == "sea" else land, traction)
                 km_ct[key] = km_ct.get(key, 0.0) + length
             km += length
             geoms.append(_oriented(rec.geometry, reverse))

@@ -15,6 +15,8 @@ from corridorsim.scenario.model import Scenario
 __all__ = ["CHOKEPOINT_TAGS", "SEA_AREAS", "check_scenario"]
 
 CHOKEPOINT_TAGS = ("suez", "babalmandab", "malacca", "gibraltar", "bosporus", "cape", "sunda")
+# ``route:<family>`` closes a whole route family (no new bookings); a bare family id that is
+# not also a chokepoint tag (``northern``) means the same.
 SEA_AREAS = ("caspian", "black_sea", "deep_sea")
 
 
@@ -54,7 +56,8 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
             nid = getattr(row, end)
             if nid not in nodes:
                 _fail(pos, ("demand", i, end), source, nid, nodes, "node")
-    targets = nodes | links | set(CHOKEPOINT_TAGS) | set(SEA_AREAS) | set(fams)
+    targets = (nodes | links | set(CHOKEPOINT_TAGS) | set(SEA_AREAS) | set(fams)
+               | {f"route:{f}" for f in fams})
     for i, d in enumerate(scn.disruptions):
         if d.target not in targets:
             _fail(pos, ("disruptions", i, "target"), source, d.target, targets,

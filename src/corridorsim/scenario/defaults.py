@@ -118,6 +118,26 @@ NODE_DEFAULTS: dict[str, Sourced] = {
         "S66", 2016,
         "Dostyk: 4 h 15 min per train (2016, was 9 h); 12–15 trains/day",
     ),
+    # Exit posts paired with a gauge-change node across the border: the crossing's customs
+    # time is counted once, at the gauge change (calibrated to the CAREC BCP time, S12).
+    "CN_AKU": Sourced(
+        FacilityParams(servers=4, service=fixed(0.5), dwell=fixed(1.0)),
+        "S66; S12", 2022,
+        "Alashankou exit; the Dostyk gauge change carries the crossing's customs time",
+        assumed=True,
+    ),
+    "CN_KHG": Sourced(
+        FacilityParams(servers=4, service=fixed(0.5), dwell=fixed(1.0)),
+        "S65; S12", 2022,
+        "Khorgos (CN) exit; the Altynkol gauge change carries the crossing's customs time",
+        assumed=True,
+    ),
+    "BY_BRS": Sourced(
+        FacilityParams(servers=4, service=fixed(0.5), dwell=fixed(1.0)),
+        "S67", 2018,
+        "Brest exit; the Małaszewicze gauge change carries the crossing's waits",
+        assumed=True,
+    ),
     "PL_MAL": Sourced(
         FacilityParams(servers=1, service=lognormal(5.0, 8.0), dwell=lognormal(48.0, 120.0)),
         "S67", 2018,
@@ -160,6 +180,12 @@ NODE_DEFAULTS: dict[str, Sourced] = {
         FacilityParams(servers=3, handling_teu_per_h=80.0, dwell=lognormal(24.0, 72.0)),
         "S83", 2022,
         "Constanța; rate and dwell assumed",
+        assumed=True,
+    ),
+    "DE_DUI": Sourced(
+        FacilityParams(servers=12, service=lognormal(4.0, 12.0)),
+        "assumed", None,
+        "Duisburg (duisport) has many container terminals; 12 parallel train handling slots",
         assumed=True,
     ),
     "CN_SHA": Sourced(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -147,7 +148,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _resolve_extends(ref: str, here: Path) -> Path:
+def _resolve_extends(ref: str, here: Path, where: str | None = None) -> Path:
     cand = (here.parent / ref)
     if cand.exists():
         return cand
@@ -155,7 +156,7 @@ def _resolve_extends(ref: str, here: Path) -> Path:
     if shipped.exists():
         return shipped
     raise ScenarioError(
-        f"{here}: extends: {ref!r} not found next to the file nor among the shipped scenarios "
+        f"{where or here}: extends: {ref!r} not found next to the file nor among the shipped scenarios "
         f"({', '.join(shipped_scenarios())})"
     )
 
@@ -183,7 +184,9 @@ def _load_raw(path: Path, pos: Positions, prov: dict[str, dict[str, Any]], depth
         if not isinstance(ext, str):
             p = own_pos[("extends",)]
             raise ScenarioError(f"{p.file}:{p.line}:{p.col}: extends: expected a file name, found {ext!r}")
-        base = _load_raw(_resolve_extends(ext, path), pos, prov, depth + 1)
+        p = own_pos[("extends",)]
+        base = _load_raw(_resolve_extends(ext, path, f"{p.file}:{p.line}:{p.col}"), pos, prov,
+                         depth + 1)
         data = _merge(base, data)
     pos.update(own_pos)
     prov.update(own_prov)
@@ -217,6 +220,14 @@ def _format_validation(exc: ValidationError, pos: Positions, default: str) -> st
             continue
         if err["type"] == "missing":
             lines.append(f"{where}: {path}: required field is missing")
+            continue
+        if isinstance(found, dict):
+            # a model-level check ("warmup_d (20) must be ..."): point at the field it names
+            first = re.match(r"[A-Za-z_]\w*", msg)
+            if first and first.group() in found:
+                loc = (*loc, first.group())
+                path, where = _fmt(loc), _where(pos, loc, default)
+            lines.append(f"{where}: {path}: {msg}")
             continue
         shown = repr(found) if not isinstance(found, (dict, list)) else type(found).__name__
         if len(shown) > 60:

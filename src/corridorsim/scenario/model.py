@@ -144,7 +144,8 @@ class ServiceParams(_Frozen):
     hours from ``first_departure_h``), with whatever is waiting.
     """
 
-    capacity_teu: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None = None
+    # at least one FEU (2 TEU): a consignment is never split across vehicles
+    capacity_teu: Annotated[float, Field(ge=2, le=1e6, allow_inf_nan=False)] | None = None
     fleet: Annotated[int, Field(ge=1, le=100000)] | None = None
     max_hold_h: Hours | None = None
     headway_h: PosHours | None = None
@@ -208,7 +209,8 @@ class Disruption(_Frozen):
 
     ``target`` is a node id (``KZ_DOS``), a link id (``KZ_AKU-AZ_ALT``), a chokepoint tag
     (``suez``, ``babalmandab``, ``bosporus``, ``cape``, ``malacca``, ``gibraltar``), a sea area
-    (``caspian``, ``black_sea``) or a route family id (``northern``: no new bookings).
+    (``caspian``, ``black_sea``) or a route family (``route:northern`` or ``northern``: no new
+    bookings while closed; ``suez`` and ``cape`` alone mean the chokepoints).
     ``capacity_factor: 0`` closes the target; other values scale capacity (vehicle size,
     servers); ``speed_factor`` scales speeds.
     """
@@ -286,6 +288,17 @@ class Scenario(_Frozen):
     disruptions: tuple[Disruption, ...] = ()
     accounting: AccountingConfig = AccountingConfig()
     provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+    @field_validator("start_date")
+    @classmethod
+    def _iso_date(cls, v: str) -> str:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(v)
+        except ValueError as exc:
+            raise ValueError(f"expected a date as YYYY-MM-DD ({exc})") from None
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

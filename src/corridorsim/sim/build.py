@@ -39,6 +39,19 @@ def route_key(family: str, origin: str, destination: str) -> str:
     return f"{family}:{origin}-{destination}"
 
 
+# Ids that are both a route family and a chokepoint tag (``suez``, ``cape``) mean the
+# chokepoint; write ``route:<id>`` to close a whole route family (no new bookings).
+CHOKEPOINT_TAGS = frozenset({"suez", "babalmandab", "malacca", "gibraltar", "bosporus", "cape",
+                             "sunda"})
+
+
+def route_target(target: str) -> str | None:
+    """The route family a disruption target closes, if it names one."""
+    if target.startswith("route:"):
+        return target.removeprefix("route:")
+    return None if target in CHOKEPOINT_TAGS else target
+
+
 def service_key(leg: Leg) -> str:
     """Legs with the same service on the same links share vehicles and queues."""
     key = f"{leg.service}:{leg.from_node}-{leg.to_node}"
@@ -124,7 +137,7 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
         reefer = rng.random(len(times)) < row.reefer_share
         keep = np.ones(len(times), dtype=bool)
         for d in scn.disruptions:
-            if d.target == row.route and d.capacity_factor == 0.0:
+            if route_target(d.target) == row.route and d.capacity_factor == 0.0:
                 keep &= ~((times >= d.start_d * 24) & (times < d.end_d * 24))
         refused[row.route] = refused.get(row.route, 0.0) + float(sizes[~keep].sum())
         due_d = row.due_d if row.due_d is not None else float(DUE_D_DEFAULT.get(row.route, 30.0))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from corridorsim.errors import InternalError
 from corridorsim.scenario.model import FacilityParams, ServiceParams
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.records import CAUSES, RunRecords
@@ -257,9 +258,9 @@ class Engine:
         if blocked:
             w[idx, stage, C["blocking"]] += blocked
         if svc_cause == "moving":
-            rec.moving[idx, stage] += service - blocked
+            rec.moving[idx, stage] += service
         else:
-            w[idx, stage, C[svc_cause]] += service - blocked
+            w[idx, stage, C[svc_cause]] += service
         w[idx, stage, C["border" if fac.is_border else "handling"]] += dwell
         _ = t_arr, t_done, transship
 
@@ -313,7 +314,8 @@ class Engine:
             t_first = env.now
             # 3. departure rule
             cap_f, _ = svc.calendar.factors(env.now)
-            capacity = float(p.capacity_teu or 1.0) * (cap_f if cap_f > 0 else 1.0)
+            # a vehicle always takes at least one FEU, however far capacity is scaled down
+            capacity = max(2.0, float(p.capacity_teu or 2.0) * (cap_f if cap_f > 0 else 1.0))
             if p.headway_h is not None:
                 first_dep = p.first_departure_h or 0.0
                 k = math.ceil((env.now - first_dep) / p.headway_h - 1e-12)
@@ -339,7 +341,10 @@ class Engine:
             # 5. load and depart
             idx = q.take(env.now, capacity)
             if len(idx) == 0:
-                continue
+                raise InternalError(
+                    f"service {svc.key}: a departure at {env.now:.2f} h loaded nothing although "
+                    "cargo was ready; please report this with the scenario"
+                )
             if svc.params.fleet is not None:
                 svc.idle -= 1
             t_dep = env.now

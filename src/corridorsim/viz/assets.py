@@ -1,0 +1,122 @@
+"""Offline assets for the HTML outputs: Leaflet inlined from ``xstatic-leaflet``, colours.
+
+Nothing here touches the network. Leaflet's stylesheet refers to a few PNG images by
+relative URL; they are inlined as ``data:`` URIs so the map is a single self-contained file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+from functools import cache
+from pathlib import Path
+
+__all__ = [
+    "ATTRIBUTION",
+    "WAIT_BINS",
+    "badge",
+    "esc",
+    "fmt",
+    "jquery_js",
+    "leaflet_css",
+    "leaflet_js",
+    "strip_external",
+    "wait_colour",
+]
+
+ATTRIBUTION = (
+    "© OpenStreetMap contributors (ODbL) · Natural Earth · searoute-py / Eurostat SeaRoute"
+)
+
+# (upper bound of mean wait in hours, colour, legend label)
+WAIT_BINS: tuple[tuple[float, str, str], ...] = (
+    (1.0, "#1a9850", "< 1 h"),
+    (6.0, "#a6d96a", "1–6 h"),
+    (24.0, "#fdae61", "6–24 h"),
+    (math.inf, "#d73027", "≥ 24 h"),
+)
+
+
+def _leaflet_dir() -> Path:
+    import xstatic.pkg.leaflet as xl
+
+    return Path(xl.BASE_DIR)
+
+
+@cache
+def leaflet_js() -> str:
+    """Leaflet's minified JavaScript, read from the installed ``xstatic-leaflet``."""
+    text = (_leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
+    # drop the source-map comment: it would make DevTools request a file that is not there
+    return re.sub(r"//# sourceMappingURL=\S+", "", text)
+
+
+@cache
+def jquery_js() -> str:
+    """jQuery (folium's popups use ``$``), read from the installed ``xstatic-jquery``."""
+    import xstatic.pkg.jquery as xj
+
+    text = (Path(xj.BASE_DIR) / "jquery.min.js").read_text(encoding="utf-8")
+    return re.sub(r"//# sourceMappingURL=\S+", "", text)
+
+
+@cache
+def leaflet_css() -> str:
+    """Leaflet's stylesheet with its images inlined as ``data:`` URIs."""
+    base = _leaflet_dir()
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match[str]) -> str:
+        path = base / match.group(1)
+        if not path.exists():
+            return "none"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+
+
+_EXTERNAL = re.compile(
+    r"<script[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>|<link[^>]*\bhref=[\"']https?://[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def strip_external(page: str) -> str:
+    """Remove any ``<script src=http…>`` or ``<link href=http…>`` left in ``page``."""
+    return _EXTERNAL.sub("", page)
+
+
+def wait_colour(mean_wait_h: float) -> str:
+    """Colour of a facility marker by its mean wait (hours)."""
+    if not math.isfinite(mean_wait_h):
+        return "#999999"
+    for upper, colour, _ in WAIT_BINS:
+        if mean_wait_h < upper:
+            return colour
+    return WAIT_BINS[-1][1]
+
+
+def esc(value: object) -> str:
+    """HTML-escape ``str(value)``."""
+    return html.escape(str(value), quote=True)
+
+
+def fmt(value: object, spec: str = ".1f", *, unit: str = "") -> str:
+    """Format a number, or ``n/a`` when it is missing or not finite."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:{spec}}{unit}"
+
+
+def badge(assumed: object) -> str:
+    """A yellow ``assumed`` badge, or a quiet ``sourced`` label."""
+    if bool(assumed) and str(assumed).lower() not in ("false", "0", "nan", "none"):
+        return '<span class="badge assumed">assumed</span>'
+    return '<span class="badge sourced">sourced</span>'

@@ -1,0 +1,156 @@
+"""Report charts as inline SVG strings (matplotlib ``Figure`` objects, no pyplot state)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from corridorsim.viz.report_data import CAUSES
+
+__all__ = ["bottleneck_chart", "breakdown_chart", "time_distance_chart", "to_svg",
+           "transit_chart"]
+
+CAUSE_COLOURS = dict(zip(CAUSES, ("#8dd3c7", "#fb8072", "#80b1d3", "#bebada", "#fdb462",
+                                  "#b3de69", "#e31a1c", "#999999"), strict=True))
+PART_COLOURS = {"rail": "#1f77b4", "sea": "#17becf", "road": "#8c564b", "hub": "#bcbd22",
+                "handling": "#bcbd22", "border": "#e377c2", "inventory": "#7f7f7f"}
+
+
+def to_svg(fig: Figure, salt: str) -> str:
+    """The figure as an ``<svg>`` element (no XML prolog), ids made unique by ``salt``."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    text = buf.getvalue()
+    text = re.sub(r"<\?xml[^>]*\?>\s*", "", text)
+    text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    return text.strip()
+
+
+def _ordered(df: pd.DataFrame, col: str, order: Mapping[str, str]) -> list[tuple[str, pd.DataFrame]]:
+    """Groups of ``df`` by ``col`` in the order of ``order``'s keys (the scenario's)."""
+    groups = {str(k): g for k, g in df.groupby(col, sort=False)}
+    keys = [k for k in order if k in groups] + [k for k in groups if k not in order]
+    return [(k, groups[k]) for k in keys]
+
+
+def _style(ax: matplotlib.axes.Axes) -> None:
+    ax.grid(True, color="#e5e5e5", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _profile_panel(ax: matplotlib.axes.Axes, prof: pd.DataFrame,
+                   colours: Mapping[str, str], labels: Mapping[str, str],
+                   names: Mapping[str, str], *, annotate: bool) -> None:
+    for key, grp in _ordered(prof, "route_key", colours):
+        colour = colours.get(str(key), "#333333")
+        x = grp["km"].to_numpy(float) / 1000.0
+        ax.fill_between(x, grp["p10"], grp["p90"], color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, grp["p50"], color=colour, linewidth=2, label=labels.get(str(key), key))
+        if not annotate:
+            continue
+        steps = grp["p50"].diff()
+        span = float(prof["p50"].max()) or 1.0
+        for _, row in grp[(grp["stage_kind"] == "stop") & (steps > 0.06 * span)].iterrows():
+            ax.annotate(names.get(row["node_from"], row["node_from"]),
+                        (row["km"] / 1000.0, row["p50"]), xytext=(4, -2),
+                        textcoords="offset points", fontsize=7, color=colour)
+
+
+def time_distance_chart(time_prof: pd.DataFrame, cost_prof: pd.DataFrame,
+                        colours: Mapping[str, str], labels: Mapping[str, str],
+                        names: Mapping[str, str]) -> Figure:
+    """UNESCAP time/cost–distance chart: cumulative days (and USD/TEU) against km."""
+    panels = 2 if len(cost_prof) else 1
+    fig = Figure(figsize=(10, 4.6 * panels), layout="constrained")
+    axes = fig.subplots(panels, 1, squeeze=False)[:, 0]
+    _profile_panel(axes[0], time_prof, colours, labels, names, annotate=True)
+    axes[0].set_ylabel("cumulative time (days since booking)")
+    axes[0].set_title("Time–distance: median with P10–P90 band; vertical steps are stops "
+                      "(borders, gauge changes, transshipments)", fontsize=10)
+    if panels == 2:
+        _profile_panel(axes[1], cost_prof, colours, labels, names, annotate=False)
+        axes[1].set_ylabel("cumulative cost (USD per TEU)")
+        axes[1].set_title("Cost–distance (freight, handling and inventory cost)", fontsize=10)
+    for ax in axes:
+        _style(ax)
+        ax.set_xlabel("cumulative distance (1,000 km)")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(loc="upper left", fontsize=8, frameon=False)
+    return fig
+
+
+def transit_chart(sample: pd.DataFrame, colours: Mapping[str, str],
+                  labels: Mapping[str, str]) -> Figure:
+    """Empirical CDF of door-to-door transit time per route."""
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for route, grp in _ordered(sample, "route", colours):
+        days = np.sort(grp["transit_h"].to_numpy(float) / 24.0)
+        if len(days) == 0:
+            continue
+        share = np.arange(1, len(days) + 1) / len(days)
+        ax.step(days, share, where="post", color=colours.get(str(route), "#333"), linewidth=2,
+                label=f"{labels.get(str(route), route)} (n={len(days):,})")
+    _style(ax)
+    ax.set_xlabel("transit time (days)")
+    ax.set_ylabel("share of consignments delivered within")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Transit-time distribution (ECDF) per route", fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, fontsize=8,
+              frameon=False)
+    return fig
+
+
+def bottleneck_chart(bn: pd.DataFrame) -> Figure:
+    """Horizontal stacked bars: each place's share of the average TEU's waiting, by cause."""
+    rows = bn.iloc[::-1]
+    fig = Figure(figsize=(10, 0.38 * len(rows) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    left = np.zeros(len(rows))
+    scale = (rows["contribution_h_per_teu"] / rows["total_h_per_teu"]).to_numpy(float)
+    for cause in CAUSES:
+        col = f"wait_{cause}_h_per_teu"
+        if col not in rows:
+            continue
+        vals = rows[col].to_numpy(float) * scale
+        ax.barh(rows["place"], vals, left=left, color=CAUSE_COLOURS[cause], label=cause)
+        left += vals
+    _style(ax)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlabel("waiting hours per TEU of all traffic")
+    ax.set_title("Bottlenecks: where the average TEU waits, by cause", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+def breakdown_chart(summary: pd.DataFrame, cols: list[str], prefix: str,
+                    labels: Mapping[str, str], *, xlabel: str, title: str) -> Figure:
+    """Stacked horizontal bars per route of the ``<prefix>_<part>`` columns."""
+    data = summary.set_index("route")[cols].dropna(how="all")
+    fig = Figure(figsize=(10, 0.55 * len(data) + 1.9), layout="constrained")
+    ax = fig.subplots()
+    left = np.zeros(len(data))
+    ylabels = [labels.get(str(r), str(r)) for r in data.index]
+    for col in cols:
+        part = col[len(prefix) + 1:]
+        vals = data[col].fillna(0.0).to_numpy(float)
+        ax.barh(ylabels, vals, left=left, color=PART_COLOURS.get(part), label=part)
+        left += vals
+    _style(ax)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(data) < 3 else -0.18),
+              fontsize=8, ncols=len(cols), frameon=False)
+    return fig

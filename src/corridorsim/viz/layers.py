@@ -1,0 +1,271 @@
+"""Map layers, one small function each: base map, routes, facilities, chokepoints, closures.
+
+Every function takes the folium map (or a parent layer) and the run result and adds one
+kind of feature. Coordinates are (lat, lon) for folium; network geometries are lon/lat.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, MultiLineString
+from shapely.geometry.base import BaseGeometry
+
+from corridorsim.viz.assets import esc, fmt, wait_colour
+
+__all__ = [
+    "CHOKEPOINT_NODES",
+    "add_assumed_geometry",
+    "add_base_layers",
+    "add_chokepoints",
+    "add_closures",
+    "add_facilities",
+    "add_route_layers",
+    "closed_targets",
+    "route_families",
+]
+
+TILE_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
+TILE_ATTR = "© OpenStreetMap contributors © CARTO"
+# chokepoint tags used on links → the node that stands for them on the map
+CHOKEPOINT_NODES = {"suez": "EG_SUZ", "babalmandab": "YE_BAB", "gibraltar": "ES_GIB",
+                    "malacca": "SG_SIN", "cape": "ZA_CGH", "bosporus": "TR_IST"}
+CLOSED_STYLE = {"color": "#e31a1c", "weight": 4, "dashArray": "10,8", "opacity": 0.95}
+
+
+def _latlon(geom: BaseGeometry, ndigits: int = 4) -> list[list[list[float]]]:
+    """Lines of a (multi)line geometry as lists of [lat, lon]."""
+    parts: Iterable[LineString]
+    if isinstance(geom, MultiLineString):
+        parts = geom.geoms
+    elif isinstance(geom, LineString):
+        parts = [geom]
+    else:
+        return []
+    return [[[round(y, ndigits), round(x, ndigits)] for x, y, *_ in p.coords] for p in parts]
+
+
+def route_families(res: Any) -> dict[str, list[Any]]:
+    """Route instances grouped by family id, in the scenario's route order."""
+    out: dict[str, list[Any]] = {}
+    for inst in res.routes.values():
+        out.setdefault(inst.family, []).append(inst)
+    order = list(getattr(res.scenario, "routes", [])) + list(out)
+    return {f: out[f] for f in dict.fromkeys(order) if f in out}
+
+
+def _summary_row(res: Any, family: str) -> pd.Series:
+    s = res.summary
+    rows = s[s["route"] == family] if "route" in s else s.iloc[0:0]
+    return rows.iloc[0] if len(rows) else pd.Series(dtype=float)
+
+
+def _route_popup(label: str, row: pd.Series, km: float) -> str:
+    def get(col: str) -> object:
+        return row.get(col, math.nan)
+
+    share = get("on_time_share")
+    share_txt = fmt(float(share) * 100, ".0f", unit=" %") if fmt(share) != "n/a" else "n/a"
+    rows = [
+        ("Distance", fmt(km, ",.0f", unit=" km")),
+        ("TEU delivered", fmt(get("teu_delivered"), ",.0f")),
+        ("Transit P50", fmt(get("transit_days_p50"), ".1f", unit=" d")),
+        ("Transit P90", fmt(get("transit_days_p90"), ".1f", unit=" d")),
+        ("On time", share_txt),
+        ("CO2e (WtW) / TEU", fmt(get("co2e_wtw_kg_per_teu"), ",.0f", unit=" kg")),
+        ("Cost / TEU", fmt(get("cost_usd_per_teu"), ",.0f", unit=" USD")),
+    ]
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return f"<b>{esc(label)}</b><table class='popup'>{body}</table>"
+
+
+def _line_weight(teu: float, teu_max: float) -> float:
+    if not (math.isfinite(teu) and teu_max > 0):
+        return 2.5
+    return round(2.5 + 7.5 * math.sqrt(max(teu, 0.0) / teu_max), 2)
+
+
+def layer_name(family: str, label: str, colour: str) -> str:
+    """Layer-control entry: a colour swatch and the label, tagged with the route id."""
+    short = label.split(" (")[0]
+    return (f'<span class="layer-route" data-route="{esc(family)}" title="{esc(label)}">'
+            f'<i class="swatch" style="background:{esc(colour)}"></i>{esc(short)}</span>')
+
+
+def add_route_layers(m: folium.Map, res: Any) -> dict[str, folium.FeatureGroup]:
+    """One FeatureGroup per route family; one polyline (all legs) per route instance."""
+    fams = route_families(res)
+    teu = {f: float(_summary_row(res, f).get("teu_delivered", math.nan)) for f in fams}
+    teu_max = max((v for v in teu.values() if math.isfinite(v)), default=0.0)
+    groups: dict[str, folium.FeatureGroup] = {}
+    for family, insts in fams.items():
+        fam = insts[0].route.family
+        fg = folium.FeatureGroup(name=layer_name(family, fam.label, fam.colour), show=True)
+        for inst in insts:
+            lines = [ln for leg in inst.route.legs for ln in _latlon(leg.geometry)]
+            popup = _route_popup(fam.label, _summary_row(res, family), inst.route.total_km)
+            folium.PolyLine(
+                lines, color=fam.colour, weight=_line_weight(teu[family], teu_max),
+                opacity=0.85, className=f"route-line route-{family}",
+                tooltip=esc(fam.label), popup=folium.Popup(popup, max_width=320),
+            ).add_to(fg)
+        fg.add_to(m)
+        groups[family] = fg
+    return groups
+
+
+def add_base_layers(m: folium.Map, countries_path: Any) -> None:
+    """Natural Earth countries (offline, default) and CartoDB Positron tiles (online option)."""
+    gdf = gpd.read_file(countries_path)
+    gdf["geometry"] = gdf.geometry.simplify(0.05, preserve_topology=True)
+    gdf = gdf[["name", "geometry"]]
+    folium.GeoJson(
+        gdf.to_json(drop_id=True), name="Natural Earth countries (offline)", overlay=False,
+        control=True, show=True, tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+        style_function=lambda _f: {"fillColor": "#f4f1ea", "color": "#a9a9a9",
+                                   "weight": 0.6, "fillOpacity": 1.0},
+    ).add_to(m)
+    folium.TileLayer(TILE_URL, attr=TILE_ATTR, name="CartoDB Positron (online tiles)",
+                     overlay=False, control=True, show=False, subdomains="abcd",
+                     max_zoom=19).add_to(m)
+
+
+def _facility_popup(row: pd.Series) -> str:
+    rows = [
+        ("Kind", str(row.get("kind", ""))),
+        ("Servers", fmt(row.get("servers"), ".0f")),
+        ("TEU handled", fmt(row.get("teu"), ",.0f")),
+        ("Utilisation", fmt(float(row.get("utilisation", math.nan)) * 100, ".1f", unit=" %")),
+        ("Queue mean / max", f"{fmt(row.get('mean_queue'), '.2f')} / "
+                             f"{fmt(row.get('max_queue'), '.0f')}"),
+        ("Wait mean / max", f"{fmt(row.get('mean_wait_h'), '.1f')} / "
+                            f"{fmt(row.get('max_wait_h'), '.1f')} h"),
+    ]
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return f"<b>{esc(row.get('name', row.get('node')))}</b><table class='popup'>{body}</table>"
+
+
+def add_facilities(m: folium.Map, res: Any) -> None:
+    """Facility markers (not chokepoints) coloured by mean wait, sized by TEU handled."""
+    fac = res.facilities
+    nodes = res.network.nodes
+    fg = folium.FeatureGroup(name="Facilities (colour = mean wait)", show=True)
+    teu_max = float(fac["teu"].max()) if len(fac) else 0.0
+    for _, row in fac.iterrows():
+        node = row["node"]
+        if node not in nodes.index or row.get("kind") == "chokepoint":
+            continue
+        pt = nodes.geometry[node]
+        colour = wait_colour(float(row.get("mean_wait_h", math.nan)))
+        radius = 4 + 8 * math.sqrt(float(row["teu"]) / teu_max) if teu_max > 0 else 5
+        folium.CircleMarker(
+            [pt.y, pt.x], radius=round(radius, 1), color="#333333", weight=1,
+            fill=True, fillColor=colour, fillOpacity=0.95, className="facility",
+            tooltip=esc(row.get("name", node)),
+            popup=folium.Popup(_facility_popup(row), max_width=300),
+        ).add_to(fg)
+    fg.add_to(m)
+
+
+def _used_nodes(res: Any) -> set[str]:
+    used: set[str] = set()
+    for inst in res.routes.values():
+        used.update(inst.route.nodes)
+        for leg in inst.route.legs:
+            used.update(w.node for w in leg.waypoints)
+    return used
+
+
+def add_chokepoints(m: folium.Map, res: Any) -> None:
+    """Maritime and rail chokepoints on the routes, drawn as dark diamonds."""
+    nodes = res.network.nodes
+    used = _used_nodes(res)
+    chk = nodes[(nodes["kind"] == "chokepoint") & nodes.index.isin(used)]
+    fg = folium.FeatureGroup(name="Chokepoints", show=True)
+    for nid, row in chk.iterrows():
+        tags = [t for t, n in CHOKEPOINT_NODES.items() if n == nid]
+        html = (f"<b>{esc(row['name'])}</b><br>chokepoint"
+                + (f" ({esc(', '.join(tags))})" if tags else ""))
+        icon = folium.DivIcon(html='<div class="chokepoint-icon"></div>',
+                              icon_size=(14, 14), icon_anchor=(7, 7), class_name="chokepoint")
+        folium.Marker([row.geometry.y, row.geometry.x], icon=icon, tooltip=esc(row["name"]),
+                      popup=folium.Popup(html, max_width=260)).add_to(fg)
+    fg.add_to(m)
+
+
+def closed_targets(res: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Links and nodes closed (capacity factor 0) by a disruption: id → description."""
+    links, nodes = res.network.links, res.network.nodes
+    fams = route_families(res)
+    closed_links: dict[str, str] = {}
+    closed_nodes: dict[str, str] = {}
+    for d in getattr(res.scenario, "disruptions", []) or []:
+        if float(d.capacity_factor) != 0.0:
+            continue
+        what = f"{d.name or d.target}: closed day {d.start_d:g}–{d.end_d:g}"
+        t = d.target
+        if t in links.index:
+            closed_links[t] = what
+        if t in nodes.index:
+            closed_nodes[t] = what
+        tags = links["chokepoints"].fillna("").astype(str).str.split(";")
+        for lid in links.index[tags.apply(lambda ts, t=t: t in ts)]:
+            closed_links[str(lid)] = what
+        if t in CHOKEPOINT_NODES and CHOKEPOINT_NODES[t] in nodes.index:
+            closed_nodes[CHOKEPOINT_NODES[t]] = what
+        for lid in links.index[links["sea_area"].astype(str) == t]:
+            closed_links[str(lid)] = what
+        network_target = (t in links.index or t in nodes.index or t in CHOKEPOINT_NODES
+                          or tags.apply(lambda ts, t=t: t in ts).any()
+                          or (links["sea_area"].astype(str) == t).any())
+        if network_target:
+            continue
+        # a route family: no new bookings; mark only the links no other route uses
+        others = {lid for f, insts in fams.items() if f != t for i in insts
+                  for leg in i.route.legs for lid in leg.link_ids}
+        for inst in fams.get(t, []):
+            for leg in inst.route.legs:
+                for lid in leg.link_ids:
+                    if lid not in others:
+                        closed_links.setdefault(lid, what)
+    return closed_links, closed_nodes
+
+
+def add_closures(m: folium.Map, res: Any) -> None:
+    """Links, chokepoints and nodes closed by a disruption, dashed red."""
+    closed_links, closed_nodes = closed_targets(res)
+    if not closed_links and not closed_nodes:
+        return
+    links, nodes = res.network.links, res.network.nodes
+    fg = folium.FeatureGroup(name="Closed by disruption", show=True)
+    for lid, what in closed_links.items():
+        folium.PolyLine(_latlon(links.geometry[lid]), className="closed closed-link",
+                        tooltip=esc(what), **CLOSED_STYLE).add_to(fg)
+    for nid, what in closed_nodes.items():
+        pt = nodes.geometry[nid]
+        folium.CircleMarker([pt.y, pt.x], radius=14, fill=False, className="closed closed-node",
+                            tooltip=esc(f"{nodes.at[nid, 'name']} — {what}"),
+                            **CLOSED_STYLE).add_to(fg)
+    fg.add_to(m)
+
+
+def add_assumed_geometry(m: folium.Map, res: Any) -> None:
+    """Route links whose geometry is drawn by hand or assumed, as a dotted outline."""
+    links = res.network.links
+    used = {lid for inst in res.routes.values() for leg in inst.route.legs
+            for lid in leg.link_ids}
+    src = links.get("geometry_source", pd.Series("", index=links.index)).astype(str)
+    mask = links.index.isin(list(used)) & (
+        links["assumed"].fillna(False).astype(bool) | src.str.contains("manual"))
+    fg = folium.FeatureGroup(name="Assumed / hand-drawn geometry (dotted)", show=True)
+    for lid, row in links[mask].iterrows():
+        folium.PolyLine(_latlon(row.geometry), color="#222222", weight=2, opacity=0.9,
+                        dashArray="1,7", className="assumed-geom",
+                        tooltip=esc(f"{lid}: assumed or hand-drawn geometry "
+                                    f"({row.get('geometry_source', '')})")).add_to(fg)
+    fg.add_to(m)

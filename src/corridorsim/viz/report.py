@@ -1,0 +1,282 @@
+"""``report.html``: a self-contained run report with inline SVG charts and plain CSS."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from corridorsim.viz import charts
+from corridorsim.viz.assets import badge, esc, fmt
+from corridorsim.viz.report_data import (
+    accounting_tables,
+    bottlenecks,
+    breakdown_columns,
+    defaults_table,
+    provenance_table,
+    sample_consignments,
+    stage_profile,
+)
+
+__all__ = ["REPORT_CSS", "html_table", "page", "report_html", "write_report"]
+
+REPORT_CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
+  max-width: 1120px; margin: 0 auto; padding: 16px 24px 48px; background: #fff; }
+h1 { font-size: 24px; margin: 8px 0 4px; } h2 { font-size: 19px; margin: 28px 0 8px;
+  border-bottom: 2px solid #eee; padding-bottom: 3px; } h3 { font-size: 15px; margin: 18px 0 6px; }
+.meta { color: #555; } .meta b { color: #222; }
+.kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }
+.kpi { background: #f6f7f9; border-radius: 6px; padding: 8px 14px; min-width: 130px; }
+.kpi .v { font-size: 20px; font-weight: 600; } .kpi .l { font-size: 12px; color: #666; }
+table.data { border-collapse: collapse; margin: 6px 0 12px; font-size: 12.5px; width: 100%; }
+table.data th, table.data td { border-bottom: 1px solid #e6e6e6; padding: 3px 7px;
+  vertical-align: top; } table.data th { background: #f3f4f6; text-align: left; }
+table.data td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.swatch { display: inline-block; width: 14px; height: 6px; margin-right: 6px;
+  vertical-align: middle; border-radius: 2px; }
+.badge { font-size: 11px; border-radius: 8px; padding: 1px 7px; white-space: nowrap; }
+.badge.assumed { background: #ffe066; color: #5c4400; font-weight: 600; }
+.badge.sourced { background: #e7f5e9; color: #246b2f; }
+.chart svg { max-width: 100%; height: auto; }
+table.kpi td:first-child { white-space: nowrap; }
+details summary { cursor: pointer; font-weight: 600; margin: 14px 0 6px; }
+.note { color: #666; font-size: 12.5px; } nav a { margin-right: 12px; }
+"""
+
+
+def html_table(df: pd.DataFrame, *, formats: dict[str, Callable[[Any], str]] | None = None,
+               headers: dict[str, str] | None = None, raw: Iterable[str] = ()) -> str:
+    """A DataFrame as an HTML table; numbers right-aligned, ``raw`` columns not escaped."""
+    formats, headers, raw = formats or {}, headers or {}, set(raw)
+    head = "".join(f"<th>{esc(headers.get(c, c))}</th>" for c in df.columns)
+    body = []
+    for _, row in df.iterrows():
+        cells = []
+        for c in df.columns:
+            v = row[c]
+            if c in formats:
+                text, num = formats[c](v), True
+            elif isinstance(v, float):
+                text, num = fmt(v, ",.2f"), True
+            else:
+                text, num = ("" if v is None or (isinstance(v, float) and math.isnan(v))
+                             else str(v)), False
+            text = text if c in raw else esc(text)
+            cells.append(f'<td class="num">{text}</td>' if num else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def page(title: str, body: str) -> str:
+    """A complete HTML page with the report stylesheet."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(title)}</title><style>{REPORT_CSS}</style></head>"
+            f"<body>{body}</body></html>\n")
+
+
+def _families(res: Any) -> dict[str, Any]:
+    return {inst.family: inst.route.family for inst in res.routes.values()}
+
+
+def _labels(res: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Short labels and colours keyed by both route family and route key."""
+    labels, colours = {}, {}
+    fams: dict[str, int] = {}
+    for inst in res.routes.values():
+        fams[inst.family] = fams.get(inst.family, 0) + 1
+    for key, inst in res.routes.items():
+        fam = inst.route.family
+        short = fam.label.split(" (")[0]
+        labels[inst.family], colours[inst.family] = short, fam.colour
+        suffix = f" {inst.origin}–{inst.destination}" if fams[inst.family] > 1 else ""
+        labels[key], colours[key] = short + suffix, fam.colour
+    return labels, colours
+
+
+def _header(res: Any) -> str:
+    info, scn = res.info, res.scenario
+    kpis = [("TEU created", info.get("teu_created")), ("TEU delivered", info.get("teu_delivered")),
+            ("TEU in system", info.get("teu_in_system")), ("consignments", info.get("consignments"))]
+    boxes = "".join(f'<div class="kpi"><div class="v">{fmt(v, ",.0f")}</div>'
+                    f'<div class="l">{esc(k)}</div></div>' for k, v in kpis)
+    desc = getattr(scn, "description", None)
+    return (f"<h1>corridorsim report · {esc(scn.name)}</h1>"
+            + (f"<p>{esc(desc)}</p>" if desc else "")
+            + f'<p class="meta">seed <b>{esc(info.get("seed", scn.seed))}</b> · horizon '
+            f'<b>{fmt(info.get("horizon_d", scn.horizon_d), "g")} d</b> · warm-up '
+            f'<b>{fmt(info.get("warmup_d"), "g")} d</b> · start <b>{esc(info.get("start_date", ""))}'
+            f'</b> · corridorsim {esc(info.get("versions", {}).get("corridorsim", ""))}</p>'
+            f'<div class="kpis">{boxes}</div>'
+            '<nav><a href="map.html">map</a><a href="#kpis">KPIs</a><a href="#time">time–distance'
+            '</a><a href="#bottlenecks">bottlenecks</a><a href="#accounting">emissions &amp; cost'
+            '</a><a href="#assumptions">assumptions</a></nav>')
+
+
+KPI_COLS = {
+    "teu_delivered": ("TEU delivered", ",.0f"), "consignments": ("consignments", ",.0f"),
+    "transit_days_p10": ("P10 d", ".1f"), "transit_days_p50": ("P50 d", ".1f"),
+    "transit_days_p90": ("P90 d", ".1f"), "transit_days_mean": ("mean d", ".1f"),
+    "on_time_share": ("on time", ".0%"),
+    "co2e_wtw_kg_per_teu": ("CO2e WtW kg/TEU", ",.0f"), "cost_usd_per_teu": ("USD/TEU", ",.0f"),
+    "backlog_teu": ("backlog TEU", ",.0f"),
+}
+
+
+def _route_cells(s: pd.DataFrame, labels: dict[str, str], colours: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({"route": [
+        f'<i class="swatch" style="background:{esc(colours.get(r, "#333"))}"></i>'
+        f"{esc(labels.get(r, r))}" for r in s["route"]]})
+
+
+def _kpi_table(df: pd.DataFrame, formats: dict[str, Callable[[Any], str]],
+               headers: dict[str, str]) -> str:
+    table = html_table(df, formats=formats, headers=headers, raw=["route"])
+    return table.replace('<table class="data">', '<table class="data kpi">', 1)
+
+
+def _kpi_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> str:
+    s = res.summary
+    df = _route_cells(s, labels, colours)
+    formats: dict[str, Callable[[Any], str]] = {}
+    headers: dict[str, str] = {}
+    for col, (head, spec) in KPI_COLS.items():
+        df[col] = s[col].to_numpy() if col in s else math.nan
+        formats[col] = lambda v, spec=spec: fmt(v, spec)
+        headers[col] = head
+    waits = [c for c in s.columns if c.startswith("wait_") and c.endswith("_days_mean")
+             and s[c].fillna(0).abs().sum() > 0]
+    wdf = _route_cells(s, labels, colours)
+    for c in [*waits, "moving_days_mean"]:
+        if c in s:
+            wdf[c] = s[c].to_numpy()
+            formats[c] = lambda v: fmt(v, ".2f")
+            headers[c] = c.removeprefix("wait_").removesuffix("_days_mean")
+    note = ('<p class="note">Transit statistics cover consignments booked after the warm-up and '
+            "delivered within the horizon; n/a means none qualified (lengthen the horizon).</p>")
+    return ('<h2 id="kpis">KPIs per route</h2>' + _kpi_table(df, formats, headers) + note
+            + "<h3>Mean days per consignment by cause of waiting (and moving)</h3>"
+            + _kpi_table(wdf, formats, headers))
+
+
+def _chart(fig: Any, salt: str, caption: str = "") -> str:
+    cap = f'<p class="note">{caption}</p>' if caption else ""
+    return f'<div class="chart">{charts.to_svg(fig, salt)}</div>{cap}'
+
+
+def _time_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> str:
+    sample, fallback = sample_consignments(res)
+    if sample.empty:
+        return '<h2 id="time">Time–distance</h2><p>No consignment was delivered.</p>'
+    names = {str(k): str(v) for k, v in res.network.nodes["name"].items()}
+    tp = stage_profile(res, sample, value="time")
+    cp = stage_profile(res, sample, value="cost")
+    note = ("Following the UNESCAP time/cost–distance method: x is cumulative distance, y the "
+            "cumulative time (or cost) at the end of each stage; stops add time at constant "
+            "distance, so borders, gauge changes and transshipments appear as vertical steps. "
+            "Lines are medians over consignments, bands P10–P90.")
+    if fallback:
+        note += (" Routes with no delivery after warm-up use warm-up consignments: "
+                 + esc(", ".join(labels.get(r, r) for r in sorted(fallback))) + ".")
+    return ('<h2 id="time">Time/cost–distance (UNESCAP)</h2>'
+            + _chart(charts.time_distance_chart(tp, cp, colours, labels, names), "td", note)
+            + "<h2>Transit-time distributions</h2>"
+            + _chart(charts.transit_chart(sample, colours, labels), "ecdf"))
+
+
+def _bottleneck_section(res: Any) -> str:
+    bn = bottlenecks(res)
+    head = '<h2 id="bottlenecks">Bottleneck ranking</h2>'
+    if bn.empty:
+        return head + "<p>No waiting was recorded.</p>"
+    headers = {c: c.replace("wait_", "").replace("_h_per_teu", " h/TEU") for c in bn.columns}
+    headers.update(teu_through="TEU through", total_h_per_teu="total h/TEU passing",
+                   contribution_h_per_teu="h per TEU of all traffic")
+    formats = {c: (lambda v: fmt(v, ",.0f")) if c == "teu_through" else (lambda v: fmt(v, ".2f"))
+               for c in bn.columns if c not in ("place", "routes")}
+    return (head + _chart(charts.bottleneck_chart(bn), "bn",
+                          "Waiting TEU-hours at each place divided by all TEU after warm-up; "
+                          "stops by node, waits inside legs (consolidation, schedule, en-route "
+                          "borders) attributed to the leg “A → B (en route)”.")
+            + html_table(bn, formats=formats, headers=headers))
+
+
+def _accounting_section(res: Any, labels: dict[str, str]) -> str:
+    s = res.summary
+    head = '<h2 id="accounting">Emissions and cost breakdown</h2>'
+    co2 = breakdown_columns(s, "co2e_wtw_kg_per_teu", ("rail", "sea", "road", "hub"))
+    cost = breakdown_columns(s, "cost_usd_per_teu")
+    if not co2 and not cost:
+        return head + ("<p>Accounting is not available for this run (no emission or cost "
+                       "columns in the summary).</p>")
+    out = head
+    if co2:
+        out += _chart(charts.breakdown_chart(
+            s, co2, "co2e_wtw_kg_per_teu", labels, xlabel="kg CO2e (well-to-wheel) per TEU",
+            title="GHG emissions per TEU by mode (GLEC v3.0 / ISO 14083)"), "co2")
+    if cost:
+        out += _chart(charts.breakdown_chart(
+            s, cost, "cost_usd_per_teu", labels, xlabel="USD per TEU",
+            title="Logistics cost per TEU by component"), "cost")
+    missing = [labels.get(r, r) for r in s["route"]
+               if s.loc[s["route"] == r, co2 + cost].isna().all(axis=1).all()]
+    if missing:
+        out += ('<p class="note">No qualifying consignments (booked after warm-up and '
+                f"delivered) for: {esc(', '.join(missing))}.</p>")
+    return out
+
+
+def _assumptions_section(res: Any) -> str:
+    fmt_year = {"year": lambda v: fmt(v, ".0f") if v is not None else ""}
+    d = defaults_table()
+    d["assumed"] = d["assumed"].map(badge)
+    out = ('<h2 id="assumptions">Assumptions and sources</h2><p class="note">Values marked '
+           f'{badge(True)} are our own assumptions, not taken from a source.</p>'
+           "<h3>Service, facility and node defaults</h3>"
+           + html_table(d, raw=["assumed"], formats=fmt_year))
+    p = provenance_table(res.scenario)
+    if len(p):
+        p["assumed"] = p["assumed"].map(badge)
+        out += "<h3>Scenario provenance</h3>" + html_table(p, raw=["assumed"], formats=fmt_year)
+    acc = accounting_tables()
+    if acc is not None:
+        acc = acc.copy()
+        acc["assumed"] = acc["assumed"].map(badge)
+        acc["value"] = acc["value"].map(lambda v: fmt(v, ",.4g"))
+        n_assumed = int(acc["assumed"].str.contains("badge assumed").sum())
+        out += (f"<details><summary>Emission factors and tariffs ({len(acc)} values, "
+                f"{n_assumed} assumed)</summary>"
+                + html_table(acc, raw=["assumed"], formats=fmt_year) + "</details>")
+    else:
+        out += '<p class="note">Emission factors and tariffs: accounting is not available.</p>'
+    return out
+
+
+def _disruption_section(res: Any) -> str:
+    ds = list(getattr(res.scenario, "disruptions", []) or [])
+    if not ds:
+        return ""
+    df = pd.DataFrame([{"name": x.name or "", "target": x.target, "start day": x.start_d,
+                        "end day": x.end_d, "capacity factor": x.capacity_factor,
+                        "speed factor": x.speed_factor} for x in ds])
+    return "<h2>Disruptions</h2>" + html_table(df)
+
+
+def report_html(res: Any) -> str:
+    """The complete HTML of the run report."""
+    labels, colours = _labels(res)
+    body = (_header(res) + _kpi_section(res, labels, colours) + _disruption_section(res)
+            + _time_section(res, labels, colours) + _bottleneck_section(res)
+            + _accounting_section(res, labels) + _assumptions_section(res))
+    return page(f"corridorsim report · {res.scenario.name}", body)
+
+
+def write_report(res: Any, out: Path) -> list[Path]:
+    """Write ``report.html`` into the folder ``out``; return the path written."""
+    path = Path(out) / "report.html"
+    path.write_text(report_html(res), encoding="utf-8")
+    return [path]

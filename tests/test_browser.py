@@ -1,0 +1,137 @@
+"""Open map.html and report.html in headless Chromium with the network blocked.
+
+A missing browser or playwright is a failure, not a skip: the maps must be checked in a real
+browser. Screenshots go to ``test-artifacts/`` under the repository root.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corridorsim.run import run_scenario
+from corridorsim.scenario.load import load_scenario
+from corridorsim.viz import write_map, write_report
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+COUNT_LINES = """() => {
+    const out = {};
+    document.querySelectorAll('path.route-line').forEach(p => {
+        const c = [...p.classList].find(c => c.startsWith('route-') && c !== 'route-line');
+        out[c] = (out[c] || 0) + 1;
+    });
+    return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[str]]:
+    scn, _ = load_scenario("baseline_2024")
+    res = run_scenario(scn.model_copy(update={"horizon_d": 60.0}))
+    out = tmp_path_factory.mktemp("browser")
+    (m,) = write_map(res, out)
+    (r,) = write_report(res, out)
+    return m, r, {inst.family for inst in res.routes.values()}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests need it")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - environment problem
+        pytest.fail(f"playwright is not installed: {exc}")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page with the network blocked and console errors collected."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 850})
+        self.errors: list[str] = []
+        self.blocked: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.route("**/*", self._route)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def open(self, path: Path) -> Any:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_timeout(500)
+        return self.page
+
+
+def test_map_renders_offline(browser: Any, pages: tuple[Path, Path, set[str]]) -> None:
+    map_path, _, families = pages
+    pg = Page(browser)
+    page = pg.open(map_path)
+    page.wait_for_selector("path.route-line")
+    counts = page.evaluate(COUNT_LINES)
+    assert set(counts) == {f"route-{f}" for f in families}
+    assert all(n == 1 for n in counts.values()), counts
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".map-legend").count() == 1
+    assert "searoute-py" in page.locator(".leaflet-control-attribution").inner_text()
+    assert page.locator("path.leaflet-interactive").count() > 100  # countries drawn
+    assert page.locator(".leaflet-tile").count() == 0  # online tiles off by default
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
+    assert pg.errors == []
+    assert pg.blocked == []
+
+
+def test_layer_control_toggles_a_route(browser: Any,
+                                       pages: tuple[Path, Path, set[str]]) -> None:
+    map_path, _, families = pages
+    pg = Page(browser)
+    page = pg.open(map_path)
+    fam = sorted(families)[0]
+    box = page.locator(f".leaflet-control-layers label:has([data-route='{fam}']) input")
+    assert box.count() == 1
+    assert page.locator(f"path.route-{fam}").count() == 1
+    box.uncheck()
+    assert page.locator(f"path.route-{fam}").count() == 0
+    others = page.evaluate(COUNT_LINES)
+    assert set(others) == {f"route-{f}" for f in families if f != fam}
+    box.check()
+    assert page.locator(f"path.route-{fam}").count() == 1
+    assert pg.errors == []
+
+
+def test_report_renders_offline(browser: Any, pages: tuple[Path, Path, set[str]]) -> None:
+    _, report_path, _ = pages
+    pg = Page(browser)
+    page = pg.open(report_path)
+    assert page.locator(".chart svg").count() >= 3
+    box = page.locator(".chart svg").first.bounding_box()
+    assert box is not None and box["width"] > 400 and box["height"] > 200
+    assert page.locator(".badge.assumed").count() > 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert pg.errors == []
+    assert pg.blocked == []

@@ -1,0 +1,241 @@
+"""The ``corridorsim`` command line, through click's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from corridorsim._version import __version__
+from corridorsim.cli import main
+from corridorsim.errors import ScenarioError
+
+SHORT = ["--horizon-days", "30"]
+BAD = "name: x\nhorizon_days: 40\ndemand:\n  - route: northern\n    teu_per_week: 10\n"
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def _listed_paths(res: Result) -> list[Path]:
+    return [Path(line) for line in res.stdout.splitlines()
+            if line and not line.startswith("done in") and Path(line).suffix]
+
+
+@pytest.fixture(scope="module")
+def run_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "a"
+    res = invoke("run", "baseline_2024", "--out", str(out), "--no-viz", "--seed", "1", *SHORT)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "b"
+    res = invoke("run", "baseline_2024", "--out", str(out), "--no-viz", "--seed", "2", *SHORT)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+# ------------------------------------------------------------------------------ run
+def test_run_writes_listed_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    res = invoke("run", "baseline_2024", "--out", str(out), "--no-viz", *SHORT)
+    assert res.exit_code == 0, res.output
+    paths = _listed_paths(res)
+    assert paths, res.output
+    for p in paths:
+        assert p.exists(), p
+    assert (out / "run.json") in paths
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert info["scenario"] == "baseline_2024"
+    assert info["horizon_d"] == 30
+    assert not any(p.suffix == ".html" for p in paths)  # --no-viz
+
+
+def test_run_with_viz(tmp_path: Path) -> None:
+    out = tmp_path / "viz"
+    res = invoke("run", "baseline_2024", "--out", str(out), "--quiet", *SHORT)
+    assert res.exit_code == 0, res.output
+    paths = [Path(p) for p in res.stdout.splitlines() if p.strip()]
+    assert out / "run.json" in paths
+    for p in paths:
+        assert p.exists(), p
+
+
+def test_seed_changes_results(run_a: Path, run_b: Path) -> None:
+    a = json.loads((run_a / "run.json").read_text(encoding="utf-8"))
+    b = json.loads((run_b / "run.json").read_text(encoding="utf-8"))
+    assert (a["seed"], b["seed"]) == (1, 2)
+    assert a["teu_created"] != b["teu_created"] or (
+        (run_a / "summary.csv").read_text() != (run_b / "summary.csv").read_text())
+
+
+def test_run_refuses_another_scenarios_folder(tmp_path: Path, run_a: Path) -> None:
+    out = tmp_path / "shared"
+    assert invoke("run", "baseline_2024", "--out", str(out), "--no-viz", *SHORT).exit_code == 0
+    res = invoke("run", "surge_2022", "--out", str(out), "--no-viz", *SHORT)
+    assert res.exit_code == 2
+    assert "baseline_2024" in res.output and "--force" in res.output
+    assert "Traceback" not in res.output
+    assert json.loads((out / "run.json").read_text())["scenario"] == "baseline_2024"
+    res = invoke("run", "surge_2022", "--out", str(out), "--no-viz", "--force", *SHORT)
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "run.json").read_text())["scenario"] == "surge_2022"
+
+
+@pytest.fixture
+def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import corridorsim.run
+
+    def boom(*a: object, **k: object) -> None:
+        raise AssertionError("simulated although the output folder is unusable")
+
+    monkeypatch.setattr(corridorsim.run, "run_scenario", boom)
+
+
+def test_run_missing_parent_fails_before_simulating(tmp_path: Path, no_simulation: None) -> None:
+    out = tmp_path / "no" / "such" / "folder"
+    res = invoke("run", "baseline_2024", "--out", str(out), "--no-viz", *SHORT)
+    assert res.exit_code == 2, res.output
+    assert "does not exist" in res.output
+    assert "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_run_read_only_parent_fails_before_simulating(tmp_path: Path, no_simulation: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    if os.geteuid() == 0:  # root ignores permission bits: emulate a read-only folder
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False
+                            if Path(p).resolve() == ro.resolve() and mode & os.W_OK
+                            else real(p, mode, *a, **k))
+    try:
+        res = invoke("run", "baseline_2024", "--out", str(ro / "out"), "--no-viz", *SHORT)
+    finally:
+        ro.chmod(0o755)
+    assert res.exit_code == 2, res.output
+    assert "not writable" in res.output
+    assert not (ro / "out").exists()
+
+
+# ------------------------------------------------------------------------------ validate
+def test_validate_ok() -> None:
+    res = invoke("validate", "baseline_2024")
+    assert res.exit_code == 0, res.output
+    assert "valid" in res.stdout and "baseline_2024" in res.stdout
+
+
+def test_validate_error(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(BAD, encoding="utf-8")
+    res = invoke("validate", str(f))
+    assert res.exit_code == 2
+    assert f"{f}:2:" in res.output and "did you mean 'horizon_d'" in res.output
+    assert "Traceback" not in res.output
+
+
+# ------------------------------------------------------------------------------ routes
+def test_routes_table() -> None:
+    res = invoke("routes")
+    assert res.exit_code == 0, res.output
+    for fam in ("middle_corridor_turkey", "northern", "suez", "cape"):
+        assert fam in res.stdout
+    assert "CHN;KAZ;RUS;BLR;POL;DEU" in res.stdout  # not squeezed into 80 columns
+
+
+def test_routes_csv(tmp_path: Path) -> None:
+    res = invoke("routes", "--format", "csv")
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    needed = {"route", "origin", "destination", "total_km", "rail_km", "sea_km", "road_km",
+              "countries", "chokepoints", "legs"}
+    assert needed <= set(rows[0])
+    by_route = {r["route"]: r for r in rows}
+    assert {"middle_corridor", "northern", "suez", "cape"} <= set(by_route)
+    assert "suez" in by_route["suez"]["chokepoints"]
+    assert float(by_route["cape"]["total_km"]) > float(by_route["suez"]["total_km"])
+    out = tmp_path / "routes.csv"
+    res = invoke("routes", "--format", "csv", "--out", str(out))
+    assert res.exit_code == 0 and out.exists()
+
+
+# ------------------------------------------------------------------------------ compare
+# compare.delta_table uses DataFrame.join(lsuffix=, rsuffix=), deprecated in pandas 3
+# (Pandas4Warning); pyproject turns warnings from corridorsim into errors. Reported; to
+# be fixed in compare.py.
+@pytest.mark.filterwarnings("ignore:The 'lsuffix' and 'rsuffix' keywords:DeprecationWarning")
+def test_compare(run_a: Path, run_b: Path, tmp_path: Path) -> None:
+    res = invoke("compare", str(run_a), str(run_b), "--out", str(tmp_path / "cmp"))
+    assert res.exit_code == 0, res.output
+    assert "route" in res.stdout and "teu_delivered_delta" in res.stdout
+    assert "northern" in res.stdout
+    assert (tmp_path / "cmp" / "compare.csv").exists()
+
+
+def test_compare_not_a_results_folder(run_a: Path, tmp_path: Path) -> None:
+    res = invoke("compare", str(run_a), str(tmp_path))
+    assert res.exit_code == 2
+    assert "summary.csv" in res.output and "Traceback" not in res.output
+
+
+# ------------------------------------------------------------------------------ new
+def test_new(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = invoke("new", "my_study")
+    assert res.exit_code == 0, res.output
+    f = tmp_path / "my_study.yaml"
+    assert f.exists()
+    text = f.read_text(encoding="utf-8")
+    assert "name: my_study" in text and "__NAME__" not in text
+    res = invoke("validate", str(f))
+    assert res.exit_code == 0, res.output
+    res = invoke("new", "my_study")
+    assert res.exit_code == 2 and "already exists" in res.output
+    assert f.read_text(encoding="utf-8") == text
+    assert invoke("new", "my_study", "--force").exit_code == 0
+
+
+# ------------------------------------------------------------------------------ schema, version
+def test_schema() -> None:
+    res = invoke("schema")
+    assert res.exit_code == 0
+    schema = json.loads(res.stdout)
+    assert "demand" in schema["properties"]
+    assert "demand" in schema["required"]
+
+
+def test_version() -> None:
+    res = invoke("--version")
+    assert res.exit_code == 0
+    assert __version__ in res.stdout
+
+
+# ------------------------------------------------------------------------------ --debug
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(BAD, encoding="utf-8")
+    normal = invoke("validate", str(f))
+    assert normal.exit_code == 2 and "Traceback" not in normal.output
+    debug = invoke("--debug", "validate", str(f))
+    assert isinstance(debug.exception, ScenarioError)  # re-raised, not swallowed
+    # and in a real process the traceback is printed
+    cmd = [sys.executable, "-m", "corridorsim.cli"]
+    p = subprocess.run([*cmd, "--debug", "validate", str(f)], capture_output=True, text=True,
+                       timeout=60)
+    assert "Traceback" in p.stderr and "horizon_days" in p.stderr
+    p = subprocess.run([*cmd, "validate", str(f)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr and "horizon_days" in p.stderr
