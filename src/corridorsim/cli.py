@@ -274,5 +274,16 @@ def schema() -> None:
     click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
+# Commands that live in their own modules register here (one line each).
+for _module in ("corridorsim.cli_sweep", "corridorsim.cli_check_model"):
+    try:
+        _mod = __import__(_module, fromlist=["command"])
+    except ModuleNotFoundError as _exc:  # not written yet
+        if _exc.name != _module:
+            raise
+    else:
+        main.add_command(_mod.command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -173,6 +173,8 @@ class Engine:
         self.stop_facility: dict[tuple[int, int], Facility] = {}
         self.trip_log: list[tuple[str, int, float, float, float, float]] = []
         self.on_progress: Callable[[float], None] | None = None
+        # extra SimPy process factories started with the run (e.g. weekly route choice)
+        self.extra_processes: list[Callable[[], Generator[Any, Any, None]]] = []
 
     # ------------------------------------------------------------------ helpers
     def _closure_wait(self, cal: Calendar) -> Generator[Any, Any, list[tuple[float, float, str]]]:
@@ -411,6 +413,8 @@ class Engine:
     def run(self) -> None:
         for svc in self.services:
             self.env.process(self._service(svc))
+        for factory in self.extra_processes:
+            self.env.process(factory())
         if self.on_progress is not None:
             self.env.process(self._progress())
         self.env.run(until=self.horizon_h)
