@@ -129,7 +129,7 @@ def test_report_has_charts_and_sections(report_text: str, res: RunResult) -> Non
     for title in ("KPIs per route", "Time/cost–distance", "Transit-time distributions",
                   "Bottleneck ranking", "Emissions and cost breakdown", "Assumptions"):
         assert title in report_text
-    assert "(en route)" in report_text
+    assert "(leg)" in report_text
 
 
 def test_report_assumptions_flag_assumed_values(report_text: str) -> None:

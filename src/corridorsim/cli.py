@@ -119,6 +119,9 @@ def run(scenario: str, out: Path | None, seed: int | None, horizon_days: float |
         click.echo(str(p))
     if not quiet:
         click.echo(f"done in {time.perf_counter() - t0:.1f} s; results in {out}/")
+        views = [p for p in paths if p.name in ("map.html", "report.html")]
+        if views:
+            click.echo("open in a browser (works offline): " + "  ".join(str(p) for p in views))
 
 
 def _viz_writers() -> list[Callable[..., Any]]:
@@ -173,7 +176,10 @@ def _print_summary(res: Any) -> None:
             ("USD/TEU", "cost_usd_per_teu", "{:,.0f}")]
     table = Table(title=f"{res.scenario.name}: door-to-door per route")
     for head, _, _ in cols:
-        table.add_column(head, justify="left" if head == "route" else "right")
+        if head == "route":
+            table.add_column(head, justify="left", no_wrap=True, min_width=22)
+        else:
+            table.add_column(head, justify="right")
     for row in res.summary.to_dict("records"):
         cells = []
         for _, key, fmt in cols:

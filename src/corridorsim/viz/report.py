@@ -200,8 +200,8 @@ def _bottleneck_section(res: Any) -> str:
                for c in bn.columns if c not in ("place", "routes")}
     return (head + _chart(charts.bottleneck_chart(bn), "bn",
                           "Waiting TEU-hours at each place divided by all TEU after warm-up; "
-                          "stops by node, waits inside legs (consolidation, schedule, en-route "
-                          "borders) attributed to the leg “A → B (en route)”.")
+                          "stops by node; a leg's waits (consolidation, schedule and weather "
+                          "before departure at A, borders en route) to the leg “A → B (leg)”.")
             + html_table(bn, formats=formats, headers=headers))
 
 

@@ -86,13 +86,13 @@ def _place(row: pd.Series, names: dict[str, str]) -> str:
     if row["stage_kind"] == "stop":
         return str(a)
     b = names.get(row["node_to"], row["node_to"])
-    return f"{a} → {b} (en route)"
+    return f"{a} → {b} (leg)"
 
 
 def bottlenecks(res: Any, *, top: int = 15) -> pd.DataFrame:
     """Waiting TEU-hours by place and cause, ranked by their share of all traffic's wait.
 
-    Stops are named by node; waits inside a leg are attributed to ``A → B (en route)``.
+    Stops are named by node; waits of a leg (before departure at A and at borders en route) are attributed to ``A → B (leg)``.
     Columns: place, routes, teu_through, wait_<cause>_h_per_teu (mean per TEU passing),
     total_h_per_teu (same, all causes), contribution_h_per_teu (waiting TEU-h at the place
     divided by all TEU in the sample: its share of the average TEU's waiting).

@@ -1,0 +1,142 @@
+"""Benchmark suite for issue #8 (``make bench``; not part of ``make test``).
+
+Runs ``scenarios/benchmark_1m.yaml`` and ``scenarios/benchmark_10m.yaml``, each in a fresh
+child process so that peak RSS (``resource.getrusage``) belongs to that scale alone. Each
+child measures, in the same process:
+
+* ``simpy_events_per_s`` - a raw SimPy loop of 1 million timeouts (one process yielding
+  ``env.timeout(1)``), so figures can be compared across machines;
+* ``wall_s`` - ``run_scenario``: demand generation, simulation, consignment and leg tables,
+  emissions/cost accounting, KPIs and the end-of-run invariant checks (what a caller of the
+  API gets); loading the network and the scenario file is excluded;
+* ``write_s`` - ``outputs.write_run`` into a temporary folder (summary.csv, facilities.csv,
+  consignments/legs/vehicles.parquet, run.json with checksums), reported separately;
+* ``peak_rss_mb`` - the child's peak resident memory over all of the above.
+
+Prints a human table, then one JSON object as the LAST line: the top-level figures are the
+10 M TEU benchmark; ``scales`` holds both; ``linearity`` is the ratio of seconds per
+consignment at full scale to that at 1/10 scale (1.0 = perfectly linear).
+
+Usage: ``python benchmarks/run_bench.py [--only benchmark_1m] [--no-write]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCENARIOS = HERE.parent / "scenarios"
+SCALES = ("benchmark_1m", "benchmark_10m")
+
+
+def simpy_events_per_s(n: int = 1_000_000) -> float:
+    import simpy
+
+    env = simpy.Environment()
+
+    def proc(env: simpy.Environment):  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            yield env.timeout(1)
+
+    env.process(proc(env))
+    t0 = time.perf_counter()
+    env.run()
+    return n / (time.perf_counter() - t0)
+
+
+def peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return kb / 1024.0
+
+
+def one(name: str, write: bool) -> dict[str, object]:
+    """Run one benchmark scenario in this process; return its figures."""
+    from corridorsim.network import load_network
+    from corridorsim.run import run_scenario
+    from corridorsim.scenario.load import load_scenario
+
+    ev = simpy_events_per_s()
+    scn, _ = load_scenario(SCENARIOS / f"{name}.yaml")
+    net = load_network()
+    t0 = time.perf_counter()
+    res = run_scenario(scn, network=net)
+    wall = time.perf_counter() - t0
+    out: dict[str, object] = {
+        "scenario": name,
+        "teu": round(float(res.info["teu_created"]), 1),
+        "consignments": int(res.info["consignments"]),
+        "leg_rows": int(res.info.get("leg_rows", 0)) or None,
+        "vehicle_trips": int(res.info["vehicle_trips"]),
+        "wall_s": round(wall, 3),
+    }
+    if write:
+        from corridorsim.outputs import write_run
+
+        with tempfile.TemporaryDirectory(prefix="corridorsim-bench-") as tmp:
+            t1 = time.perf_counter()
+            write_run(res, Path(tmp) / "run")
+            out["write_s"] = round(time.perf_counter() - t1, 3)
+    cps = out["consignments"] / wall  # type: ignore[operator]
+    out["consignments_per_s"] = round(cps, 1)
+    out["simpy_events_per_s"] = round(ev, 1)
+    out["ratio"] = round(cps / ev, 4)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", choices=SCALES, help="run one scale (no child process)")
+    ap.add_argument("--no-write", action="store_true", help="skip writing the outputs")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.only:
+        res = one(args.only, not args.no_write)
+        if args.child:
+            print(json.dumps(res))
+            return 0
+        results = {args.only: res}
+    else:
+        results = {}
+        for name in SCALES:
+            cmd = [sys.executable, __file__, "--only", name, "--child"]
+            if args.no_write:
+                cmd.append("--no-write")
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+            if proc.returncode != 0:
+                sys.stderr.write(proc.stderr)
+                return proc.returncode
+            results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    cols = ["teu", "consignments", "vehicle_trips", "wall_s", "write_s", "consignments_per_s",
+            "simpy_events_per_s", "ratio", "peak_rss_mb"]
+    print(f"{'scenario':<16}" + "".join(f"{c:>20}" for c in cols))
+    for name, r in results.items():
+        print(f"{name:<16}" + "".join(f"{r.get(c, '')!s:>20}" for c in cols))
+    main_name = "benchmark_10m" if "benchmark_10m" in results else next(iter(results))
+    summary: dict[str, object] = {k: results[main_name][k] for k in
+                                  ("scenario", "teu", "consignments", "wall_s",
+                                   "consignments_per_s", "simpy_events_per_s", "ratio",
+                                   "peak_rss_mb")}
+    if "write_s" in results[main_name]:
+        summary["write_s"] = results[main_name]["write_s"]
+    if len(results) == 2:
+        a, b = results["benchmark_1m"], results["benchmark_10m"]
+        per_a = a["wall_s"] / a["consignments"]  # type: ignore[operator]
+        per_b = b["wall_s"] / b["consignments"]  # type: ignore[operator]
+        summary["linearity"] = round(per_b / per_a, 3)
+    summary["scales"] = results
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

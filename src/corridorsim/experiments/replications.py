@@ -1,0 +1,104 @@
+"""``run --replications N``: independent replications of one scenario.
+
+Replication r simulates the scenario with :func:`replication_seed` (seed, r); within each
+replication every route draws from streams keyed by process name, so routes share common
+random numbers. Replication 0 runs in this process with its full tables (they become the
+run's consignments, legs, ... tables); the others are tasks returning only summary rows.
+``summary.csv`` then holds the mean over replications with ``<kpi>_ci95_low`` and
+``<kpi>_ci95_high`` columns, and ``replications.csv`` one row per replication and route.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from corridorsim.errors import InternalError
+from corridorsim.experiments.executor import Executor, ExperimentError, TaskProgress
+from corridorsim.experiments.stats import aggregate
+from corridorsim.experiments.tasks import (
+    replication_seed,
+    simulate_task,
+    summary_rows,
+    task_payload,
+)
+from corridorsim.network import default_geodata_dir
+from corridorsim.run import RunResult, run_scenario, scenario_hash
+from corridorsim.scenario.model import Scenario
+
+__all__ = ["replication_table", "run_replications"]
+
+
+def _with_seed(scn: Scenario, seed: int) -> Scenario:
+    return scn if scn.seed == seed else scn.model_copy(update={"seed": int(seed)})
+
+
+def _is_shipped(net: Any) -> bool:
+    return net is None or str(getattr(net, "source", "")) == str(default_geodata_dir())
+
+
+def replication_table(rows_by_rep: dict[int, list[dict[str, Any]]],
+                      seeds: dict[int, int]) -> pd.DataFrame:
+    """One row per replication and route, ordered by replication (never by completion)."""
+    records = []
+    for r in sorted(rows_by_rep):
+        for row in rows_by_rep[r]:
+            records.append({"replication": r, "seed": seeds[r], **row})
+    return pd.DataFrame.from_records(records)
+
+
+def run_replications(scn: Scenario, net: Any = None, *, replications: int = 1,
+                     workers: int = 0, scheduler: str | None = None, quiet: bool = False,
+                     task_fn: Any = simulate_task) -> RunResult:
+    """Simulate ``replications`` independent replications; see the module docstring."""
+    if replications < 1:
+        raise ExperimentError(f"replications must be >= 1 (found {replications})")
+    seeds = {r: replication_seed(scn.seed, r) for r in range(replications)}
+    payloads = []
+    with Executor(workers=workers, scheduler=scheduler) as ex:
+        ship_net = net if (not ex.distributed or not _is_shipped(net)) else None
+        for r in range(1, replications):
+            s = _with_seed(scn, seeds[r])
+            payloads.append(task_payload(s, key=f"{scenario_hash(s)}-{seeds[r]}",
+                                         label=f"replication {r} (seed {seeds[r]})",
+                                         network=ship_net))
+        batch = ex.submit(task_fn, payloads)
+        rows: dict[int, list[dict[str, Any]]] = {}
+        errors: list[str] = []
+        with TaskProgress(replications, f"{scn.name}: replications", enabled=not quiet) as bar:
+            try:
+                first = run_scenario(scn, network=net)
+                rows[0] = json.loads(json.dumps(summary_rows(first)))
+                bar.advance()
+                for i, res in batch.as_completed():
+                    bar.advance()
+                    if res["ok"]:
+                        rows[i + 1] = json.loads(json.dumps(res["rows"]))
+                    else:
+                        errors.append(f"{res['label']}: {res['error']}")
+                        bar.log(f"failed: {res['label']}: {res['error']}")
+            except BaseException:
+                batch.cancel()
+                raise
+    if errors:
+        raise InternalError(f"{len(errors)} of {replications} replications failed:\n"
+                            + "\n".join(errors))
+    per_rep = replication_table(rows, seeds)
+    if replications == 1:
+        summary = first.summary
+    else:
+        summary = aggregate(per_rep.drop(columns=["seed"]), ["route"], "replication")
+    info = dict(first.info)
+    info["replications"] = replications
+    info["replication_seeds"] = [seeds[r] for r in range(replications)]
+    info["aggregation"] = ("summary.csv: mean over replications with 95 % Student-t "
+                           "intervals (<kpi>_ci95_low/_high); replications.csv: one row per "
+                           "replication and route; the other tables are replication 0's")
+    info["executor"] = ex.description
+    extra = dict(first.extra_tables)
+    extra["replications.csv"] = per_rep
+    return RunResult(first.scenario, first.network, first.routes, summary, first.consignments,
+                     first.legs, first.facilities, first.vehicles, info, extra_tables=extra,
+                     footprints=first.footprints)

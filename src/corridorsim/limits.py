@@ -1,0 +1,71 @@
+"""Resource limits checked before a run allocates anything.
+
+A run keeps every consignment in memory (engine arrays, then the consignments and legs
+tables): about 8 kB per consignment at peak. Demand that would create more consignments
+than :func:`max_consignments` is refused with a :class:`~corridorsim.errors.ScenarioError`
+*before* any array is allocated, naming the demand rows that drive the estimate.
+See ``docs/limits.md``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from corridorsim.errors import ScenarioError
+from corridorsim.scenario.model import Scenario
+
+__all__ = ["DEFAULT_MAX_CONSIGNMENTS", "ENV_VAR", "check_limits", "expected_consignments",
+           "max_consignments"]
+
+#: Default cap: ~2 million consignments is ~16 GB at peak (~8 kB each).
+DEFAULT_MAX_CONSIGNMENTS = 2_000_000
+ENV_VAR = "CORRIDORSIM_MAX_CONSIGNMENTS"
+BYTES_PER_CONSIGNMENT = 8_000
+
+
+def max_consignments() -> int:
+    """The cap in force: ``$CORRIDORSIM_MAX_CONSIGNMENTS`` or the default."""
+    raw = os.environ.get(ENV_VAR, "").strip().replace("_", "")
+    if not raw:
+        return DEFAULT_MAX_CONSIGNMENTS
+    try:
+        value = int(float(raw))
+    except (ValueError, OverflowError):
+        raise ScenarioError(
+            f"{ENV_VAR}={os.environ[ENV_VAR]!r}: expected a positive whole number"
+        ) from None
+    if value <= 0:
+        raise ScenarioError(f"{ENV_VAR}={value}: expected a positive whole number")
+    return value
+
+
+def expected_consignments(scn: Scenario) -> list[float]:
+    """Expected consignments per demand row: ``teu_per_week × horizon/7 / (1 + feu_share)``.
+
+    Seasonality and weekday profiles average to 1; their peak factor bounds the estimate
+    from above only when the horizon is shorter than their period, so they are ignored.
+    """
+    weeks = scn.horizon_d / 7.0
+    return [row.teu_per_week * weeks / (1.0 + row.feu_share) for row in scn.demand]
+
+
+def check_limits(scn: Scenario, *, source: str | None = None) -> None:
+    """Raise :class:`ScenarioError` if ``scn`` would create more consignments than the cap."""
+    cap = max_consignments()
+    per_row = expected_consignments(scn)
+    total = sum(per_row)
+    if total <= cap:
+        return
+    where = source or f"scenario {scn.name!r}"
+    top = sorted(range(len(per_row)), key=lambda i: -per_row[i])[:5]
+    rows = "; ".join(
+        f"demand[{i}] ({scn.demand[i].route}, {scn.demand[i].teu_per_week:,.0f} TEU/week) "
+        f"≈ {per_row[i]:,.0f}" for i in top
+    )
+    gb = total * BYTES_PER_CONSIGNMENT / 1e9
+    raise ScenarioError(
+        f"{where}: demand.teu_per_week: about {total:,.0f} consignments over "
+        f"horizon_d {scn.horizon_d:g} (≈ {gb:,.0f} GB of memory); the cap is {cap:,} "
+        f"({rows}). Lower the demand or horizon_d, or raise the cap with the environment "
+        f"variable {ENV_VAR} if the machine has the memory (see docs/limits.md)"
+    )
