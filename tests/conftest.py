@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corridorsim.network import load_network  # noqa: E402
+from corridorsim.network import load_network
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import geopandas as gpd
 import pytest
 from pyproj import Geod
@@ -22,7 +24,7 @@ def _sea_km(route):
 def _path_km(network, nodes):
     """Sum of link lengths along a node sequence (each consecutive pair must be a link)."""
     total = 0.0
-    for a, b in zip(nodes[:-1], nodes[1:]):
+    for a, b in pairwise(nodes):
         data = network.graph.get_edge_data(a, b)
         assert data, f"no link {a}-{b}"
         total += min(d["length_km"] for d in data.values())

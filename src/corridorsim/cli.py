@@ -9,50 +9,18 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import time
 from collections.abc import Callable
-from functools import wraps
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
 
+from corridorsim._cli_common import err_console, handle_errors, on_sigterm
 from corridorsim._version import __version__
-from corridorsim.errors import CorridorSimError, OutputError, ScenarioError
-
-F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True, highlight=False)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an exception so that clean-up runs."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated()
-
-
-def handle_errors(fn: F) -> F:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = click.get_current_context().find_root().params.get("debug", False)
-        try:
-            return fn(*args, **kwargs)
-        except CorridorSimError as exc:
-            if debug:
-                raise
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
-            sys.exit(exc.exit_code)
-        except Terminated:
-            err_console.print("[red]terminated[/]: no partial results were left behind")
-            sys.exit(143)
-        except KeyboardInterrupt:
-            err_console.print("[red]interrupted[/]: no partial results were left behind")
-            sys.exit(130)
-    return wrapper  # type: ignore[return-value]
+from corridorsim.errors import OutputError, ScenarioError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,7 +62,7 @@ def run(scenario: str, out: Path | None, seed: int | None, horizon_days: float |
     from corridorsim.outputs import check_output_dir, output_lock, write_run
     from corridorsim.scenario.load import scenario_from_dict
 
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     t0 = time.perf_counter()
     scn, net = _load(scenario)
     if seed is not None or horizon_days is not None:

@@ -16,7 +16,6 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
-import pandas as pd
 from pyproj import CRS, Geod
 
 from corridorsim.errors import NetworkError

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import networkx as nx
 import pandas as pd
@@ -217,7 +218,7 @@ def _node_path(net: Network, family: RouteFamily, waypoints: Sequence[str]) -> l
         return min(float(d["length_km"]) for d in data.values())  # type: ignore[arg-type]
 
     steps: list[tuple[str, str, str]] = []
-    for a, b in zip(waypoints[:-1], waypoints[1:], strict=True):
+    for a, b in pairwise(waypoints):
         try:
             path = nx.shortest_path(graph, a, b, weight=weight)
         except (nx.NetworkXNoPath, nx.NodeNotFound) as exc:
@@ -225,7 +226,7 @@ def _node_path(net: Network, family: RouteFamily, waypoints: Sequence[str]) -> l
                 f"route {family.id!r}: no path on the network from {a!r} to {b!r}"
                 + (f" avoiding {', '.join(sorted(avoid))}" if avoid else "")
             ) from exc
-        for u, v in zip(path[:-1], path[1:], strict=True):
+        for u, v in pairwise(path):
             edges = graph.get_edge_data(u, v)
             lid = min(edges, key=lambda k: float(edges[k]["length_km"]))
             steps.append((u, v, lid))
@@ -288,7 +289,7 @@ def resolve_route(
         km_ct: dict[tuple[str, str], float] = {}
         geoms: list[LineString] = []
         assumed = False
-        for si, (u, v, lid) in enumerate(group):
+        for si, (u, _v, lid) in enumerate(group):
             rec = links.loc[lid]
             reverse = rec["from"] != u
             if si > 0 and nodes.at[u, "kind"] in ("border", "chokepoint"):

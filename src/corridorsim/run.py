@@ -17,6 +17,7 @@ from corridorsim._version import __version__
 from corridorsim.accounting.pipeline import account_run
 from corridorsim.errors import InternalError, RouteError, ScenarioError
 from corridorsim.kpis import route_summary
+from corridorsim.limits import check_limits
 from corridorsim.network import Network, load_network
 from corridorsim.results import (
     consignments_table,
@@ -25,6 +26,7 @@ from corridorsim.results import (
     vehicles_table,
 )
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
+from corridorsim.saturation import add_saturation
 from corridorsim.scenario.model import Scenario
 from corridorsim.sim.build import RouteInstance, build_engine, route_key
 from corridorsim.sim.streams import Streams
@@ -72,7 +74,29 @@ def resolve_instances(
     """Resolve every (route family, origin, destination) the scenario's demand uses."""
     fams = families if families is not None else ROUTE_FAMILIES
     out: dict[str, RouteInstance] = {}
+    choice_routes = scn.choice.routes if scn.choice.routes is not None else scn.routes
     for i, row in enumerate(scn.demand):
+        if row.route is None:
+            # route choice: every family the shippers may pick, where it serves the O-D
+            errors: list[str] = []
+            for fam in choice_routes:
+                if fam not in fams:
+                    raise ScenarioError(
+                        f"choice.routes: unknown route family {fam!r}; allowed: {', '.join(fams)}")
+                key = route_key(fam, row.origin, row.destination)
+                if key in out:
+                    continue
+                try:
+                    r = resolve_route(net, fams[fam], origin=row.origin,
+                                      destination=row.destination)
+                except RouteError as exc:
+                    errors.append(f"{fam}: {exc}")
+                    continue
+                out[key] = RouteInstance(fam, row.origin, row.destination, r)
+            if not any(route_key(f, row.origin, row.destination) in out for f in choice_routes):
+                raise ScenarioError(f"demand[{i}]: no route family in choice.routes serves "
+                                    f"{row.origin}-{row.destination}: {'; '.join(errors)}")
+            continue
         if row.route not in fams:
             raise ScenarioError(
                 f"demand[{i}].route: unknown route family {row.route!r}; "
@@ -95,21 +119,54 @@ def resolve_instances(
 
 
 def check_invariants(res: RunResult) -> None:
-    """Cheap end-of-run checks; a violation is a bug in corridorsim."""
-    c = res.consignments
+    """Cheap end-of-run checks; a violation is a bug in corridorsim (:class:`InternalError`).
+
+    TEU conserved (created = delivered + in system, per consignment table and run.json),
+    waiting + moving = transit for each delivered consignment, no stage ending before it
+    starts (clock monotone), no facility busier than its servers and no vehicle loaded above
+    its capacity.
+    """
     info = res.info
-    if not np.isclose(info["teu_created"], info["teu_delivered"] + info["teu_in_system"]):
-        raise InternalError("TEU not conserved: created != delivered + in system")
+
+    def bug(what: str) -> InternalError:
+        return InternalError(
+            f"internal error (a bug in corridorsim, not in your input): {what}. "
+            f"Run of scenario {info.get('scenario', res.scenario.name)!r} with seed "
+            f"{info.get('seed', res.scenario.seed)} (scenario_hash "
+            f"{str(info.get('scenario_hash', '?'))[:12]}); please report it at the "
+            "corridorsim issue tracker with the scenario file and this message"
+        )
+
+    c = res.consignments
+    created, delivered = float(c["teu"].sum()), float(c.loc[c["delivered"], "teu"].sum())
+    if not (np.isclose(info["teu_created"], info["teu_delivered"] + info["teu_in_system"])
+            and np.isclose(created, info["teu_created"])
+            and np.isclose(delivered, info["teu_delivered"])):
+        raise bug(f"TEU not conserved: created {info['teu_created']:g} != delivered "
+                  f"{info['teu_delivered']:g} + in system {info['teu_in_system']:g} "
+                  f"(consignments table: {created:g} created, {delivered:g} delivered)")
     d = c[c["delivered"]]
     if (d["transit_h"] < -1e-9).any():
-        raise InternalError("negative transit time")
+        cid = int(d.loc[d["transit_h"] < -1e-9, "consignment_id"].iloc[0])
+        raise bug(f"negative transit time (consignment {cid})")
     wait_cols = [col for col in c.columns if col.startswith("wait_")]
     total = d["moving_h"] + d[wait_cols].sum(axis=1)
-    if not np.allclose(total.to_numpy(), d["transit_h"].to_numpy(), atol=1e-6):
-        raise InternalError("waiting + moving != transit for some consignment")
+    off = ~np.isclose(total.to_numpy(), d["transit_h"].to_numpy(), rtol=1e-5, atol=1e-6)
+    if off.any():
+        cid = int(d["consignment_id"].to_numpy()[off][0])
+        raise bug(f"waiting + moving != transit for {int(off.sum())} consignment(s), "
+                  f"e.g. consignment {cid}")
     legs = res.legs
     if len(legs) and (legs["end_h"] < legs["start_h"] - 1e-9).any():
-        raise InternalError("clock not monotone: a stage ends before it starts")
+        raise bug("clock not monotone: a stage ends before it starts")
+    fac = res.facilities
+    if len(fac) and "utilisation" in fac and (fac["utilisation"] > 1.0 + 1e-6).any():
+        node = str(fac.loc[fac["utilisation"] > 1.0 + 1e-6, "node"].iloc[0])
+        raise bug(f"facility {node} above capacity (utilisation > 1)")
+    veh = res.vehicles
+    if len(veh) and (veh["load_teu"] > veh["capacity_teu"] + 1e-6).any():
+        svc = str(veh.loc[veh["load_teu"] > veh["capacity_teu"] + 1e-6, "service"].iloc[0])
+        raise bug(f"vehicle of {svc} loaded above its capacity")
 
 
 def run_scenario(
@@ -136,7 +193,9 @@ def run_scenario(
     net = network if network is not None else load_network()
     routes = resolve_instances(scn, net, families)
     streams = Streams(scn.seed)
-    eng, rec, refused = build_engine(scn, net, routes, streams)
+    check_limits(scn)  # refuse runaway demand before allocating (docs/limits.md)
+    choice: list[Any] = []
+    eng, rec, refused = build_engine(scn, net, routes, streams, choice_out=choice)
     eng.on_progress = progress
     eng.run()
     warmup_h = scn.warmup_d * 24.0
@@ -173,7 +232,12 @@ def run_scenario(
         "network": net.source,
         "wall_s": round(time.perf_counter() - t0, 3),
     }
+    tables = dict(acc.tables)
+    if choice:
+        tables["route_shares.csv"] = choice[0].table(rec, rec.route_ids, routes)
+        info["choice_over_capacity_teu"] = round(choice[0].over_cap_teu, 3)
     res = RunResult(scn, net, routes, summary, cons, legs, fac, veh, info,
-                    extra_tables=acc.tables, footprints=acc.footprints)
+                    extra_tables=tables, footprints=acc.footprints)
+    add_saturation(res)  # saturated places and backlog into info and summary
     check_invariants(res)
     return res

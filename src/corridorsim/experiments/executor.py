@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from corridorsim.errors import CorridorSimError
 from corridorsim.experiments.tasks import error_record
 
-__all__ = ["ExperimentError", "Executor", "TaskProgress"]
+__all__ = ["Executor", "ExperimentError", "TaskProgress"]
 
 
 class ExperimentError(CorridorSimError, RuntimeError):
@@ -107,17 +107,17 @@ class Batch:
             for i, p in enumerate(self.payloads):
                 try:
                     yield i, self.fn(p)
-                except Exception as exc:  # noqa: BLE001 - a failed task is reported, not fatal
+                except Exception as exc:
                     yield i, error_record(p, exc)
             return
         from distributed import as_completed
 
         index = {f.key: i for i, f in enumerate(self.futures)}
-        for fut in as_completed(self.futures):
+        for fut in as_completed(self.futures, loop=self.ex.client.loop):
             i = index[fut.key]
             try:
                 result = fut.result()
-            except Exception as exc:  # noqa: BLE001 - worker died, unpicklable, ...
+            except Exception as exc:
                 result = error_record(self.payloads[i], exc)
             fut.release()
             yield i, result

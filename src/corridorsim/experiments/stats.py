@@ -19,6 +19,8 @@ CI_KPIS = (
     "cost_usd_per_teu", "freight_cost_usd_per_teu", "inventory_cost_usd_per_teu",
 )
 
+SHARE_KPIS = ("on_time_share",)
+
 
 def _t_two_sided(t: float, df: int) -> float:
     """P(|T| < t) for Student's t with integer ``df`` (closed-form series)."""
@@ -65,7 +67,7 @@ def aggregate(rows: pd.DataFrame, keys: Sequence[str], order: str,
     ``rows`` holds one row per replication and group, already sorted by ``order`` (the
     replication index), so the result never depends on the order tasks finished in.
     NaN values (a route with no delivery in a replication) are left out of that KPI's mean
-    and interval; ``replications`` counts the replications per group. Groups keep their
+    and interval; intervals are clipped to the KPI's range (≥ 0; shares ≤ 1); ``replications`` counts the replications per group. Groups keep their
     order of first appearance.
     """
     rows = rows.sort_values([order], kind="stable")
@@ -90,8 +92,10 @@ def aggregate(rows: pd.DataFrame, keys: Sequence[str], order: str,
             if c in ci_kpis:
                 if len(v) >= 2:
                     half = t_quantile_975(len(v) - 1) * float(v.std(ddof=1)) / math.sqrt(len(v))
-                    row[f"{c}_ci95_low"] = mean - half
-                    row[f"{c}_ci95_high"] = mean + half
+                    # every CI KPI is non-negative; shares stay within [0, 1]
+                    row[f"{c}_ci95_low"] = max(mean - half, 0.0)
+                    row[f"{c}_ci95_high"] = (min(mean + half, 1.0) if c in SHARE_KPIS
+                                             else mean + half)
                 else:
                     row[f"{c}_ci95_low"] = row[f"{c}_ci95_high"] = math.nan
         row["replications"] = len(g)

@@ -55,7 +55,7 @@ class ResultStore:
 
     def put(self, key: str, record: dict[str, Any]) -> Path:
         record = {**record, "key": key}
-        text = json.dumps(record, sort_keys=True, allow_nan=True, indent=None)
+        text = json.dumps(record, allow_nan=True)  # key order kept: it is the column order
         fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=self.folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -64,7 +64,7 @@ def simulate_task(payload: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "key": payload["key"], "label": payload["label"],
                 "rows": summary_rows(res), "info": info,
                 "wall_s": round(time.perf_counter() - t0, 3)}
-    except Exception as exc:  # noqa: BLE001 - reported per task, the others go on
+    except Exception as exc:
         return error_record(payload, exc)
 
 

@@ -44,7 +44,14 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
     for i, r in enumerate(scn.routes):
         if r not in fams:
             _fail(pos, ("routes", i), source, r, fams, "route family")
+    _check_choice(scn, fams, pos, source)
     for i, row in enumerate(scn.demand):
+        if row.route is None:
+            for end in ("origin", "destination"):
+                nid = getattr(row, end)
+                if nid not in nodes:
+                    _fail(pos, ("demand", i, end), source, nid, nodes, "node")
+            continue
         if row.route not in fams:
             _fail(pos, ("demand", i, "route"), source, row.route, fams, "route family")
         if row.route not in scn.routes:
@@ -74,3 +81,43 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
         if key not in FACILITY_DEFAULTS and key not in nodes:
             _fail(pos, ("facilities", key), source, key, [*FACILITY_DEFAULTS, *nodes],
                   "facility kind or node")
+
+
+def _check_choice(scn: Scenario, fams: Mapping[str, RouteFamily], pos: Positions,
+                  source: str) -> None:
+    """Route-choice ids: every family named under ``choice`` must be a known family."""
+    c = scn.choice
+    uses = any(r.route is None for r in scn.demand)
+    allowed = list(c.routes) if c.routes is not None else list(scn.routes)
+    if c.routes is not None:
+        for i, r in enumerate(c.routes):
+            if r not in fams:
+                _fail(pos, ("choice", "routes", i), source, r, fams, "route family")
+    named = {"initial": c.initial, "capacity_teu_per_week": c.capacity_teu_per_week,
+             "asc_usd_per_teu": c.asc_usd_per_teu, "reference_shares": c.reference_shares or {}}
+    for section, table in named.items():
+        for r in table:
+            if r not in allowed:
+                _fail(pos, ("choice", section, r), source, r, allowed, "route family (choice.routes)")
+    for seg, sp in c.segments.items():
+        for r in sp.reference_shares or {}:
+            if r not in allowed:
+                _fail(pos, ("choice", "segments", seg, "reference_shares", r), source, r, allowed,
+                      "route family (choice.routes)")
+        if uses and sp.reference_shares is not None:
+            missing = [r for r in allowed if r not in sp.reference_shares]
+            if missing:
+                raise ScenarioError(
+                    f"{_where(pos, ('choice', 'segments', seg, 'reference_shares'), source)}: "
+                    f"choice.segments.{seg}.reference_shares: no share for {missing}")
+    for name, nest in c.nests.items():
+        for i, r in enumerate(nest.routes):
+            if r not in allowed:
+                _fail(pos, ("choice", "nests", name, "routes", i), source, r, allowed,
+                      "route family (choice.routes)")
+    if uses and c.reference_shares is not None:
+        missing = [r for r in allowed if r not in c.reference_shares]
+        if missing:
+            raise ScenarioError(
+                f"{_where(pos, ('choice', 'reference_shares'), source)}: choice.reference_shares: "
+                f"no share for {missing}; give one for every route in choice.routes")

@@ -16,12 +16,12 @@ __all__ = [
     "ChoiceConfig",
     "ChoiceNest",
     "ChoiceSegment",
-    "RoutePrior",
     "DemandRow",
     "Disruption",
     "Distribution",
     "FacilityParams",
     "Provenance",
+    "RoutePrior",
     "Scenario",
     "ServiceParams",
     "StormConfig",
@@ -233,6 +233,8 @@ class ChoiceSegment(_Frozen):
     reliability_usd_per_teu_day: UsdPerTeuDay = 13.7
     carbon_price_usd_per_t: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)] = 0.0
     scale_usd: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 300.0
+    #: this segment's own reference shares (else ``choice.reference_shares``)
+    reference_shares: dict[str, Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]] | None = None
 
 
 class RoutePrior(_Frozen):

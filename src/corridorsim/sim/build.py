@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simpy
@@ -121,16 +122,64 @@ def _border_kind(net: Network, node: str) -> str:
     return "border"
 
 
+def choice_families(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
+    """The route families shippers choose among (``choice.routes`` or the scenario's routes)."""
+    fams = scn.choice.routes if scn.choice.routes is not None else scn.routes
+    have = {r.family for r in routes.values()}
+    return [f for f in fams if f in have]
+
+
+NO_OPEN_ROUTE = "(no open route)"
+
+
 def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
-                 streams: Streams) -> tuple[Engine, RunRecords, dict[str, float]]:
-    """Create the records and the engine; return also the TEU refused by route closures."""
+                 streams: Streams, *, choice_out: list[Any] | None = None,
+                 ) -> tuple[Engine, RunRecords, dict[str, float]]:
+    """Create the records and the engine; return also the TEU refused by route closures.
+
+    Demand rows without ``route`` are booked by the weekly route-choice process
+    (:mod:`corridorsim.sim.choice`); its model is appended to ``choice_out`` when given.
+    """
+    from corridorsim.sim.choice import closure_windows
+
     horizon_h = scn.horizon_d * 24.0
     keys = list(routes)
     # ---------------------------------------------------------------- demand
     seg_ids = sorted({r.segment for r in scn.demand})
     parts = []
     refused: dict[str, float] = {}
+    fams = choice_families(scn, routes)
+    closures = [closure_windows(scn, routes[k]) for k in keys]
+
+    def open_at(ri: int, times: np.ndarray) -> np.ndarray:
+        ok = np.ones(len(times), dtype=bool)
+        for t0, t1 in closures[ri]:
+            ok &= ~((times >= t0) & (times < t1))
+        return ok
+
+    row_inst: dict[int, np.ndarray] = {}
     for i, row in enumerate(scn.demand):
+        if row.route is None:
+            od_key = f"{row.origin}-{row.destination}"
+            rng = streams.get(f"demand:choice:{od_key}:{row.segment}:{i}")
+            times, sizes = _arrivals(row, scn, rng)
+            reefer = rng.random(len(times)) < row.reefer_share
+            cand = np.array([keys.index(route_key(f, row.origin, row.destination))
+                             if route_key(f, row.origin, row.destination) in routes else -1
+                             for f in fams], dtype=np.int64)
+            row_inst[i] = cand
+            keep = np.zeros(len(times), dtype=bool)
+            for ri in cand[cand >= 0]:
+                keep |= open_at(int(ri), times)
+            if (~keep).any():
+                refused[NO_OPEN_ROUTE] = refused.get(NO_OPEN_ROUTE, 0.0) + float(sizes[~keep].sum())
+            due_h = row.due_d * 24.0 if row.due_d is not None else np.nan
+            n = int(keep.sum())
+            parts.append((times[keep], sizes[keep], reefer[keep],
+                          np.full(n, int(cand[cand >= 0][0])),
+                          np.full(n, seg_ids.index(row.segment)), np.full(n, due_h),
+                          np.full(n, i)))
+            continue
         key = route_key(row.route, row.origin, row.destination)
         rng = streams.get(f"demand:{key}:{row.segment}:{i}")
         times, sizes = _arrivals(row, scn, rng)
@@ -143,10 +192,13 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
         due_d = row.due_d if row.due_d is not None else float(DUE_D_DEFAULT.get(row.route, 30.0))
         n = int(keep.sum())
         parts.append((times[keep], sizes[keep], reefer[keep], np.full(n, keys.index(key)),
-                      np.full(n, seg_ids.index(row.segment)), np.full(n, due_d * 24.0)))
-    cat = [np.concatenate([p[j] for p in parts]) for j in range(6)]
+                      np.full(n, seg_ids.index(row.segment)), np.full(n, due_d * 24.0),
+                      np.full(n, -1)))
+    cat = [np.concatenate([p[j] for p in parts]) for j in range(7)]
     order = np.lexsort((cat[3], cat[0]))
-    created, teu, reefer, route_idx, seg_idx, due_h = (a[order] for a in cat)
+    created, teu, reefer, route_idx, seg_idx, due_h, row_id = (a[order] for a in cat)
+    row_id = row_id.astype(np.int64)
+    is_choice = row_id >= 0
     od_ids = sorted({f"{r.origin}-{r.destination}" for r in routes.values()})
     od = np.array([od_ids.index(f"{routes[keys[k]].origin}-{routes[keys[k]].destination}")
                    for k in range(len(keys))], dtype=np.int64)
@@ -156,12 +208,16 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
         route=route_idx.astype(np.int64), od=od[route_idx.astype(np.int64)] if len(route_idx) else np.empty(0, np.int64),
         segment=seg_idx.astype(np.int64), teu=teu.astype(float), reefer=reefer.astype(bool),
         created_h=created.astype(float), due_h=due_h.astype(float), n_stages=n_stages,
+        # ragged records: every consignment gets the most stages of any route of its O–D,
+        # so route choice may move it to another family of the same O–D
+        slots_per_route=np.array([n_stages[od == od[k]].max() for k in range(len(keys))],
+                                 dtype=np.int64),
     )
     # origin stop: zero time; consignments ready for the first leg when booked
-    rec.t_in[:, 0] = rec.created_h
-    rec.t_out[:, 0] = rec.created_h
+    rec.t_in[rec.off] = rec.created_h
+    rec.t_out[rec.off] = rec.created_h
     rec.cur[:] = 1
-    rec.t_in[:, 1] = rec.created_h
+    rec.t_in[rec.off + 1] = rec.created_h
 
     eng = Engine(rec, horizon_h)
     env = eng.env
@@ -242,9 +298,26 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
     for svc in eng.services:
         fac = eng.facilities.get(svc.from_node)
         svc.queue.node_facility = fac
-    # pre-book every consignment on its first leg
+    # pre-book every fixed-route consignment on its first leg; route choice books weekly
+    if is_choice.any():
+        from corridorsim.sim.choice import build_choice
+
+        book = np.flatnonzero(is_choice)
+        inst = np.stack([row_inst[int(i)] for i in row_id[book]]) if len(book) else \
+            np.empty((0, len(fams)), dtype=np.int64)
+        avail = np.zeros(inst.shape, dtype=bool)
+        for ri in range(len(keys)):
+            hit = inst == ri
+            if hit.any():
+                b_i, f_i = np.nonzero(hit)
+                avail[b_i, f_i] = open_at(ri, rec.created_h[book[b_i]])
+        cm = build_choice(scn, routes, rec, fams, book, inst, avail, due_h[book],
+                          np.flatnonzero(~is_choice))
+        eng.extra_processes.append(lambda: cm.process(eng, streams))
+        if choice_out is not None:
+            choice_out.append(cm)
     for ri, key in enumerate(keys):
-        sel = np.flatnonzero(rec.route == ri)
+        sel = np.flatnonzero((rec.route == ri) & ~is_choice)
         if len(sel):
             svc = eng.leg_service[(ri, 1)]
             svc.queue.preload(sel, rec.created_h[sel])

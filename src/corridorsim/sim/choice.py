@@ -202,7 +202,9 @@ class ChoiceModel:
         probs = logit_probabilities(v, avail, self.nest, self.lam)
         rng = streams.get("choice:bookings")
         choice = np.full(len(b), -1, dtype=np.int64)
-        room = self.cap_teu.copy()
+        # the last week may be cut by the horizon: its capacity likewise
+        frac = min(1.0, (eng.horizon_h - t_lo) / WEEK_H)
+        room = self.cap_teu * frac
         # fixed-share bookings of the same week use the same capacity
         if np.isfinite(room).any():
             fixed = self._fixed_teu(rec, t_lo, t_hi)
@@ -362,8 +364,7 @@ def asc_table(scn: Scenario, families: list[str], keys: list[str],
     out = np.zeros((len(seg_ids), len(keys)))
     for ri, k in enumerate(keys):
         out[:, ri] = cfg.asc_usd_per_teu.get(routes[k].family, 0.0)
-    ref = cfg.reference_shares
-    if not ref:
+    if not cfg.reference_shares and not any(p.reference_shares for p in cfg.segments.values()):
         return out
     ods: dict[tuple[str, str], list[int]] = {}
     for ri, k in enumerate(keys):
@@ -371,21 +372,80 @@ def asc_table(scn: Scenario, families: list[str], keys: list[str],
             ods.setdefault((routes[k].origin, routes[k].destination), []).append(ri)
     for ris in ods.values():
         fams = [routes[keys[ri]].family for ri in ris]
-        s = np.array([ref.get(f, 0.0) for f in fams], dtype=float)
-        if s.sum() <= 0:
-            continue
-        s = s / s.sum()
         fidx = np.array([families.index(f) for f in fams])
         nests = nest[fidx]
-        s_nest = np.array([s[nests == m].sum() for m in nests])
         lam_r = lam[nests]
-        with np.errstate(divide="ignore"):
-            v_target = lam_r * np.log(s) + (1 - lam_r) * np.log(s_nest)
         for si, seg in enumerate(seg_ids):
             p = cfg.segments.get(seg)
             if p is None:
                 continue
+            ref = p.reference_shares or cfg.reference_shares
+            if not ref:
+                continue
+            s = np.array([ref.get(f, 0.0) for f in fams], dtype=float)
+            if s.sum() <= 0:
+                continue
+            s = s / s.sum()
+            s_nest = np.array([s[nests == m].sum() for m in nests])
+            with np.errstate(divide="ignore"):
+                v_target = lam_r * np.log(s) + (1 - lam_r) * np.log(s_nest)
             gc = static_ref[si, ris]
             asc = np.where(np.isfinite(v_target), -p.scale_usd * v_target - gc, 1e6)
             out[si, ris] = out[si, ris] + asc
     return out
+
+
+def build_choice(scn: Scenario, routes: Mapping[str, RouteInstance], rec: RunRecords,
+                 families: list[str], book: np.ndarray, inst: np.ndarray, avail: np.ndarray,
+                 due_given_h: np.ndarray, fixed_idx: np.ndarray) -> ChoiceModel:
+    """Static parts of the choice model: rates, emissions, priors, constants, nests, caps."""
+    cfg = scn.choice
+    keys = list(routes)
+    seg_ids = list(rec.segment_ids)
+    n_r = len(keys)
+    default = next(iter(cfg.segments.values()), None)
+    segp = [cfg.segments.get(s, default) for s in seg_ids]
+    vot = np.array([p.value_of_time_usd_per_teu_day if p else 0.0 for p in segp])
+    vor = np.array([p.reliability_usd_per_teu_day if p else 0.0 for p in segp])
+    carbon = np.array([p.carbon_price_usd_per_t if p else 0.0 for p in segp])
+    scale = np.array([p.scale_usd if p else 1.0 for p in segp])
+    freight = np.zeros(n_r)
+    co2 = np.zeros(n_r)
+    freight_ref = np.zeros(n_r)
+    co2_ref = np.zeros(n_r)
+    prior_mean = np.zeros(n_r)
+    prior_spread = np.zeros(n_r)
+    for ri, k in enumerate(keys):
+        freight[ri], co2[ri] = route_rates(scn, routes[k])
+        if cfg.reference_shares or any(p.reference_shares for p in cfg.segments.values()):
+            freight_ref[ri], co2_ref[ri] = route_rates(scn, routes[k], reference=True)
+        pr = prior_for(routes[k].family, cfg)
+        prior_mean[ri] = _prior_mean_d(pr)
+        prior_spread[ri] = pr.p90_d - pr.p50_d
+    # nests: every family in a nest; the unnested ones alone with dissimilarity 1
+    nest = np.full(len(families), -1, dtype=np.int64)
+    lam: list[float] = []
+    for n in cfg.nests.values():
+        members = [families.index(f) for f in n.routes if f in families]
+        if members:
+            nest[members] = len(lam)
+            lam.append(n.dissimilarity)
+    for f in range(len(families)):
+        if nest[f] < 0:
+            nest[f] = len(lam)
+            lam.append(1.0)
+    lam_a = np.array(lam)
+    time_part = vot[:, None] * prior_mean[None, :] + vor[:, None] * prior_spread[None, :]
+    static_ref = freight_ref[None, :] + carbon[:, None] * co2_ref[None, :] + time_part
+    asc = asc_table(scn, families, keys, routes, seg_ids, static_ref, nest, lam_a)
+    gc_static = freight[None, :] + carbon[:, None] * co2[None, :] + asc
+    fam_idx = {f: i for i, f in enumerate(families)}
+    cap = np.array([cfg.capacity_teu_per_week.get(f, np.inf) for f in families], dtype=float)
+    fam_of_inst = np.array([fam_idx.get(routes[k].family, -1) for k in keys], dtype=np.int64)
+    cm = ChoiceModel(scn=scn, families=families, inst=inst, avail=avail, book=book,
+                     due_given_h=due_given_h, gc_static=gc_static, vot=vot, vor=vor, scale=scale,
+                     prior_mean_d=prior_mean, prior_spread_d=prior_spread, nest=nest, lam=lam_a,
+                     cap_teu=cap)
+    cm.fixed_idx = fixed_idx.astype(np.int64)
+    cm.fam_of_inst = fam_of_inst
+    return cm

@@ -191,27 +191,32 @@ class Engine:
                 yield self.env.timeout(reopen - t0)
             phases.append((t0, self.env.now, cause))
 
-    def _record_phases(self, idx: np.ndarray, stage: np.ndarray, ready: np.ndarray,
+    def _record_phases(self, rows: np.ndarray, ready: np.ndarray,
                        phases: list[tuple[float, float, str]], t_end: float) -> None:
-        """Split each consignment's wait ``ready → t_end`` over the phases; the rest is queue."""
+        """Split each consignment's wait ``ready → t_end`` over the phases; the rest is queue.
+
+        ``rows`` are the consignments' flat record rows (one stage each).
+        """
         total = t_end - ready
-        acc = np.zeros(len(idx))
-        w = self.rec.wait
+        acc = np.zeros(len(rows))
+        blk = self.rec.wait[rows]
         for t0, t1, cause in phases:
             part = np.clip(np.minimum(t1, t_end) - np.maximum(t0, ready), 0.0, None)
             if part.any():
-                w[idx, stage, C[cause]] += part
+                blk[:, C[cause]] += part
                 acc += part
         rest = total - acc
-        w[idx, stage, C["queue"]] += np.clip(rest, 0.0, None)
+        blk[:, C["queue"]] += np.clip(rest, 0.0, None)
+        self.rec.wait[rows] = blk
 
     # ------------------------------------------------------------------ facility passage
-    def _pass(self, fac: Facility, idx: np.ndarray, stage: np.ndarray, *, transship: bool,
+    def _pass(self, fac: Facility, idx: np.ndarray, rows: np.ndarray, load: float, *,
+              transship: bool,
               blocking_queue: list[BatchQueue] | None = None) -> Generator[Any, Any, None]:
-        """A vehicle with consignments ``idx`` passes facility ``fac``; waits are recorded."""
+        """A vehicle with consignments ``idx`` (record ``rows``, ``load`` TEU) passes
+        facility ``fac``; waits are recorded."""
         env, rec = self.env, self.rec
         t_arr = env.now
-        load = float(rec.teu[idx].sum())
         phases = yield from self._closure_wait(fac.calendar)
         p = fac.params
         if p.open_hours is not None:
@@ -251,28 +256,32 @@ class Engine:
         # dwell -> border at borders and gauge changes, handling at ports
         svc_cause = "border" if fac.is_border else ("moving" if fac.kind == "chokepoint" else "handling")
         t_done = env.now
-        w = rec.wait
+        # one gather and one scatter; the additions keep their order (same rounding)
+        w = rec.wait[rows]
         for t0, t1, cause in phases:
             if t1 > t0 and cause != "blocking":
-                w[idx, stage, C[cause]] += t1 - t0
-        w[idx, stage, C["queue"]] += waited
+                w[:, C[cause]] += t1 - t0
+        w[:, C["queue"]] += waited
         blocked = sum(t1 - t0 for t0, t1, c in phases if c == "blocking")
         if blocked:
-            w[idx, stage, C["blocking"]] += blocked
+            w[:, C["blocking"]] += blocked
         if svc_cause == "moving":
-            rec.moving[idx, stage] += service
+            rec.moving[rows] += service
         else:
-            w[idx, stage, C[svc_cause]] += service
-        w[idx, stage, C["border" if fac.is_border else "handling"]] += dwell
-        _ = t_arr, t_done, transship
+            w[:, C[svc_cause]] += service
+        w[:, C["border" if fac.is_border else "handling"]] += dwell
+        rec.wait[rows] = w
+        _ = t_arr, t_done, transship, idx
 
     # ------------------------------------------------------------------ stops
     def _stop(self, idx: np.ndarray, fac: Facility) -> Generator[Any, Any, None]:
         env, rec = self.env, self.rec
         stage = rec.cur[idx]
-        rec.t_in[idx, stage] = env.now
-        yield from self._pass(fac, idx, stage, transship=True, blocking_queue=[])
-        rec.t_out[idx, stage] = env.now
+        rows = rec.rows(idx, stage)
+        rec.t_in[rows] = env.now
+        load = float(rec.teu[idx].sum())
+        yield from self._pass(fac, idx, rows, load, transship=True, blocking_queue=[])
+        rec.t_out[rows] = env.now
         nxt = stage + 1
         rec.cur[idx] = nxt
         last = nxt >= rec.n_stages[rec.route[idx]]
@@ -282,7 +291,7 @@ class Engine:
             rec.cur[done] = stage[last]
         live = idx[~last]
         if len(live):
-            rec.t_in[live, nxt[~last]] = env.now
+            rec.t_in[rows[~last] + 1] = env.now
             routes = rec.route[live]
             stages_ = nxt[~last]
             keys = routes.astype(np.int64) * 1000 + stages_
@@ -351,8 +360,9 @@ class Engine:
                 svc.idle -= 1
             t_dep = env.now
             stage = rec.cur[idx]
-            ready = rec.t_in[idx, stage]
-            self._record_phases(idx, stage, ready, phases, t_dep)
+            rows = rec.rows(idx, stage)
+            ready = rec.t_in[rows]
+            self._record_phases(rows, ready, phases, t_dep)
             load = float(rec.teu[idx].sum())
             fac = q.node_facility
             if fac is not None and fac.params.yard_teu:
@@ -360,10 +370,10 @@ class Engine:
                 if fac.yard_event is not None and not fac.yard_event.triggered:
                     fac.yard_event.succeed()
             svc.trips += 1
-            env.process(self._trip(svc, idx, stage, t_dep, load, capacity))
+            env.process(self._trip(svc, idx, stage, rows, t_dep, load, capacity))
 
-    def _trip(self, svc: Service, idx: np.ndarray, stage: np.ndarray, t_dep: float,
-              load: float, capacity: float) -> Generator[Any, Any, None]:
+    def _trip(self, svc: Service, idx: np.ndarray, stage: np.ndarray, rows: np.ndarray,
+              t_dep: float, load: float, capacity: float) -> Generator[Any, Any, None]:
         env, rec = self.env, self.rec
         _, spd_f = svc.calendar.factors(env.now)
         speed = float(svc.params.speed_kmh or 50.0) * spd_f
@@ -374,25 +384,29 @@ class Engine:
             yield env.timeout(dt)
             moving += dt
             done_km = km
-            yield from self._pass(fac, idx, stage, transship=False)
+            yield from self._pass(fac, idx, rows, load, transship=False)
         delay = float(sample(svc.params.delay, svc.rng))
         dt = (svc.km - done_km) / speed + delay
         yield env.timeout(dt)
         moving += dt
-        rec.moving[idx, stage] += moving
-        rec.t_out[idx, stage] = env.now
+        rec.moving[rows] += moving
+        rec.t_out[rows] = env.now
         t_arr = env.now
         self.trip_log.append((svc.key, svc.trips, t_dep, t_arr, load, capacity))
         # hand over to the next stop
         nxt = stage + 1
         rec.cur[idx] = nxt
-        rec.t_in[idx, nxt] = env.now
+        rec.t_in[rows + 1] = env.now
+        # one vehicle, one passage: every consignment on board arrives at the same node, so
+        # the train or ship is processed once whichever route families it carries
         routes = rec.route[idx]
         keys = routes.astype(np.int64) * 1000 + nxt
+        by_fac: dict[int, tuple[Facility, list[np.ndarray]]] = {}
         for key in np.unique(keys):
-            sel = idx[keys == key]
             fac = self.stop_facility[(int(key // 1000), int(key % 1000))]
-            env.process(self._stop(sel, fac))
+            by_fac.setdefault(id(fac), (fac, []))[1].append(idx[keys == key])
+        for fac, parts in by_fac.values():
+            env.process(self._stop(np.sort(np.concatenate(parts)), fac))
         if svc.params.fleet is not None:
             env.process(self._return(svc, t_arr - t_dep))
 

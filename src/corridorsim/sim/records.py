@@ -1,4 +1,4 @@
-"""What a run records: plain arrays, one row per consignment, one column per stage."""
+"""What a run records: plain arrays, one row per consignment and stage slot."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ CAUSES = (
 class RunRecords:
     """Per-consignment arrays filled by the engine.
 
+    Stage data are stored *ragged*: consignment ``i`` owns the flat rows
+    ``off[i] .. off[i] + slots[i] - 1``, one per stage, so stage ``s`` of consignment ``i``
+    is row ``off[i] + s`` (see :meth:`rows`). ``slots[i]`` is the number of stages of the
+    consignment's route, or more if ``slots_per_route`` says so (e.g. the largest stage
+    count among the route families of the same O–D, so that route choice may move a
+    not-yet-departed consignment to another family). Rows are ordered by consignment,
+    then stage. Unused rows keep ``t_in = NaN``.
+
     Attributes
     ----------
     route, od, segment : int arrays (n,)
@@ -33,9 +41,11 @@ class RunRecords:
         Size of the consignment in TEU.
     created_h, delivered_h, due_h : float arrays (n,)
         Booking time, delivery time (NaN while in transit), promised door-to-door hours.
-    t_in, t_out, moving : float arrays (n, stages)
+    off, slots : int arrays (n,)
+        First flat row and number of rows of each consignment.
+    t_in, t_out, moving : float arrays (rows,)
         Time a consignment entered and left each stage and the hours it spent moving there.
-    wait : float array (n, stages, len(CAUSES))
+    wait : float array (rows, len(CAUSES))
         Hours waited in each stage by cause.
     cur : int array (n,)
         Current stage of each consignment.
@@ -52,7 +62,10 @@ class RunRecords:
     created_h: np.ndarray
     due_h: np.ndarray
     n_stages: np.ndarray  # per route index
+    slots_per_route: np.ndarray | None = None  # per route index; default n_stages
     delivered_h: np.ndarray = field(init=False)
+    off: np.ndarray = field(init=False)
+    slots: np.ndarray = field(init=False)
     t_in: np.ndarray = field(init=False)
     t_out: np.ndarray = field(init=False)
     moving: np.ndarray = field(init=False)
@@ -61,14 +74,43 @@ class RunRecords:
 
     def __post_init__(self) -> None:
         n = len(self.teu)
-        s = int(self.n_stages.max()) if len(self.n_stages) else 1
+        per_route = self.n_stages if self.slots_per_route is None else \
+            np.maximum(self.slots_per_route, self.n_stages)
+        self.slots = np.asarray(per_route, dtype=np.int64)[self.route] if n else \
+            np.empty(0, np.int64)
+        self.off = np.zeros(n, dtype=np.int64)
+        if n:
+            np.cumsum(self.slots[:-1], out=self.off[1:])
+        rows = int(self.slots.sum())
         self.delivered_h = np.full(n, np.nan)
-        self.t_in = np.full((n, s), np.nan)
-        self.t_out = np.full((n, s), np.nan)
-        self.moving = np.zeros((n, s))
-        self.wait = np.zeros((n, s, len(CAUSES)))
+        self.t_in = np.full(rows, np.nan)
+        self.t_out = np.full(rows, np.nan)
+        self.moving = np.zeros(rows)
+        self.wait = np.zeros((rows, len(CAUSES)))
         self.cur = np.zeros(n, dtype=np.int64)
 
     @property
     def n(self) -> int:
         return len(self.teu)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.t_in)
+
+    def rows(self, idx: np.ndarray, stage: np.ndarray | int) -> np.ndarray:
+        """Flat rows of consignments ``idx`` at ``stage`` (one stage per consignment)."""
+        return self.off[idx] + stage
+
+    def row_consignment(self) -> np.ndarray:
+        """Consignment of every flat row (int64, rows)."""
+        return np.repeat(np.arange(self.n, dtype=np.int64), self.slots)
+
+    def row_stage(self) -> np.ndarray:
+        """Stage index of every flat row (int64, rows)."""
+        return np.arange(self.n_rows, dtype=np.int64) - np.repeat(self.off, self.slots)
+
+    def per_consignment(self, a: np.ndarray) -> np.ndarray:
+        """Sum a per-row array over each consignment's rows (first axis)."""
+        if self.n == 0:
+            return np.zeros((0, *a.shape[1:]), dtype=a.dtype)
+        return np.add.reduceat(a, self.off, axis=0)

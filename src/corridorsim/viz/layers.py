@@ -255,17 +255,33 @@ def add_closures(m: folium.Map, res: Any) -> None:
 
 
 def add_assumed_geometry(m: folium.Map, res: Any) -> None:
-    """Route links whose geometry is drawn by hand or assumed, as a dotted outline."""
+    """Assumed data as a dotted outline: hand-drawn or assumed link geometry and attributes
+    (e.g. traction), and legs whose service parameters are our assumptions."""
+    from corridorsim.scenario.defaults import SERVICE_DEFAULTS
+
     links = res.network.links
     used = {lid for inst in res.routes.values() for leg in inst.route.legs
             for lid in leg.link_ids}
     src = links.get("geometry_source", pd.Series("", index=links.index)).astype(str)
     mask = links.index.isin(list(used)) & (
         links["assumed"].fillna(False).astype(bool) | src.str.contains("manual"))
-    fg = folium.FeatureGroup(name="Assumed / hand-drawn geometry (dotted)", show=True)
+    fg = folium.FeatureGroup(name="Assumed data (dotted)", show=True)
     for lid, row in links[mask].iterrows():
+        note = str(row.get("note", "") or "")
         folium.PolyLine(_latlon(row.geometry), color="#222222", weight=2, opacity=0.9,
                         dashArray="1,7", className="assumed-geom",
-                        tooltip=esc(f"{lid}: assumed or hand-drawn geometry "
-                                    f"({row.get('geometry_source', '')})")).add_to(fg)
+                        tooltip=esc(f"{lid}: assumed link data ({row.get('geometry_source', '')})"
+                                    + (f" – {note}" if note else ""))).add_to(fg)
+    seen: set[str] = set()
+    for inst in res.routes.values():
+        for leg in inst.route.legs:
+            default = SERVICE_DEFAULTS.get(leg.service)
+            key = f"{leg.from_node}-{leg.to_node}"
+            if default is None or not default.assumed or key in seen:
+                continue
+            seen.add(key)
+            folium.PolyLine(_latlon(leg.geometry), color="#222222", weight=2, opacity=0.9,
+                            dashArray="1,7", className="assumed-geom assumed-service",
+                            tooltip=esc(f"{leg.service} {key}: service parameters assumed "
+                                        f"({default.note})")).add_to(fg)
     fg.add_to(m)

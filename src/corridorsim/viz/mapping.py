@@ -112,7 +112,7 @@ def _legend_html(res: Any) -> str:
     rows.append('<div><i class="line" style="border-top:3px dashed #e31a1c"></i>'
                 "closed by disruption</div>")
     rows.append('<div><i class="line" style="border-top:3px dotted #222"></i>'
-                "assumed / hand-drawn geometry</div></details>")
+                "assumed data (hand-drawn geometry, assumed traction or service parameters)</div></details>")
     return "".join(rows)
 
 

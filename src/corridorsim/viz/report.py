@@ -11,6 +11,9 @@ import pandas as pd
 
 from corridorsim.viz import charts
 from corridorsim.viz.assets import badge, esc, fmt
+from corridorsim.viz.saturation_section import saturation_section
+from corridorsim.viz.shares import shares_section
+from corridorsim.viz.validation_section import validation_section
 from corridorsim.viz.report_data import (
     accounting_tables,
     bottlenecks,
@@ -270,8 +273,11 @@ def report_html(res: Any) -> str:
     """The complete HTML of the run report."""
     labels, colours = _labels(res)
     body = (_header(res) + _kpi_section(res, labels, colours) + _disruption_section(res)
+            + shares_section(res, labels, colours)
             + _time_section(res, labels, colours) + _bottleneck_section(res)
-            + _accounting_section(res, labels) + _assumptions_section(res))
+            + saturation_section(res)
+            + _accounting_section(res, labels) + _assumptions_section(res)
+            + validation_section(res))
     return page(f"corridorsim report · {res.scenario.name}", body)
 
 

@@ -1,0 +1,118 @@
+"""``corridorsim check-model``: observed vs simulated for every published observation."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from corridorsim._cli_common import handle_errors
+
+__all__ = ["command", "format_value"]
+
+
+def format_value(v: float, unit: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if unit in ("TEU/yr",):
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
+
+
+def _print_table(table, title: str) -> None:  # type: ignore[no-untyped-def]
+    t = Table(title=title)
+    for head, just in (("id", "left"), ("quantity", "left"), ("observed", "right"),
+                       ("accepted band", "right"), ("simulated", "right"), ("unit", "left"),
+                       ("result", "left"), ("source", "left")):
+        t.add_column(head, justify=just)  # type: ignore[arg-type]
+    for r in table.to_dict("records"):
+        band = f"{format_value(r['accept_low'], r['unit'])}–{format_value(r['accept_high'], r['unit'])}"
+        t.add_row(r["id"], r["quantity"], format_value(r["observed"], r["unit"]), band,
+                  format_value(r["simulated"], r["unit"]), r["unit"],
+                  "[green]pass[/]" if r["pass"] else "[red]FAIL[/]",
+                  f"{r['source']} {r['year']}")
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(t)
+
+
+@click.command("check-model")
+@click.argument("scenario", default="baseline_2024")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder for validation.csv and validation.html (default results/<scenario>-validation).")
+@click.option("--observations", "obs_path", type=click.Path(path_type=Path),
+              help="Observations file (default: the one shipped with corridorsim).")
+@click.option("--only", help="Comma-separated observation ids to check (default: all).")
+@click.option("--kind", type=click.Choice(["component", "schedule"]),
+              help="Check only component figures or only schedule claims.")
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Also write report.html of the baseline-condition run with a Validation section.")
+@click.option("--strict", is_flag=True, help="Exit 1 if any component observation fails.")
+@handle_errors
+def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | None,
+            kind: str | None, report: bool, strict: bool) -> None:
+    """Run SCENARIO under each observation's conditions; print observed vs simulated.
+
+    Writes validation.csv (one row per observation: observed, tolerance band, simulated,
+    pass/fail, source) and validation.html, and prints the share passing.
+    """
+    from corridorsim.cli import _load
+    from corridorsim.errors import OutputError, ScenarioError
+    from corridorsim.validation.check import run_check, share_passing, summary_line
+    from corridorsim.validation.observations import load_observations
+    from corridorsim.viz.validation_section import validation_page
+
+    t0 = time.perf_counter()
+    scn, net = _load(scenario)
+    obs = load_observations(obs_path)
+    if only:
+        ids = [x.strip() for x in only.split(",") if x.strip()]
+        unknown = sorted(set(ids) - set(obs["id"]))
+        if unknown:
+            raise ScenarioError(f"--only: unknown observation id(s) {', '.join(unknown)}; "
+                                f"known: {', '.join(obs['id'])}")
+        obs = obs[obs["id"].isin(ids)]
+    if kind:
+        obs = obs[obs["kind"] == kind]
+    if obs.empty:
+        raise ScenarioError("no observations selected")
+    out = out if out is not None else Path("results") / f"{scn.name}-validation"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create folder ({exc.strerror})") from exc
+    res = run_check(scn, network=net, observations=obs,
+                    progress=lambda c: click.echo(f"running condition {c} ...", err=True))
+    table = res.table
+    _print_table(table, f"check-model · {scn.name} · observations v{res.version}")
+    csv_path, html_path = out / "validation.csv", out / "validation.html"
+    try:
+        table.to_csv(csv_path, index=False, float_format="%.6g")
+        html_path.write_text(validation_page(table, scenario=scn.name, version=res.version),
+                             encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
+    paths = [csv_path, html_path]
+    if report and res.runs:
+        run = res.runs.get("baseline") or next(iter(res.runs.values()))
+        run.extra_tables["validation.csv"] = table
+        try:
+            from corridorsim.viz import write_report
+        except ImportError:
+            pass
+        else:
+            paths += write_report(run, out)
+    click.echo(f"share passing: {share_passing(table):.0%} ({summary_line(table)})")
+    for p in paths:
+        click.echo(str(p))
+    click.echo(f"done in {time.perf_counter() - t0:.1f} s", err=True)
+    comp = table[table["kind"] == "component"]
+    if strict and len(comp) and not comp["pass"].all():
+        raise SystemExit(1)

@@ -1,0 +1,177 @@
+"""How each KPI responds to each sweep parameter: a table and a small offline HTML page.
+
+``sensitivity`` gives, per parameter × route × KPI, the Spearman rank correlation over
+variants, the least-squares slope (KPI units per parameter unit) and the effect range (max −
+min of the KPI's mean at each parameter value). ``report_html`` draws, per parameter, the
+KPI means against the parameter value per route as inline SVG (matplotlib Agg): no network
+access, no JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import re
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+__all__ = ["REPORT_KPIS", "report_html", "sensitivity"]
+
+REPORT_KPIS = {
+    "transit_days_p50": "transit p50 (days)",
+    "transit_days_p90": "transit p90 (days)",
+    "on_time_share": "on-time share",
+    "co2e_wtw_kg_per_teu": "kg CO2e WTW / TEU",
+    "cost_usd_per_teu": "USD / TEU",
+    "teu_delivered": "TEU delivered",
+}
+SENS_COLUMNS = ["parameter", "route", "kpi", "n", "spearman", "slope", "effect_range"]
+
+
+def _numeric(s: pd.Series) -> pd.Series | None:
+    if s.dtype == bool:
+        return s.astype(float)
+    v = pd.to_numeric(s, errors="coerce")
+    return v.astype(float) if v.notna().all() else None
+
+
+def sensitivity(spec: Any, table: pd.DataFrame) -> pd.DataFrame:
+    """One row per parameter × route × KPI (deterministic order)."""
+    rows = []
+    if len(table) == 0:
+        return pd.DataFrame(columns=SENS_COLUMNS)
+    kpis = [k for k in REPORT_KPIS if k in table.columns]
+    routes = list(dict.fromkeys(table["route"]))
+    for p in spec.parameters:
+        for route in routes:
+            t = table[table["route"] == route]
+            x = _numeric(t[p])
+            for k in kpis:
+                y = t[k].astype(float)
+                ok = y.notna().to_numpy()
+                row: dict[str, Any] = {"parameter": p, "route": route, "kpi": k,
+                                       "n": int(ok.sum()), "spearman": math.nan,
+                                       "slope": math.nan, "effect_range": math.nan}
+                if ok.sum():
+                    means = y[ok].groupby(t[p].astype(str)[ok]).mean()
+                    row["effect_range"] = float(means.max() - means.min())
+                if x is not None and ok.sum() >= 3:
+                    xv, yv = x.to_numpy()[ok], y.to_numpy()[ok]
+                    if np.ptp(xv) > 0 and np.ptp(yv) > 0:
+                        rx = pd.Series(xv).rank().to_numpy()
+                        ry = pd.Series(yv).rank().to_numpy()
+                        row["spearman"] = float(np.corrcoef(rx, ry)[0, 1])
+                    if np.ptp(xv) > 0:
+                        row["slope"] = float(np.polyfit(xv, yv, 1)[0])
+                rows.append(row)
+    out = pd.DataFrame(rows, columns=SENS_COLUMNS).round(6)
+    for c in ("spearman", "slope", "effect_range"):
+        out[c] = out[c] + 0.0  # no "-0.000000" after rounding
+    return out
+
+
+def _svg(fig: Any, salt: str) -> str:
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = re.sub(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*", "", buf.getvalue())
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S).strip()
+
+
+def _chart(table: pd.DataFrame, param: str, kpis: list[str]) -> str:
+    routes = list(dict.fromkeys(table["route"]))
+    x = _numeric(table[param])
+    cats = None if x is not None else sorted(table[param].astype(str).unique())
+    ncol = min(3, len(kpis))
+    nrow = math.ceil(len(kpis) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.0 * ncol, 2.8 * nrow), squeeze=False)
+    colours = plt.get_cmap("tab10")
+    for j, k in enumerate(kpis):
+        ax = axes[j // ncol][j % ncol]
+        for n, route in enumerate(routes):
+            t = table[table["route"] == route]
+            xs = (x[t.index] if x is not None
+                  else t[param].astype(str).map({c: i for i, c in enumerate(cats or [])}))
+            df = pd.DataFrame({"x": xs.to_numpy(dtype=float), "y": t[k].to_numpy(dtype=float)})
+            df = df.dropna()
+            if df.empty:
+                continue
+            means = df.groupby("x")["y"].mean().sort_index()
+            c = colours(n % 10)
+            ax.scatter(df["x"], df["y"], s=10, alpha=0.35, color=c)
+            ax.plot(means.index, means.to_numpy(), marker="o", ms=3, lw=1.2, color=c,
+                    label=route)
+        ax.set_title(REPORT_KPIS[k], fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        if cats is not None:
+            ax.set_xticks(range(len(cats)), cats, rotation=30)
+        ax.set_xlabel(param, fontsize=7)
+    for j in range(len(kpis), nrow * ncol):
+        axes[j // ncol][j % ncol].axis("off")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(5, len(labels)), fontsize=8,
+                   frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return _svg(fig, f"sweep-{param}")
+
+
+CSS = """body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1250px}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:12.5px}td,th{border:1px solid #ddd;padding:3px 7px}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.note{color:#666;font-size:12.5px}
+svg{max-width:100%;height:auto}"""
+
+
+def _table(df: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                text = "" if math.isnan(v) else f"{v:,.3f}"
+                cells.append(f'<td class="num">{text}</td>')
+            else:
+                cells.append(f"<td>{html.escape(str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def report_html(result: Any) -> str:
+    """The sweep report as one self-contained HTML page."""
+    spec, table, sens = result.spec, result.table, result.sensitivity
+    kpis = [k for k in REPORT_KPIS if k in table.columns]
+    n_done = int(table["variant"].nunique()) if len(table) else 0
+    parts = [f"<h1>Sweep {html.escape(spec.name)}</h1>",
+             f'<p class="note">base scenario {html.escape(spec.base.name)} '
+             f"({html.escape(spec.base_ref)}), seed {spec.base.seed}, horizon "
+             f"{spec.base.horizon_d:g} d, warm-up {spec.base.warmup_d:g} d; "
+             f"{len(spec.variants)} variants × {spec.replications} replication(s); "
+             f"{n_done} variant(s) complete, {len(result.errors)} failed task(s). "
+             "Points are variants; lines join the KPI's mean at each parameter value "
+             "(averaged over the other parameters).</p>"]
+    if spec.description:
+        parts.append(f"<p>{html.escape(spec.description)}</p>")
+    if result.errors:
+        parts.append("<h2>Failed tasks</h2>" + _table(pd.DataFrame(result.errors)))
+    for p in spec.parameters:
+        parts.append(f"<h2>{html.escape(p)}</h2>")
+        if n_done and kpis:
+            parts.append(f'<div class="chart">{_chart(table, p, kpis)}</div>')
+        s = sens[sens["parameter"] == p].drop(columns=["parameter"])
+        if len(s):
+            parts.append("<details><summary>sensitivity table</summary>"
+                         f"{_table(s)}</details>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>Sweep {html.escape(spec.name)}</title><style>{CSS}</style></head>"
+            f"<body>{''.join(parts)}</body></html>\n")

@@ -1,0 +1,170 @@
+"""Run a scenario under the conditions the observations describe and compare.
+
+Each condition is a variant of the scenario built with
+:func:`~corridorsim.scenario.load.scenario_from_dict` (short horizons, so the whole check
+takes well under a minute):
+
+``baseline``
+    the scenario as given (demand, fleets, storms), 150 days after a 30-day warm-up.
+``light``
+    undisturbed and lightly loaded: no storms, no disruptions, modest demand on every route
+    (what schedule claims and sailing-time figures describe).
+``processing``
+    ``light`` with the customs dwell at gauge changes switched off, so a train's time at the
+    facility is its processing time.
+``saturated_caspian``
+    only Middle Corridor demand, far above the Caspian fleet's capacity, no storms: the
+    fleet carries what it can (its maximum annual throughput).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from corridorsim.network import Network
+from corridorsim.run import RunResult, run_scenario
+from corridorsim.scenario.load import scenario_from_dict
+from corridorsim.scenario.model import Scenario
+from corridorsim.validation.measure import measure
+from corridorsim.validation.observations import load_observations
+
+__all__ = ["CONDITIONS", "ValidationResult", "condition_scenario", "run_check", "share_passing"]
+
+LIGHT_TEU_PER_WEEK = {"middle_corridor": 400, "middle_corridor_turkey": 200, "northern": 400}
+LIGHT_OTHER_TEU_PER_WEEK = 2000.0
+
+
+def _short(data: dict[str, Any], horizon_d: float, warmup_d: float) -> dict[str, Any]:
+    data.update(horizon_d=horizon_d, warmup_d=warmup_d)
+    return data
+
+
+def _baseline(data: dict[str, Any]) -> dict[str, Any]:
+    return _short(data, 180, 30)
+
+
+def _light(data: dict[str, Any]) -> dict[str, Any]:
+    data = _short(data, 150, 20)
+    data.update(weather={"caspian": None, "black_sea": None}, disruptions=[])
+    for row in data["demand"]:
+        row["teu_per_week"] = LIGHT_TEU_PER_WEEK.get(row["route"], LIGHT_OTHER_TEU_PER_WEEK)
+    return data
+
+
+def _processing(data: dict[str, Any]) -> dict[str, Any]:
+    data = _light(data)
+    fac = dict(data.get("facilities") or {})
+    gc = dict(fac.get("gauge_change") or {})
+    gc["dwell"] = {"fixed_h": 0.0}
+    fac["gauge_change"] = gc
+    data["facilities"] = fac
+    return data
+
+
+def _saturated_caspian(data: dict[str, Any]) -> dict[str, Any]:
+    data = _short(data, 150, 40)
+    data.update(weather={"caspian": None, "black_sea": None}, disruptions=[])
+    rows = [r for r in data["demand"] if r["route"] == "middle_corridor"]
+    if not rows:
+        rows = [{"route": "middle_corridor", "teu_per_week": 0.0}]
+    row = dict(rows[0])
+    row.update(teu_per_week=5000.0, seasonality_monthly=None, weekday_profile=None)
+    data["demand"] = [row]
+    return data
+
+
+CONDITIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "baseline": _baseline,
+    "light": _light,
+    "processing": _processing,
+    "saturated_caspian": _saturated_caspian,
+}
+CONDITION_TEXT = {
+    "baseline": "scenario as given, 180 d (30 d warm-up)",
+    "light": "light load, no storms, no disruptions",
+    "processing": "light load, customs dwell at gauge changes off",
+    "saturated_caspian": "Middle Corridor demand far above Caspian capacity, no storms",
+}
+
+
+def condition_scenario(scn: Scenario, condition: str) -> Scenario:
+    """The variant of ``scn`` an observation's ``condition`` describes."""
+    if condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}; known: {', '.join(CONDITIONS)}")
+    data = scn.model_dump(mode="json")
+    data.pop("provenance", None)
+    data["name"] = f"{scn.name}.{condition}"
+    data = CONDITIONS[condition](data)
+    return scenario_from_dict(data, source=f"{scn.name} (check-model condition {condition})")
+
+
+@dataclass
+class ValidationResult:
+    """The comparison table and the runs behind it (by condition)."""
+
+    table: pd.DataFrame
+    runs: dict[str, RunResult] = field(default_factory=dict)
+    version: int | None = None
+    wall_s: float = 0.0
+
+    def share_passing(self, kind: str | None = None) -> float:
+        return share_passing(self.table, kind)
+
+
+def share_passing(table: pd.DataFrame, kind: str | None = None) -> float:
+    t = table if kind is None else table[table["kind"] == kind]
+    return float(t["pass"].mean()) if len(t) else math.nan
+
+
+def run_check(scn: Scenario, *, network: Network | None = None,
+              observations: pd.DataFrame | None = None,
+              progress: Callable[[str], None] | None = None) -> ValidationResult:
+    """Run ``scn`` under every condition the observations need and compare."""
+    t0 = time.perf_counter()
+    obs = observations if observations is not None else load_observations()
+    unknown = sorted(set(obs["condition"]) - set(CONDITIONS))
+    if unknown:
+        raise ValueError(f"observations name unknown condition(s) {', '.join(unknown)}")
+    runs: dict[str, RunResult] = {}
+    for cond in dict.fromkeys(obs["condition"]):
+        if progress is not None:
+            progress(cond)
+        runs[cond] = run_scenario(condition_scenario(scn, cond), network=network)
+    rows = []
+    for r in obs.to_dict("records"):
+        sim = measure(runs[r["condition"]], r["measure"], r["subject"], r["statistic"], r["unit"])
+        tol = r["tolerance"]
+        lo, hi = r["low"] * (1 - tol), r["high"] * (1 + tol)
+        ok = bool(math.isfinite(sim) and lo <= sim <= hi)
+        rows.append({
+            "id": r["id"], "kind": r["kind"], "quantity": r["quantity"],
+            "observed": r["observed"], "low": r["low"], "high": r["high"],
+            "tolerance": tol, "accept_low": lo, "accept_high": hi, "simulated": sim,
+            "error_pct": (sim / r["observed"] - 1) * 100 if r["observed"] else math.nan,
+            "pass": ok, "unit": r["unit"], "condition": r["condition"],
+            "measure": r["measure"], "subject": r["subject"], "statistic": r["statistic"],
+            "source": r["source"], "year": r["year"], "version": r["version"],
+            "scenario": scn.name,
+        })
+    table = pd.DataFrame(rows)
+    return ValidationResult(table, runs, obs.attrs.get("version"),
+                            round(time.perf_counter() - t0, 3))
+
+
+def summary_line(table: pd.DataFrame) -> str:
+    parts = [f"{share_passing(table):.0%} of {len(table)} observations pass"]
+    for kind in ("component", "schedule"):
+        t = table[table["kind"] == kind]
+        if len(t):
+            parts.append(f"{kind} {int(t['pass'].sum())}/{len(t)}")
+    return "; ".join(parts)
+
+
+def conditions_text() -> Mapping[str, str]:
+    return dict(CONDITION_TEXT)

@@ -1,0 +1,103 @@
+"""The report's "Validation" section and the stand-alone ``validation.html``.
+
+Renders a ``check-model`` table (observed vs simulated, tolerance band, pass/fail, source)
+with the share passing, and the calibrated parameters with their sources.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from corridorsim.viz.assets import esc, fmt
+
+__all__ = ["validation_html", "validation_page", "validation_section"]
+
+PASS = '<span class="badge sourced">pass</span>'
+FAIL = '<span class="badge assumed">FAIL</span>'
+
+
+def _num(v: Any, unit: str) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return ""
+    if math.isnan(x):
+        return "n/a"
+    spec = ",.0f" if abs(x) >= 100 or unit == "TEU/yr" else (".2f" if abs(x) < 10 else ".1f")
+    return fmt(x, spec)
+
+
+def _table(table: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in table.to_dict("records"):
+        u = str(r.get("unit", ""))
+        rows.append({
+            "id": r["id"], "kind": r["kind"], "quantity": r["quantity"],
+            "observed": _num(r["observed"], u),
+            "source range": f"{_num(r['low'], u)}–{_num(r['high'], u)}",
+            "accepted": f"{_num(r['accept_low'], u)}–{_num(r['accept_high'], u)}",
+            "simulated": _num(r["simulated"], u), "unit": u,
+            "result": PASS if bool(r["pass"]) else FAIL,
+            "condition": r.get("condition", ""),
+            "source": f"{r['source']} ({r['year']})",
+        })
+    return pd.DataFrame(rows)
+
+
+def _calibrations() -> pd.DataFrame | None:
+    try:
+        from corridorsim.validation.calibrate import load_calibrations
+
+        cal = load_calibrations()
+    except (ImportError, OSError, ValueError):
+        return None
+    return cal[["parameter", "value", "unit", "method", "source", "year", "note"]]
+
+
+def validation_html(table: pd.DataFrame) -> str:
+    """The validation table, the share passing and the calibrations, as an HTML fragment."""
+    from corridorsim.viz.report import html_table
+
+    n = len(table)
+    passed = int(table["pass"].astype(bool).sum()) if n else 0
+    parts = [f'<p><b>{passed} of {n}</b> observations pass '
+             f'({fmt(passed / n if n else math.nan, ".0%")})']
+    for kind in ("component", "schedule"):
+        t = table[table["kind"] == kind]
+        if len(t):
+            parts.append(f" · {kind}: {int(t['pass'].astype(bool).sum())}/{len(t)}")
+    out = "".join(parts) + "</p>"
+    out += ('<p class="note">Observed figures come from <code>data/observations.csv</code> '
+            "(each with its source and year). A value passes when it lies within the source's "
+            "range widened by the stated tolerance. Component figures describe one part of the "
+            "model; schedule claims are published end-to-end promises, compared under light "
+            "load without storms.</p>")
+    out += html_table(_table(table), raw=["result"])
+    cal = _calibrations()
+    if cal is not None and len(cal):
+        out += ("<h3>Calibrated parameters</h3><p class=\"note\">Not published directly; fitted "
+                "to the component figures (<code>data/calibration.csv</code>).</p>"
+                + html_table(cal, formats={"value": lambda v: fmt(v, ",.4g"),
+                                           "year": lambda v: fmt(v, ".0f")}))
+    return out
+
+
+def validation_section(res: Any) -> str:
+    """The report section, if the run carries a ``validation.csv`` table (else empty)."""
+    table = (getattr(res, "extra_tables", None) or {}).get("validation.csv")
+    if table is None or len(table) == 0:
+        return ""
+    return '<h2 id="validation">Validation</h2>' + validation_html(table)
+
+
+def validation_page(table: pd.DataFrame, *, scenario: str, version: int | None = None) -> str:
+    """A self-contained ``validation.html`` page."""
+    from corridorsim.viz.report import page
+
+    head = (f"<h1>corridorsim check-model · {esc(scenario)}</h1>"
+            f'<p class="meta">observations version <b>{esc(version)}</b></p>')
+    return page(f"corridorsim validation · {scenario}",
+                head + '<h2 id="validation">Validation</h2>' + validation_html(table))

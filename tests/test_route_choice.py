@@ -1,0 +1,166 @@
+"""Shipper route choice (issue #10): closures, cost response, symmetry, the Red Sea story."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import cache
+
+import numpy as np
+import pytest
+from netbuild import line_network
+
+from corridorsim.errors import ScenarioError
+from corridorsim.network import load_network
+from corridorsim.routing import RouteFamily
+from corridorsim.run import run_scenario
+from corridorsim.scenario.load import load_scenario, scenario_from_dict
+from corridorsim.sim.choice import logit_probabilities
+
+# two route families with identical structure on the tiny line network
+TWIN = {"a": RouteFamily("a", "Twin A", ("G", "P1", "P2"), colour="#1f77b4"),
+        "b": RouteFamily("b", "Twin B", ("G", "P1", "P2"), colour="#ff7f0e")}
+
+
+def _twin(**kw):
+    base = {"name": "twin", "horizon_d": 84, "warmup_d": 7, "routes": ["a", "b"],
+            "weather": {"caspian": None},
+            "demand": [{"origin": "A", "destination": "D", "teu_per_week": 300}]}
+    base.update(kw)
+    return scenario_from_dict(base)
+
+
+@pytest.fixture(scope="module")
+def small_net(tmp_path_factory):
+    return line_network(tmp_path_factory.mktemp("twin"))
+
+
+def _share(res, route: str, weeks: slice | None = None) -> float:
+    sh = res.extra_tables["route_shares.csv"]
+    if weeks is not None:
+        sh = sh[(sh["week"] >= weeks.start) & (sh["week"] < weeks.stop)]
+    tot = sh["teu"].sum()
+    return float(sh.loc[sh["route"] == route, "teu"].sum() / tot)
+
+
+# ------------------------------------------------------------------------------ the logit
+
+
+def test_logit_plain_nested_and_unavailable() -> None:
+    v = np.array([[0.0, -1.0, -2.0]])
+    avail = np.ones((1, 3), dtype=bool)
+    p = logit_probabilities(v, avail, np.array([0, 1, 2]), np.ones(3))
+    e = np.exp(v[0])
+    assert np.allclose(p[0], e / e.sum())
+    # dissimilarity 1 in a nest is the plain logit again
+    p1 = logit_probabilities(v, avail, np.array([0, 0, 1]), np.array([1.0, 1.0]))
+    assert np.allclose(p1, p)
+    # an unavailable alternative gets nothing; the rest renormalise
+    off = avail.copy()
+    off[0, 0] = False
+    p2 = logit_probabilities(v, off, np.array([0, 1, 2]), np.ones(3))
+    assert p2[0, 0] == 0 and np.isclose(p2.sum(), 1)
+    # nested: within a nest the odds are exp((v0 - v1) / dissimilarity)
+    pn = logit_probabilities(v, avail, np.array([0, 0, 1]), np.array([0.5, 1.0]))
+    assert np.isclose(pn.sum(), 1) and np.isclose(pn[0, 0] / pn[0, 1], math.exp(1.0 / 0.5))
+    # nothing available: zeros
+    assert logit_probabilities(v, np.zeros((1, 3), bool), np.array([0, 1, 2]),
+                               np.ones(3)).sum() == 0
+
+
+# ------------------------------------------------------------------------------ behaviour
+
+
+def test_closed_route_gets_zero_share(small_net) -> None:
+    res = run_scenario(_twin(disruptions=[{"target": "route:b", "start_d": 0}]),
+                       network=small_net, families=TWIN)
+    sh = res.extra_tables["route_shares.csv"]
+    assert list(sh.columns[:5]) == ["week", "route", "segment", "teu", "share"]
+    assert (sh.loc[sh["route"] == "b", "teu"] == 0).all()
+    assert _share(res, "a") == 1.0
+    c = res.consignments
+    assert (c["route"] == "a").all()
+    # a closure from day 28: b is chosen before, never after
+    res2 = run_scenario(_twin(disruptions=[{"target": "route:b", "start_d": 28}]),
+                        network=small_net, families=TWIN)
+    c2 = res2.consignments
+    b = c2[c2["route"] == "b"]
+    assert len(b) > 0 and (b["created_h"] < 28 * 24).all()
+    sh2 = res2.extra_tables["route_shares.csv"]
+    assert (sh2.loc[(sh2["route"] == "b") & (sh2["week"] >= 4), "teu"] == 0).all()
+
+
+def test_raising_a_routes_cost_lowers_its_share_monotonically(small_net) -> None:
+    shares = []
+    for extra in (0.0, 150.0, 400.0, 900.0):
+        scn = _twin(choice={"asc_usd_per_teu": {"b": extra}})
+        shares.append(_share(run_scenario(scn, network=small_net, families=TWIN), "b"))
+    assert all(x > y for x, y in itertools.pairwise(shares)), shares
+    assert shares[-1] < 0.1 < 0.4 < shares[0]
+
+
+def test_identical_routes_get_equal_shares(small_net) -> None:
+    res = run_scenario(_twin(horizon_d=140, seed=11), network=small_net, families=TWIN)
+    c = res.consignments
+    n = len(c)
+    k = int((c["route"] == "a").sum())
+    # binomial: within 3.5 standard errors of one half (consignments chosen independently)
+    assert abs(k / n - 0.5) < 3.5 * math.sqrt(0.25 / n), (k, n)
+    assert abs(_share(res, "a") - 0.5) < 0.05
+
+
+def test_segments_and_capacity_cap(small_net) -> None:
+    # a cap binds: b takes at most its weekly capacity; the rest re-chooses a
+    scn = _twin(demand=[{"origin": "A", "destination": "D", "teu_per_week": 300,
+                         "segment": "fast"},
+                        {"origin": "A", "destination": "D", "teu_per_week": 300,
+                         "segment": "slow"}],
+                choice={"segments": {"fast": {"value_of_time_usd_per_teu_day": 100},
+                                     "slow": {"value_of_time_usd_per_teu_day": 1}},
+                        "asc_usd_per_teu": {"a": 2000.0},
+                        "capacity_teu_per_week": {"b": 200}})
+    res = run_scenario(scn, network=small_net, families=TWIN)
+    sh = res.extra_tables["route_shares.csv"]
+    weekly_b = sh[sh["route"] == "b"].groupby("week")["teu"].sum()
+    assert (weekly_b.iloc[:-1] <= 200 + 1e-9).all()
+    assert weekly_b.max() > 150  # the cap binds
+    assert set(sh["segment"]) == {"fast", "slow"}
+
+
+def test_choice_validation() -> None:
+    with pytest.raises(ScenarioError, match="segment"):
+        _twin(demand=[{"origin": "A", "destination": "D", "teu_per_week": 10,
+                       "segment": "nope"}])
+    with pytest.raises(ScenarioError, match="dissimilarity"):
+        _twin(choice={"nests": {"n": {"routes": ["a", "b"], "dissimilarity": 0}}})
+
+
+# ------------------------------------------------------------------------------ Red Sea
+
+HORIZON_D, WARMUP_D = 90.0, 28.0
+
+
+@cache
+def _shipped(name: str):  # type: ignore[no-untyped-def]
+    scn, _ = load_scenario(name)
+    data = scn.model_dump()
+    data.update(horizon_d=HORIZON_D, warmup_d=WARMUP_D)
+    return run_scenario(scenario_from_dict(data, source=name), network=load_network())
+
+
+def _booked_shares(res) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    c = res.consignments
+    c = c[c["in_stats"]]
+    s = c.groupby("route")["teu"].sum() / c["teu"].sum()
+    return {r: float(s.get(r, 0.0)) for r in res.scenario.routes}
+
+
+def test_red_sea_suez_loses_cape_and_rail_gain() -> None:
+    base = _booked_shares(_shipped("baseline_2024"))
+    crisis = _booked_shares(_shipped("red_sea_crisis_2024"))
+    rail = ("middle_corridor", "middle_corridor_turkey", "northern")
+    print("baseline", {k: round(v, 3) for k, v in base.items()})
+    print("red sea ", {k: round(v, 3) for k, v in crisis.items()})
+    assert base["suez"] > 0.5 and crisis["suez"] == 0.0
+    assert crisis["cape"] > 5 * base["cape"]
+    assert sum(crisis[r] for r in rail) > 1.1 * sum(base[r] for r in rail)
