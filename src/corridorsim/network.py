@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -175,7 +176,7 @@ def validate_network(
             )
         if mode == "rail":
             gauge = rec.get("gauge_mm")
-            if gauge is None or (isinstance(gauge, float) and math.isnan(gauge)) or int(gauge) not in GAUGES_MM:
+            if _as_int(gauge) not in GAUGES_MM:
                 raise NetworkError(
                     f"{lpath}: rail link {lid!r} has gauge_mm {gauge!r}; allowed: 1435, 1520"
                 )
@@ -203,6 +204,10 @@ def validate_network(
             raise NetworkError(f"{lpath}: link {lid!r} has non-positive length ({geod_km:.3f} km)")
         stored = rec.get("length_km")
         if stored is not None and not (isinstance(stored, float) and math.isnan(stored)):
+            if isinstance(stored, bool) or not isinstance(stored, numbers.Real):
+                raise NetworkError(
+                    f"{lpath}: link {lid!r} has length_km {stored!r}; expected a number of km"
+                )
             if not stored > 0:
                 raise NetworkError(
                     f"{lpath}: link {lid!r} has non-positive length_km {stored!r}"
@@ -212,6 +217,17 @@ def validate_network(
                     f"{lpath}: link {lid!r} has length_km {stored:.1f} but its geometry "
                     f"measures {geod_km:.1f} km geodesically"
                 )
+
+
+def _as_int(value: Any) -> int | None:
+    """``value`` as a whole number, or None (missing, NaN, text, 1435.5, ...)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if math.isfinite(f) and f == int(f) else None
 
 
 def _as_dict(value: Any, path: Path, lid: str) -> dict[str, float]:

@@ -29,6 +29,10 @@ __all__ = ["Positions", "load_scenario", "scenario_from_dict", "shipped_scenario
 PROVENANCE_KEYS = {"value", "source", "year", "note", "assumed"}
 MAX_FILE_BYTES = 2_000_000
 MAX_EXTENDS_DEPTH = 8
+# YAML aliases can make a tiny file expand into a huge (or cyclic) structure, and deep nesting
+# exhausts the stack: a scenario holds a few hundred values at most, a few levels deep.
+MAX_NESTING = 40
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -72,10 +76,29 @@ def _compose(text: str, file: str) -> yaml.Node | None:
         raise ScenarioError(f"{where}: not valid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{file}: not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise ScenarioError(
+            f"{file}: not valid YAML for a scenario: nested more than {MAX_NESTING} levels deep"
+        ) from None
 
 
 def _convert(node: yaml.Node, file: str, path: tuple[Any, ...], pos: Positions,
-             prov: dict[str, dict[str, Any]]) -> Any:
+             prov: dict[str, dict[str, Any]], _open: frozenset[int] = frozenset(),
+             _count: list[int] | None = None) -> Any:
+    where = f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+    # guards against alias cycles (``a: &a {b: *a}``), alias bombs and deep nesting
+    if id(node) in _open:
+        raise ScenarioError(f"{where}: {_fmt(path) or '<top>'}: an alias refers to a value "
+                            "that contains it (a cycle)")
+    if len(path) > MAX_NESTING:
+        raise ScenarioError(f"{where}: {_fmt(path[:3])}...: nested more than {MAX_NESTING} "
+                            "levels deep")
+    _count = _count if _count is not None else [0]
+    _count[0] += 1
+    if _count[0] > MAX_VALUES:
+        raise ScenarioError(f"{where}: {_fmt(path) or '<top>'}: more than {MAX_VALUES:,} values "
+                            "(aliases expanding into a huge structure?)")
+    _open = _open | {id(node)}
     pos[path] = Pos(file, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -93,7 +116,7 @@ def _convert(node: yaml.Node, file: str, path: tuple[Any, ...], pos: Positions,
                     f"{pos[(*path, key)].line})"
                 )
             pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
-            out[key] = _convert(vnode, file, (*path, key), pos, prov)
+            out[key] = _convert(vnode, file, (*path, key), pos, prov, _open, _count)
             pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
         if out and "value" in out and set(out) <= PROVENANCE_KEYS:
             info = {k: v for k, v in out.items() if k != "value"}
@@ -101,8 +124,16 @@ def _convert(node: yaml.Node, file: str, path: tuple[Any, ...], pos: Positions,
             return out["value"]
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(v, file, (*path, i), pos, prov) for i, v in enumerate(node.value)]
-    value = _Loader("").construct_object(node)
+        return [_convert(v, file, (*path, i), pos, prov, _open, _count)
+                for i, v in enumerate(node.value)]
+    try:
+        value = _Loader("").construct_object(node)
+    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+        # e.g. an integer literal longer than Python's 4300-digit conversion limit
+        shown = str(node.value)
+        shown = shown[:40] + "..." if len(shown) > 40 else shown
+        raise ScenarioError(f"{where}: {_fmt(path) or '<top>'}: cannot read value {shown!r} "
+                            f"({str(exc).split(';')[0][:120]})") from None
     if isinstance(value, float) and not math.isfinite(value):
         p = pos[path]
         raise ScenarioError(
@@ -124,10 +155,18 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(f"{path}: file not found")
     if path.is_dir():
         raise ScenarioError(f"{path}: is a folder; expected a scenario YAML file")
+    if not path.is_file():  # a device or pipe (/dev/zero) would be read forever
+        raise ScenarioError(f"{path}: not a regular file; expected a scenario YAML file")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ScenarioError(f"{path}: {size} bytes; a scenario file may have at most {MAX_FILE_BYTES}")
-    raw = path.read_bytes()
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: more than {MAX_FILE_BYTES} bytes; too large for a scenario")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -185,8 +224,14 @@ def _load_raw(path: Path, pos: Positions, prov: dict[str, dict[str, Any]], depth
             p = own_pos[("extends",)]
             raise ScenarioError(f"{p.file}:{p.line}:{p.col}: extends: expected a file name, found {ext!r}")
         p = own_pos[("extends",)]
-        base = _load_raw(_resolve_extends(ext, path, f"{p.file}:{p.line}:{p.col}"), pos, prov,
-                         depth + 1)
+        base_path = _resolve_extends(ext, path, f"{p.file}:{p.line}:{p.col}")
+        try:
+            base = _load_raw(base_path, pos, prov, depth + 1)
+        except ScenarioError as exc:
+            if str(path) in str(exc):
+                raise
+            # say which file's extends: led to the broken base file
+            raise ScenarioError(f"{p.file}:{p.line}:{p.col}: extends: {ext!r}: {exc}") from exc
         data = _merge(base, data)
     pos.update(own_pos)
     prov.update(own_prov)
