@@ -84,22 +84,27 @@ def place_queues(res: RunResult) -> pd.DataFrame:
     growth_teu, inflow_teu, saturated, routes`` and ``backlog_by_route`` (dict).
     """
     horizon_h = float(res.scenario.horizon_d) * 24.0
-    legs = res.legs
+    cols_needed = ["route", "route_key", "stage_index", "stage_kind", "service", "node_from",
+                   "node_to", "teu", "start_h", "end_h", "waiting_h"]
+    legs = res.legs[[c for c in cols_needed if c in res.legs.columns]]
     rows: list[dict[str, Any]] = []
     started = legs[legs["start_h"].notna()] if len(legs) else legs
     # ------------------------------------------------------------ services (vehicle queues)
     leg_rows = started[started["stage_kind"] == "leg"] if len(started) else started
-    keymap: dict[tuple[str, int], tuple[str, str]] = {}
-    for rk, inst in res.routes.items():
-        for st in inst.route.stages:
-            if isinstance(st, Leg):
-                keymap[(rk, st.index)] = (service_key(st), st.service)
     veh = res.vehicles
     if len(leg_rows):
-        pairs = zip(leg_rows["route_key"].astype(str), leg_rows["stage_index"], strict=True)
-        svc = np.array([keymap.get((rk, int(si)), ("?", "?"))[0] for rk, si in pairs],
-                       dtype=object)
-        leg_rows = leg_rows.assign(_svc=svc)
+        # service key of every leg row, by lookup table (route instance code × stage index)
+        rk = leg_rows["route_key"].astype("category")
+        cats = [str(c) for c in rk.cat.categories]
+        stage = leg_rows["stage_index"].to_numpy(np.int64)
+        lut = np.full((len(cats), int(stage.max()) + 1), "?", dtype=object)
+        for ci, key in enumerate(cats):
+            inst = res.routes.get(key)
+            for st in inst.route.stages if inst is not None else ():
+                if isinstance(st, Leg) and st.index < lut.shape[1]:
+                    lut[ci, st.index] = service_key(st)
+        svc = lut[rk.cat.codes.to_numpy(np.int64), stage]
+        leg_rows = leg_rows.assign(_svc=pd.Categorical(svc))
         # departure time: from the vehicle trip that delivered the row (arrive_h == end_h);
         # rows not arrived are on board if they already have a recorded wait, else queued
         if len(veh):
@@ -115,7 +120,7 @@ def place_queues(res: RunResult) -> pd.DataFrame:
         guess = leg_rows["start_h"].to_numpy(float) + leg_rows["waiting_h"].to_numpy(float)
         dep = np.where(np.isnan(dep), np.where(arrived | waited, guess, np.inf), dep)
         leg_rows = leg_rows.assign(_dep=dep)
-        for key, grp in leg_rows.groupby("_svc", sort=True):
+        for key, grp in leg_rows.groupby("_svc", sort=True, observed=True):
             t_in = grp["start_h"].to_numpy(float)
             w = grp["teu"].to_numpy(float)
             a = _assess(t_in, grp["_dep"].to_numpy(float), w, horizon_h,
@@ -130,7 +135,8 @@ def place_queues(res: RunResult) -> pd.DataFrame:
             rows.append({"place": key, "type": "service", "kind": kind,
                          "name": f"{kind} {grp['node_from'].iloc[0]} → {grp['node_to'].iloc[0]}",
                          "utilisation": round(util, 6) if util == util else util, **a,
-                         "saturated": a["grew"], "routes": ";".join(sorted(set(grp["route"]))),
+                         "saturated": a["grew"],
+                         "routes": ";".join(sorted(map(str, grp["route"].unique()))),
                          "backlog_by_route": by_route})
     # ------------------------------------------------------------ facilities (stops + en route)
     stop_rows = started[started["stage_kind"] == "stop"] if len(started) else started
@@ -149,7 +155,7 @@ def place_queues(res: RunResult) -> pd.DataFrame:
             stuck = grp[grp["end_h"].isna()]
             by_route = {str(k): round(float(v), 3)
                         for k, v in stuck.groupby("route")["teu"].sum().items() if v > 0}
-            routes = ";".join(sorted(set(grp["route"])))
+            routes = ";".join(sorted(map(str, grp["route"].unique())))
         else:
             a = {"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False}
             by_route, routes = {}, ""
