@@ -206,7 +206,7 @@ def run_scenario(
     veh = vehicles_table(eng)
     families = [f for f in scn.routes if any(r.family == f for r in routes.values())]
     summary = route_summary(cons, families)
-    acc = account_run(scn, routes, legs, cons)
+    acc = account_run(scn, routes, legs, cons, in_place=True)
     legs, cons = acc.legs, acc.consignments
     summary = summary.merge(acc.summary, on="route", how="left").round(6)
     info = {

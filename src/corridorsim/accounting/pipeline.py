@@ -118,29 +118,29 @@ def account_run(scn: Any, routes: Mapping[str, Any], legs: pd.DataFrame | Iterab
     counted = np.zeros(n_ids, dtype=bool)
     counted[stats["consignment_id"].to_numpy()] = True
     sum_cols = ["teu", *_CO2, *_COST]
-    per_cons_parts, reduced_parts = [], []
+    reduced_parts = []
     legs_out = None
+    per_cons_cols = ["co2e_wtw_kg", "co2e_ttw_kg", "cost_usd"]
+    per_cons_sum = {c: np.zeros(n_ids) for c in per_cons_cols}
     for chunk in chunks:
         acc = acct.accounted(chunk, cons)
-        per_cons_parts.append(
-            acc.groupby("consignment_id")[["co2e_wtw_kg", "co2e_ttw_kg", "cost_usd"]].sum())
         ids = acc["consignment_id"].to_numpy()
+        for c in per_cons_cols:  # consignment ids are 0..n-1: a bincount is a group sum
+            per_cons_sum[c] += np.bincount(ids, weights=acc[c].to_numpy(float), minlength=n_ids)
         mask = counted[ids] if n_ids else np.zeros(len(acc), dtype=bool)
         reduced_parts.append(acc[mask].groupby(_KEYS, as_index=False)[sum_cols].sum())
         if whole:
-            legs_out = chunk.copy()
+            legs_out = chunk if in_place else chunk.copy()
             for c in acct.new_columns(acc):
                 legs_out[c] = acc[c].to_numpy()
         del acc
-    per_cons = per_cons_parts[0] if len(per_cons_parts) == 1 else pd.concat(per_cons_parts)
     reduced = reduced_parts[0] if len(reduced_parts) == 1 else \
         pd.concat(reduced_parts).groupby(_KEYS, as_index=False)[sum_cols].sum()
     reduced["consignment_id"] = 0  # already restricted to counted consignments
     cons_out = cons if in_place else cons.copy()
-    pos = pd.Index(per_cons.index).get_indexer(cons_out["consignment_id"].to_numpy())
-    for c in per_cons.columns:
-        vals = per_cons[c].to_numpy()
-        cons_out[c] = np.where(pos >= 0, vals[np.maximum(pos, 0)] if len(vals) else 0.0, 0.0)
+    cid = cons_out["consignment_id"].to_numpy()
+    for c in per_cons_cols:
+        cons_out[c] = per_cons_sum[c][cid] if n_ids else 0.0
 
     summary = route_accounting(reduced, stats, delivered_only=False)
     by_country = route_country_emissions(reduced, acct.breakdown, stats, delivered_only=False)
