@@ -96,6 +96,13 @@ def _write_tables(res: RunResult, tmp: Path) -> None:
             df.to_csv(tmp / name, index=False, float_format="%.6f")
         else:
             df.to_parquet(tmp / name, index=False)
+    if res.footprints:
+        # one iLEAP / PACT ShipmentFootprint per route: a 1-TEU shipment at the route's
+        # mean per-TEU emissions, one transport chain element per stage
+        doc = {"schema": "iLEAP ShipmentFootprint (PACT Technical Specification extension)",
+               "scenario": res.scenario.name, "seed": res.scenario.seed,
+               "shipmentFootprints": [res.footprints[k] for k in sorted(res.footprints)]}
+        (tmp / "footprints.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
 def write_run(
