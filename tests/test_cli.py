@@ -239,3 +239,12 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
     p = subprocess.run([*cmd, "validate", str(f)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and "horizon_days" in p.stderr
+
+
+def test_run_default_folder_created_in_empty_directory(tmp_path, monkeypatch) -> None:
+    """A first run from a fresh checkout: results/ does not exist yet (make demo)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", "baseline_2024", "--horizon-days", "20",
+                                       "--no-viz", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "results" / "baseline_2024" / "run.json").exists()

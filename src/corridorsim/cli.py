@@ -74,7 +74,12 @@ def run(scenario: str, out: Path | None, seed: int | None, horizon_days: float |
             if data["warmup_d"] >= horizon_days:
                 data["warmup_d"] = min(data["warmup_d"], horizon_days / 4)
         scn = scenario_from_dict(data, source=f"{scenario} (with command-line overrides)")
-    out = out if out is not None else Path("results") / scn.name
+    if out is None:  # the default folder is ours to create; an explicit --out must exist
+        out = Path("results") / scn.name
+        try:
+            out.parent.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out.parent}: cannot create the results folder ({exc.strerror})") from exc
     check_output_dir(out, scn.name, force=force)
     with output_lock(out):
         res = _simulate(scn, net, quiet=quiet, replications=replications, workers=workers,

@@ -32,6 +32,18 @@ def _fail(pos: Positions, loc: tuple[object, ...], source: str, found: str, allo
     )
 
 
+def _require_shares(pos: Positions, loc: tuple[object, ...], source: str,
+                    shares: Mapping[str, float] | None, allowed: Iterable[str]) -> None:
+    """Reference shares, when given, must name every route in ``choice.routes``."""
+    if shares is None:
+        return
+    missing = [r for r in allowed if r not in shares]
+    if missing:
+        raise ScenarioError(
+            f"{_where(pos, loc, source)}: {_fmt(loc)}: no share for {missing}; give one for "
+            "every route in choice.routes")
+
+
 def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None = None,
                    source: str = "<scenario>",
                    families: Mapping[str, RouteFamily] | None = None) -> None:
@@ -104,20 +116,13 @@ def _check_choice(scn: Scenario, fams: Mapping[str, RouteFamily], pos: Positions
             if r not in allowed:
                 _fail(pos, ("choice", "segments", seg, "reference_shares", r), source, r, allowed,
                       "route family (choice.routes)")
-        if uses and sp.reference_shares is not None:
-            missing = [r for r in allowed if r not in sp.reference_shares]
-            if missing:
-                raise ScenarioError(
-                    f"{_where(pos, ('choice', 'segments', seg, 'reference_shares'), source)}: "
-                    f"choice.segments.{seg}.reference_shares: no share for {missing}")
+        if uses:
+            _require_shares(pos, ("choice", "segments", seg, "reference_shares"), source,
+                            sp.reference_shares, allowed)
     for name, nest in c.nests.items():
         for i, r in enumerate(nest.routes):
             if r not in allowed:
                 _fail(pos, ("choice", "nests", name, "routes", i), source, r, allowed,
                       "route family (choice.routes)")
-    if uses and c.reference_shares is not None:
-        missing = [r for r in allowed if r not in c.reference_shares]
-        if missing:
-            raise ScenarioError(
-                f"{_where(pos, ('choice', 'reference_shares'), source)}: choice.reference_shares: "
-                f"no share for {missing}; give one for every route in choice.routes")
+    if uses:
+        _require_shares(pos, ("choice", "reference_shares"), source, c.reference_shares, allowed)
