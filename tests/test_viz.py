@@ -130,6 +130,7 @@ def test_report_has_charts_and_sections(report_text: str, res: RunResult) -> Non
                   "Bottleneck ranking", "Emissions and cost breakdown", "Assumptions"):
         assert title in report_text
     assert "(leg)" in report_text
+    assert "Emissions per TEU by country" in report_text  # breakdown by country (issue #5)
 
 
 def test_report_assumptions_flag_assumed_values(report_text: str) -> None:

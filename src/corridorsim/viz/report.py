@@ -225,12 +225,31 @@ def _accounting_section(res: Any, labels: dict[str, str]) -> str:
         out += _chart(charts.breakdown_chart(
             s, cost, "cost_usd_per_teu", labels, xlabel="USD per TEU",
             title="Logistics cost per TEU by component"), "cost")
+    out += _country_table(res, labels)
     missing = [labels.get(r, r) for r in s["route"]
                if s.loc[s["route"] == r, co2 + cost].isna().all(axis=1).all()]
     if missing:
         out += ('<p class="note">No qualifying consignments (booked after warm-up and '
                 f"delivered) for: {esc(', '.join(missing))}.</p>")
     return out
+
+
+def _country_table(res: Any, labels: dict[str, str]) -> str:
+    """kg CO2e (WTW) per TEU by country (rows) and route (columns); sea outside territory
+    is shown as international waters."""
+    table = res.extra_tables.get("emissions_by_country.csv") if hasattr(res, "extra_tables") else None
+    if table is None or table.empty:
+        return ""
+    t = table.assign(country=table["country"].fillna("").replace("", "international waters"))
+    wide = t.pivot_table(index="country", columns="route", values="co2e_wtw_kg_per_teu",
+                         aggfunc="sum", fill_value=0.0)
+    order = [r for r in res.summary["route"] if r in wide.columns]
+    wide = wide[order]
+    wide = wide.loc[wide.sum(axis=1).sort_values(ascending=False).index].reset_index()
+    formats = {r: (lambda v: fmt(v, ",.0f") if v else "–") for r in order}
+    headers = {r: labels.get(r, r) for r in order}
+    return ("<h3>Emissions per TEU by country (kg CO2e, well-to-wheel)</h3>"
+            + html_table(wide, formats=formats, headers=headers))
 
 
 def _assumptions_section(res: Any) -> str:
