@@ -22,7 +22,7 @@ install-test: $(VENV)/.installed-test
 
 demo: $(VENV)/.installed
 	$(BIN)/corridorsim routes
-	$(BIN)/corridorsim run baseline_2024 --out results/baseline_2024 --force
+	$(BIN)/corridorsim run baseline_2024
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
