@@ -30,20 +30,21 @@ def _listed_paths(res: Result) -> list[Path]:
             if line and not line.startswith("done in") and Path(line).suffix]
 
 
-@pytest.fixture(scope="module")
-def run_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("runs") / "a"
-    res = invoke("run", "baseline_2024", "--out", str(out), "--no-viz", "--seed", "1", *SHORT)
+def _short_run(tmp_path_factory: pytest.TempPathFactory, name: str, seed: str) -> Path:
+    out = tmp_path_factory.mktemp("runs") / name
+    res = invoke("run", "baseline_2024", "--out", str(out), "--no-viz", "--seed", seed, *SHORT)
     assert res.exit_code == 0, res.output
     return out
+
+
+@pytest.fixture(scope="module")
+def run_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _short_run(tmp_path_factory, "a", "1")
 
 
 @pytest.fixture(scope="module")
 def run_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("runs") / "b"
-    res = invoke("run", "baseline_2024", "--out", str(out), "--no-viz", "--seed", "2", *SHORT)
-    assert res.exit_code == 0, res.output
-    return out
+    return _short_run(tmp_path_factory, "b", "2")
 
 
 # ------------------------------------------------------------------------------ run

@@ -137,7 +137,7 @@ def test_node_without_crs(tmp_path):
 def test_duplicate_node_and_bad_kind(tmp_path):
     geo = _copy(tmp_path)
     _edit(geo / "nodes.geojson", lambda d: _feature(d, "KZ_SHU")["properties"].update(id="KZ_ALA"))
-    with pytest.raises(NetworkError, match="nodes.geojson: duplicate node id 'KZ_ALA'"):
+    with pytest.raises(NetworkError, match=r"nodes\.geojson: duplicate node id 'KZ_ALA'"):
         load_network(geo)
     geo2 = _copy(tmp_path / "b")
     _edit(geo2 / "nodes.geojson", lambda d: _feature(d, "KZ_SHU")["properties"].update(kind="airport"))
@@ -160,5 +160,5 @@ def test_geometry_must_end_at_its_nodes(tmp_path):
 def test_unreadable_file(tmp_path):
     geo = _copy(tmp_path)
     (geo / "links.geojson").write_text("{not json", encoding="utf-8")
-    with pytest.raises(NetworkError, match="links.geojson: cannot be read"):
+    with pytest.raises(NetworkError, match=r"links\.geojson: cannot be read"):
         load_network(geo)

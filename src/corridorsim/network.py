@@ -72,13 +72,6 @@ class Network:
     graph: nx.MultiGraph = field(repr=False)
     source: str = ""
 
-    def link_km_by_country(self, link_id: str) -> dict[str, float]:
-        """Kilometres of ``link_id`` in each country (ISO3), empty for sea links."""
-        return dict(self.links.at[link_id, "km_by_country"])
-
-    def node_name(self, node_id: str) -> str:
-        return str(self.nodes.at[node_id, "name"])
-
 
 def _read(path: Path) -> gpd.GeoDataFrame:
     if not path.exists():

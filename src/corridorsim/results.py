@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ def _str_column(values: list[str], codes: np.ndarray) -> pd.Series:
     return arr.to_pandas(types_mapper=_STR_MAPPER)
 
 
-def _STR_MAPPER(t: pa.DataType) -> object:  # noqa: N802
+def _STR_MAPPER(t: pa.DataType) -> object:
     return pd.StringDtype("pyarrow", na_value=np.nan) if t == pa.string() else None
 
 
@@ -132,7 +133,7 @@ def chunk_bounds(rec: RunRecords, max_rows: int = 1_000_000) -> list[tuple[int, 
         return [(0, 0)]
     cuts = np.searchsorted(rec.off, np.arange(max_rows, rec.n_rows, max_rows), side="left")
     edges = [0, *sorted(set(int(c) for c in cuts if 0 < c < rec.n)), rec.n]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+    return list(pairwise(edges))
 
 
 def facilities_table(eng: Engine, net_names: Mapping[str, str]) -> pd.DataFrame:

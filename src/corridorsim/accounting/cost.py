@@ -22,6 +22,7 @@ Belarus (then fixed by the Northern corridor).
 from __future__ import annotations
 
 import itertools
+
 import numpy as np
 import pandas as pd
 

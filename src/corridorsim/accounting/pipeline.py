@@ -11,15 +11,15 @@ import pandas as pd
 from corridorsim.accounting.cost import apply_to_legs as apply_costs
 from corridorsim.accounting.cost import break_even_cargo_value, stage_costs
 from corridorsim.accounting.emissions import (
-    apply_to_legs as apply_emissions,
-)
-from corridorsim.accounting.emissions import (
+    _KEYS,
     intensity_breakdown,
     route_country_emissions,
     stage_intensities,
 )
+from corridorsim.accounting.emissions import (
+    apply_to_legs as apply_emissions,
+)
 from corridorsim.accounting.factors import load_factors, load_tariffs
-from corridorsim.accounting.emissions import _KEYS
 from corridorsim.accounting.footprint import _CO2, _COST, route_accounting, shipment_footprint
 from corridorsim.routing import segments_table, stops_table
 

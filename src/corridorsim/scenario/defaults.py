@@ -110,6 +110,12 @@ FACILITY_DEFAULTS: dict[str, Sourced] = {
     ),
 }
 
+def _exit_post(source: str, year: int, where: str) -> Sourced:
+    """An exit post whose crossing's customs time is carried by the paired gauge change."""
+    return Sourced(FacilityParams(servers=4, service=fixed(0.5), dwell=fixed(1.0)),
+                   source, year, f"{where} carries the crossing's customs time", assumed=True)
+
+
 # Facility defaults for named nodes (merged over the kind default).
 NODE_DEFAULTS: dict[str, Sourced] = {
     "KZ_ALT": Sourced(
@@ -127,24 +133,9 @@ NODE_DEFAULTS: dict[str, Sourced] = {
     ),
     # Exit posts paired with a gauge-change node across the border: the crossing's customs
     # time is counted once, at the gauge change (calibrated to the CAREC BCP time, S12).
-    "CN_AKU": Sourced(
-        FacilityParams(servers=4, service=fixed(0.5), dwell=fixed(1.0)),
-        "S66; S12", 2022,
-        "Alashankou exit; the Dostyk gauge change carries the crossing's customs time",
-        assumed=True,
-    ),
-    "CN_KHG": Sourced(
-        FacilityParams(servers=4, service=fixed(0.5), dwell=fixed(1.0)),
-        "S65; S12", 2022,
-        "Khorgos (CN) exit; the Altynkol gauge change carries the crossing's customs time",
-        assumed=True,
-    ),
-    "BY_BRS": Sourced(
-        FacilityParams(servers=4, service=fixed(0.5), dwell=fixed(1.0)),
-        "S67", 2018,
-        "Brest exit; the Małaszewicze gauge change carries the crossing's waits",
-        assumed=True,
-    ),
+    "CN_AKU": _exit_post("S66; S12", 2022, "Alashankou exit; the Dostyk gauge change"),
+    "CN_KHG": _exit_post("S65; S12", 2022, "Khorgos (CN) exit; the Altynkol gauge change"),
+    "BY_BRS": _exit_post("S67", 2018, "Brest exit; the Małaszewicze gauge change"),
     "PL_MAL": Sourced(
         FacilityParams(servers=1, service=lognormal(5.0, 8.0), dwell=lognormal(48.0, 120.0)),
         "S67", 2018,

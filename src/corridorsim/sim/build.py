@@ -316,7 +316,7 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
         eng.extra_processes.append(lambda: cm.process(eng, streams))
         if choice_out is not None:
             choice_out.append(cm)
-    for ri, key in enumerate(keys):
+    for ri in range(len(keys)):
         sel = np.flatnonzero((rec.route == ri) & ~is_choice)
         if len(sel):
             svc = eng.leg_service[(ri, 1)]

@@ -117,9 +117,6 @@ class BatchQueue:
         base = self.f_cum[self.f_pos - 1] if self.f_pos > 0 else 0.0
         return k, float(self.f_cum[k - 1] - base)
 
-    def ready_teu(self, t: float) -> float:
-        return float(self.p_teu.sum()) + self._future_teu_before(t)[1]
-
     def first_ready(self) -> float | None:
         if len(self.p_idx):
             return float(self.p_ready[0])
@@ -210,13 +207,12 @@ class Engine:
         self.rec.wait[rows] = blk
 
     # ------------------------------------------------------------------ facility passage
-    def _pass(self, fac: Facility, idx: np.ndarray, rows: np.ndarray, load: float, *,
-              transship: bool,
-              blocking_queue: list[BatchQueue] | None = None) -> Generator[Any, Any, None]:
-        """A vehicle with consignments ``idx`` (record ``rows``, ``load`` TEU) passes
-        facility ``fac``; waits are recorded."""
+    def _pass(self, fac: Facility, rows: np.ndarray, load: float, *,
+              may_block: bool) -> Generator[Any, Any, None]:
+        """A vehicle (its consignments' record ``rows``, ``load`` TEU) passes facility
+        ``fac``; waits are recorded. With ``may_block`` the vehicle keeps its berth while
+        the facility's yard is full (unloading stops)."""
         env, rec = self.env, self.rec
-        t_arr = env.now
         phases = yield from self._closure_wait(fac.calendar)
         p = fac.params
         if p.open_hours is not None:
@@ -238,7 +234,7 @@ class Engine:
         t_s = env.now
         yield env.timeout(service)
         # blocking: containers cannot leave the berth while the yard is full
-        if blocking_queue is not None and p.yard_teu:
+        if may_block and p.yard_teu:
             while fac.yard_level + load > p.yard_teu and fac.yard_level > 0:
                 fac.yard_event = env.event()
                 t_b = env.now
@@ -255,23 +251,18 @@ class Engine:
         # attribute: server wait -> queue; service -> handling (ports, terminals) or border;
         # dwell -> border at borders and gauge changes, handling at ports
         svc_cause = "border" if fac.is_border else ("moving" if fac.kind == "chokepoint" else "handling")
-        t_done = env.now
-        # one gather and one scatter; the additions keep their order (same rounding)
+        # one gather and one scatter per passage
         w = rec.wait[rows]
         for t0, t1, cause in phases:
-            if t1 > t0 and cause != "blocking":
+            if t1 > t0:
                 w[:, C[cause]] += t1 - t0
         w[:, C["queue"]] += waited
-        blocked = sum(t1 - t0 for t0, t1, c in phases if c == "blocking")
-        if blocked:
-            w[:, C["blocking"]] += blocked
         if svc_cause == "moving":
             rec.moving[rows] += service
         else:
             w[:, C[svc_cause]] += service
         w[:, C["border" if fac.is_border else "handling"]] += dwell
         rec.wait[rows] = w
-        _ = t_arr, t_done, transship, idx
 
     # ------------------------------------------------------------------ stops
     def _stop(self, idx: np.ndarray, fac: Facility) -> Generator[Any, Any, None]:
@@ -280,7 +271,7 @@ class Engine:
         rows = rec.rows(idx, stage)
         rec.t_in[rows] = env.now
         load = float(rec.teu[idx].sum())
-        yield from self._pass(fac, idx, rows, load, transship=True, blocking_queue=[])
+        yield from self._pass(fac, rows, load, may_block=True)
         rec.t_out[rows] = env.now
         nxt = stage + 1
         rec.cur[idx] = nxt
@@ -384,7 +375,7 @@ class Engine:
             yield env.timeout(dt)
             moving += dt
             done_km = km
-            yield from self._pass(fac, idx, rows, load, transship=False)
+            yield from self._pass(fac, rows, load, may_block=False)
         delay = float(sample(svc.params.delay, svc.rng))
         dt = (svc.km - done_km) / speed + delay
         yield env.timeout(dt)

@@ -11,9 +11,6 @@ import pandas as pd
 
 from corridorsim.viz import charts
 from corridorsim.viz.assets import badge, esc, fmt
-from corridorsim.viz.saturation_section import saturation_section
-from corridorsim.viz.shares import shares_section
-from corridorsim.viz.validation_section import validation_section
 from corridorsim.viz.report_data import (
     accounting_tables,
     bottlenecks,
@@ -23,6 +20,9 @@ from corridorsim.viz.report_data import (
     sample_consignments,
     stage_profile,
 )
+from corridorsim.viz.saturation_section import saturation_section
+from corridorsim.viz.shares import shares_section
+from corridorsim.viz.validation_section import validation_section
 
 __all__ = ["REPORT_CSS", "html_table", "page", "report_html", "write_report"]
 
