@@ -14,7 +14,9 @@ import sys
 import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from corridorsim.errors import InternalError
@@ -177,18 +179,29 @@ def test_saturation_reported_in_all_outputs(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ invariants
 def _tampered(res: RunResult) -> RunResult:
-    bad = copy.copy(res)
-    bad.consignments = res.consignments.copy()
-    i = bad.consignments.index[bad.consignments["delivered"]][0]
-    bad.consignments.loc[i, "transit_h"] += 5.0
-    return bad
+    """The run's per-consignment arrays (what the tables are built from) with one
+    delivered consignment's transit time off by 5 h."""
+    cols = dict(res.consignment_columns)
+    transit = cols["transit_h"].copy()
+    transit[np.flatnonzero(~np.isnan(transit))[0]] += 5.0
+    cols["transit_h"] = transit
+    return res.replace(consignment_columns=cols)
 
 
-def test_invariants_hold_and_catch_tampering() -> None:
+def _tampered_tables(res: RunResult) -> RunResult:
+    """A result assembled from tables (no records) with one transit time off by 5 h."""
+    cons = res.consignments.copy()
+    i = cons.index[cons["delivered"]][0]
+    cons.loc[i, "transit_h"] += 5.0
+    return res.replace(trace=None, consignments=cons, legs=res.legs)
+
+
+@pytest.mark.parametrize("tamper", [_tampered, _tampered_tables])
+def test_invariants_hold_and_catch_tampering(tamper: Any) -> None:
     res = _sat_run()
     check_invariants(res)
     with pytest.raises(InternalError) as exc:
-        check_invariants(_tampered(res))
+        check_invariants(tamper(res))
     msg = str(exc.value)
     assert "please report" in msg and "waiting + moving != transit" in msg
     assert "saturation_demo" in msg and str(res.scenario.seed) in msg

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from corridorsim.results import WAIT_COLUMNS
 
-__all__ = ["SUMMARY_COLUMNS", "route_summary"]
+__all__ = ["SUMMARY_COLUMNS", "route_summary", "route_summary_arrays"]
 
 SUMMARY_COLUMNS = [
     "route", "consignments", "teu_created", "teu_delivered", "teu_in_system",
@@ -16,37 +18,63 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def route_summary(consignments: pd.DataFrame, routes: list[str]) -> pd.DataFrame:
+def route_summary(consignments: pd.DataFrame | Mapping[str, np.ndarray],
+                  routes: list[str]) -> pd.DataFrame:
     """One row per route: transit-time distribution, reliability and waiting by cause.
 
     Transit statistics use consignments booked after the warm-up and delivered within the
-    horizon; TEU counts use every booking.
+    horizon; TEU counts use every booking. ``consignments`` is the consignments table or
+    a mapping of its columns as arrays (a run uses :func:`route_summary_arrays`).
     """
+    c = consignments
+    cols = {k: np.asarray(c[k]) for k in
+            ("teu", "transit_h", "due_h", "delivered", "in_stats", "moving_h", *WAIT_COLUMNS)}
+    fam = np.asarray(c["route"]).astype(str)
+    code = np.full(len(fam), -1, dtype=np.int64)
+    for i, r in enumerate(routes):
+        code[fam == r] = i
+    return route_summary_arrays(code, routes, cols)
+
+
+def route_summary_arrays(route_code: np.ndarray, routes: list[str],
+                         cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`route_summary` on arrays: ``route_code[i]`` indexes ``routes`` (-1: none).
+
+    ``cols`` holds ``teu, transit_h, due_h, delivered, in_stats, moving_h`` and the
+    ``WAIT_COLUMNS`` per consignment. One stable sort by route, then slices: linear in
+    the number of consignments.
+    """
+    order = np.argsort(route_code, kind="stable")
+    bounds = np.searchsorted(route_code[order], np.arange(len(routes) + 1), side="left")
     rows = []
-    for route in routes:
-        c = consignments[consignments["route"] == route]
-        stats = c[c["in_stats"] & c["delivered"]]
-        days = stats["transit_h"].to_numpy() / 24.0
+    for i, route in enumerate(routes):
+        sel = order[bounds[i]:bounds[i + 1]]
+        teu = cols["teu"][sel]
+        delivered = cols["delivered"][sel].astype(bool)
+        in_stats = cols["in_stats"][sel].astype(bool)
+        stats = sel[in_stats & delivered]
+        days = cols["transit_h"][stats] / 24.0
         row: dict[str, object] = {
             "route": route,
             "consignments": len(stats),
-            "teu_created": float(c["teu"].sum()),
-            "teu_delivered": float(c.loc[c["delivered"], "teu"].sum()),
-            "teu_in_system": float(c.loc[~c["delivered"], "teu"].sum()),
+            "teu_created": float(teu.sum()),
+            "teu_delivered": float(teu[delivered].sum()),
+            "teu_in_system": float(teu[~delivered].sum()),
         }
         if len(days):
             p10, p50, p90, p95 = np.percentile(days, [10, 50, 90, 95])
+            on_time = cols["transit_h"][stats] <= cols["due_h"][stats]
             row.update(transit_days_mean=float(days.mean()), transit_days_p10=float(p10),
                        transit_days_p50=float(p50), transit_days_p90=float(p90),
-                       transit_days_p95=float(p95),
-                       on_time_share=float(stats["on_time"].mean()))
-            row["moving_days_mean"] = float(stats["moving_h"].mean() / 24.0)
+                       transit_days_p95=float(p95), on_time_share=float(on_time.mean()))
+            row["moving_days_mean"] = float(cols["moving_h"][stats].mean(dtype=np.float64) / 24.0)
             for col in WAIT_COLUMNS:
-                row[col.removesuffix("_h") + "_days_mean"] = float(stats[col].mean() / 24.0)
+                row[col.removesuffix("_h") + "_days_mean"] = float(
+                    cols[col][stats].mean(dtype=np.float64) / 24.0)
         else:
             row.update(dict.fromkeys(SUMMARY_COLUMNS[5:], np.nan))
         # consignments booked after warm-up but still in transit at the horizon
-        row["backlog_teu"] = float(c.loc[c["in_stats"] & ~c["delivered"], "teu"].sum())
+        row["backlog_teu"] = float(teu[in_stats & ~delivered].sum())
         rows.append(row)
     df = pd.DataFrame(rows)
     return df.round(6)

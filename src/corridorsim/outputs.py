@@ -13,15 +13,17 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from corridorsim.errors import OutputError
 from corridorsim.run import RunResult
 
-__all__ = ["check_output_dir", "output_lock", "write_run"]
+__all__ = ["check_output_dir", "output_lock", "write_parquet_chunks", "write_run"]
 
 TABLES = ("summary.csv", "facilities.csv", "consignments.parquet", "legs.parquet",
           "vehicles.parquet")
@@ -85,11 +87,39 @@ def output_lock(out: Path) -> Iterator[None]:
             lock.unlink()
 
 
+#: Leg rows per chunk when the big tables are written piece by piece (one Parquet row
+#: group per chunk); bounds the memory a write needs whatever the size of the run.
+CHUNK_ROWS = 500_000
+
+
+def write_parquet_chunks(path: Path, frames: Iterable[pd.DataFrame]) -> int:
+    """Write DataFrames with the same columns into one Parquet file, a row group each.
+
+    Returns the number of rows written. Only one chunk is in memory at a time.
+    """
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for df in frames:
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            elif not table.schema.equals(writer.schema, check_metadata=False):
+                raise OutputError(f"{path.name}: chunk columns differ from the first chunk's "
+                                  "(a bug in corridorsim)")
+            writer.write_table(table, row_group_size=max(len(df), 1))
+            rows += len(df)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
 def _write_tables(res: RunResult, tmp: Path) -> None:
     res.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6f")
     res.facilities.to_csv(tmp / "facilities.csv", index=False, float_format="%.6f")
-    res.consignments.to_parquet(tmp / "consignments.parquet", index=False)
-    res.legs.to_parquet(tmp / "legs.parquet", index=False)
+    write_parquet_chunks(tmp / "consignments.parquet", res.iter_consignments(CHUNK_ROWS))
+    write_parquet_chunks(tmp / "legs.parquet", res.iter_legs(CHUNK_ROWS))
     res.vehicles.to_parquet(tmp / "vehicles.parquet", index=False)
     for name, df in res.extra_tables.items():
         if name.endswith(".csv"):

@@ -14,8 +14,8 @@ from corridorsim.sim.build import RouteInstance
 from corridorsim.sim.engine import Engine
 from corridorsim.sim.records import CAUSES, RunRecords
 
-__all__ = ["StageAttributes", "chunk_bounds", "consignments_table", "facilities_table",
-           "legs_table", "vehicles_table"]
+__all__ = ["SimTrace", "StageAttributes", "chunk_bounds", "consignment_basics",
+           "consignments_table", "facilities_table", "legs_table", "vehicles_table"]
 
 WAIT_COLUMNS = [f"wait_{c}_h" for c in CAUSES]
 
@@ -30,33 +30,64 @@ def _STR_MAPPER(t: pa.DataType) -> object:
     return pd.StringDtype("pyarrow", na_value=np.nan) if t == pa.string() else None
 
 
-def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], warmup_h: float) -> pd.DataFrame:
-    """One row per consignment: booking, delivery, transit, on-time, waits by cause."""
+def _span(rec: RunRecords, lo: int, hi: int | None) -> tuple[int, int]:
+    hi = rec.n if hi is None else hi
+    return lo, hi
+
+
+def consignment_basics(rec: RunRecords) -> dict[str, np.ndarray]:
+    """Per-consignment transit (float64), moving and waiting hours by cause (float32).
+
+    Sums are taken in float64 one cause at a time and stored in float32, like the records.
+    """
+    out = {"transit_h": rec.delivered_h - rec.created_h,
+           "moving_h": rec.per_consignment(rec.moving).astype(np.float32)}
+    for j, col in enumerate(WAIT_COLUMNS):
+        out[col] = rec.per_consignment(rec.wait[j]).astype(np.float32)
+    return out
+
+
+def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], warmup_h: float,
+                       lo: int = 0, hi: int | None = None, *,
+                       basics: Mapping[str, np.ndarray] | None = None,
+                       extra: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """One row per consignment: booking, delivery, transit, on-time, waits by cause.
+
+    ``lo``/``hi`` select consignments ``lo <= id < hi``; ``basics`` are the arrays of
+    :func:`consignment_basics` (computed when omitted); ``extra`` per-consignment columns
+    (e.g. accounting) are appended.
+    """
+    lo, hi = _span(rec, lo, hi)
+    sl = slice(lo, hi)
     keys = rec.route_ids
     fam = [routes[k].family for k in keys]
     org = [routes[k].origin for k in keys]
     dst = [routes[k].destination for k in keys]
-    transit = rec.delivered_h - rec.created_h
-    waits = rec.per_consignment(rec.wait)
-    route_codes = rec.route.astype(np.int32)
+    if basics is None:
+        basics = consignment_basics(rec)
+    transit = basics["transit_h"][sl]
+    route_codes = rec.route[sl].astype(np.int32)
+    delivered_h = rec.delivered_h[sl]
+    due = rec.due_h[sl]
     df = pd.DataFrame({
-        "consignment_id": np.arange(rec.n, dtype=np.int64),
+        "consignment_id": np.arange(lo, hi, dtype=np.int64),
         "route": _str_column(fam, route_codes),
         "route_key": pd.Categorical.from_codes(route_codes, categories=keys),
         "origin": _str_column(org, route_codes),
         "destination": _str_column(dst, route_codes),
-        "segment": _str_column(list(rec.segment_ids), rec.segment.astype(np.int32)),
-        "teu": rec.teu,
-        "reefer": rec.reefer,
-        "created_h": rec.created_h,
-        "delivered_h": rec.delivered_h,
+        "segment": _str_column(list(rec.segment_ids), rec.segment[sl].astype(np.int32)),
+        "teu": rec.teu[sl],
+        "reefer": rec.reefer[sl],
+        "created_h": rec.created_h[sl],
+        "delivered_h": delivered_h,
         "transit_h": transit,
-        "due_h": rec.due_h,
-        "delivered": ~np.isnan(rec.delivered_h),
-        "on_time": transit <= rec.due_h,
-        "in_stats": rec.created_h >= warmup_h,
-        "moving_h": rec.per_consignment(rec.moving),
-        **{col: waits[:, j] for j, col in enumerate(WAIT_COLUMNS)},
+        "due_h": due,
+        "delivered": ~np.isnan(delivered_h),
+        "on_time": transit <= due,
+        "in_stats": rec.created_h[sl] >= warmup_h,
+        "moving_h": basics["moving_h"][sl].astype(np.float64),
+        **{col: basics[col][sl].astype(np.float64) for col in WAIT_COLUMNS},
+        **{col: np.asarray(v)[sl] for col, v in (extra or {}).items()},
     })
     return df
 
@@ -88,6 +119,51 @@ class StageAttributes:
                         self.vocab.append(v)
                     self.codes[c][ri, st.index] = where[v]
         self.family = [routes[k].family for k in keys]
+        # integer views for vectorised code: 1 = leg, 0 = stop, -1 = no such stage
+        self.is_leg = np.full((len(keys), s_max), -1, dtype=np.int8)
+        for ri, k in enumerate(keys):
+            for st in routes[k].route.stages:
+                self.is_leg[ri, st.index] = 1 if isinstance(st, Leg) else 0
+
+    def code_of(self, value: str) -> int:
+        """Vocabulary code of ``value`` (-1 if absent)."""
+        try:
+            return self.vocab.index(value)
+        except ValueError:
+            return -1
+
+
+class SimTrace:
+    """What the engine leaves behind for tables and checks, without building tables.
+
+    Attributes
+    ----------
+    records : the run's :class:`~corridorsim.sim.records.RunRecords`
+    attrs : :class:`StageAttributes` of every (route index, stage)
+    service_keys, service_kinds, service_from, service_to : per service index
+    stage_service : int array (routes, stages) - service index of a leg stage, else -1
+    dep_service, dep_time : per departure (``records.trip`` indexes these)
+    warmup_h : statistics start
+    """
+
+    def __init__(self, eng: Engine, rec: RunRecords, routes: Mapping[str, RouteInstance],
+                 warmup_h: float) -> None:
+        self.records = rec
+        self.routes = routes
+        self.warmup_h = warmup_h
+        self.attrs = StageAttributes(rec, routes)
+        self.service_keys = [svc.key for svc in eng.services]
+        self.service_kinds = [svc.kind for svc in eng.services]
+        self.service_from = [svc.from_node for svc in eng.services]
+        self.service_to = [svc.to_node for svc in eng.services]
+        s_max = self.attrs.s_max
+        self.stage_service = np.full((len(rec.route_ids), s_max), -1, dtype=np.int64)
+        w = min(s_max, eng.next_service.shape[1]) if eng.next_service.size else 0
+        if w:
+            self.stage_service[:, :w] = eng.next_service[:, :w]
+        dep = eng.departures
+        self.dep_service = np.array([d[0] for d in dep], dtype=np.int32)
+        self.dep_time = np.array([d[1] for d in dep], dtype=np.float64)
 
 
 def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0,
@@ -109,7 +185,7 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
     si = rows + r0 - rec.off[ci]
     ri = rec.route[ci]
     ri32 = ri.astype(np.int32)
-    w = rec.wait[sl][rows]
+    w = rec.wait[:, sl][:, rows].astype(np.float64)
     df = pd.DataFrame({
         "consignment_id": ci,
         "route": _str_column(a.family, ri32),
@@ -120,9 +196,9 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
         "teu": rec.teu[ci],
         "start_h": t_in[rows],
         "end_h": rec.t_out[sl][rows],
-        "moving_h": rec.moving[sl][rows],
-        **{col: w[:, j] for j, col in enumerate(WAIT_COLUMNS)},
-        "waiting_h": w.sum(axis=1),
+        "moving_h": rec.moving[sl][rows].astype(np.float64),
+        **{col: w[j] for j, col in enumerate(WAIT_COLUMNS)},
+        "waiting_h": w.sum(axis=0),
     })
     return df
 

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import platform
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from corridorsim._version import __version__
-from corridorsim.accounting.pipeline import account_run
+from corridorsim.accounting.pipeline import account_records
 from corridorsim.errors import InternalError, RouteError, ScenarioError
-from corridorsim.kpis import route_summary
+from corridorsim.kpis import route_summary_arrays
 from corridorsim.limits import check_limits
 from corridorsim.network import Network, load_network
 from corridorsim.results import (
+    WAIT_COLUMNS,
+    SimTrace,
+    chunk_bounds,
+    consignment_basics,
     consignments_table,
     facilities_table,
     legs_table,
@@ -34,31 +38,130 @@ from corridorsim.sim.streams import Streams
 __all__ = ["RunResult", "run_scenario", "scenario_hash"]
 
 
-@dataclass
 class RunResult:
     """Everything a run produced. Tables are pandas DataFrames; times are hours.
 
     Attributes
     ----------
     summary : one row per route (see ``corridorsim.kpis.SUMMARY_COLUMNS``)
-    consignments : one row per consignment
-    legs : one row per consignment and stage
+    consignments : one row per consignment (built from the records on first access)
+    legs : one row per consignment and stage (built from the records on first access)
     facilities : one row per facility (utilisation, queues, waits)
     vehicles : one row per vehicle trip
     info : the content of ``run.json``
+    trace : the engine's records and indices (:class:`~corridorsim.results.SimTrace`),
+        from which the KPIs, accounting and saturation are computed without building the
+        per-consignment tables; ``None`` for results assembled from tables
+    consignment_columns : per-consignment arrays (transit, waits, accounting) that the
+        consignments table is built from
+
+    The consignment and leg tables of a large run (millions of consignments, tens of
+    millions of legs) are never needed whole: :func:`corridorsim.outputs.write_run` writes
+    them chunk by chunk (:meth:`iter_consignments`, :meth:`iter_legs`).
     """
 
-    scenario: Scenario
-    network: Network
-    routes: dict[str, RouteInstance]
-    summary: pd.DataFrame
-    consignments: pd.DataFrame
-    legs: pd.DataFrame
-    facilities: pd.DataFrame
-    vehicles: pd.DataFrame
-    info: dict[str, Any] = field(default_factory=dict)
-    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    footprints: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, scenario: Scenario, network: Network, routes: dict[str, RouteInstance],
+                 summary: pd.DataFrame, consignments: pd.DataFrame | None = None,
+                 legs: pd.DataFrame | None = None, facilities: pd.DataFrame | None = None,
+                 vehicles: pd.DataFrame | None = None, info: dict[str, Any] | None = None, *,
+                 extra_tables: dict[str, pd.DataFrame] | None = None,
+                 footprints: dict[str, Any] | None = None, trace: SimTrace | None = None,
+                 consignment_columns: dict[str, np.ndarray] | None = None,
+                 leg_accounting: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
+        self.scenario, self.network, self.routes, self.summary = scenario, network, routes, summary
+        self._consignments, self._legs = consignments, legs
+        self.facilities = facilities if facilities is not None else pd.DataFrame()
+        self.vehicles = vehicles if vehicles is not None else pd.DataFrame()
+        self.info: dict[str, Any] = info if info is not None else {}
+        self.extra_tables: dict[str, pd.DataFrame] = extra_tables or {}
+        self.footprints: dict[str, Any] = footprints or {}
+        self.trace = trace
+        self.consignment_columns = consignment_columns or {}
+        self.leg_accounting = leg_accounting
+        if trace is None and (consignments is None or legs is None):
+            raise TypeError("RunResult needs the consignment and leg tables or a trace")
+
+    # ------------------------------------------------------------------ lazy tables
+    def consignments_chunk(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+        """Consignments ``lo <= id < hi`` as a table."""
+        if self._consignments is not None:
+            df = self._consignments
+            return df if (lo == 0 and (hi is None or hi >= len(df))) else df.iloc[lo:hi]
+        assert self.trace is not None
+        cols = self.consignment_columns
+        basics = {k: v for k, v in cols.items() if k == "transit_h" or k == "moving_h"
+                  or k.startswith("wait_")}
+        extra = {k: v for k, v in cols.items() if k not in basics}
+        return consignments_table(self.trace.records, self.routes, self.trace.warmup_h, lo, hi,
+                                  basics=basics or None, extra=extra)
+
+    def legs_chunk(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+        """Leg rows of consignments ``lo <= id < hi`` as a table (with accounting columns)."""
+        if self._legs is not None:  # rows are ordered by consignment, then stage
+            df = self._legs
+            if lo == 0 and hi is None:
+                return df
+            ids = df["consignment_id"].to_numpy()
+            a, b = np.searchsorted(ids, [lo, hi if hi is not None else ids[-1] + 1])
+            return df.iloc[int(a):int(b)]
+        assert self.trace is not None
+        df = legs_table(self.trace.records, self.routes, lo, hi, attrs=self.trace.attrs)
+        return self.leg_accounting(df) if self.leg_accounting is not None else df
+
+    @property
+    def consignments(self) -> pd.DataFrame:
+        if self._consignments is None:
+            self._consignments = self.consignments_chunk()
+        return self._consignments
+
+    @consignments.setter
+    def consignments(self, df: pd.DataFrame) -> None:
+        self._consignments = df
+
+    @property
+    def legs(self) -> pd.DataFrame:
+        if self._legs is None:
+            self._legs = self.legs_chunk()
+        return self._legs
+
+    @legs.setter
+    def legs(self, df: pd.DataFrame) -> None:
+        self._legs = df
+
+    @property
+    def n_consignments(self) -> int:
+        if self.trace is not None:
+            return self.trace.records.n
+        return len(self.consignments)
+
+    def chunks(self, max_rows: int = 1_000_000) -> list[tuple[int, int]]:
+        """Consignment ranges ``[lo, hi)`` of about ``max_rows`` leg rows each.
+
+        The split depends only on the records, never on whether a table was built, so the
+        files written from the chunks are byte-identical either way.
+        """
+        if self.trace is None:
+            return [(0, self.n_consignments)]
+        return chunk_bounds(self.trace.records, max_rows)
+
+    def iter_consignments(self, max_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+        for lo, hi in self.chunks(max_rows):
+            yield self.consignments_chunk(lo, hi)
+
+    def iter_legs(self, max_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+        for lo, hi in self.chunks(max_rows):
+            yield self.legs_chunk(lo, hi)
+
+    def replace(self, **changes: Any) -> RunResult:
+        """A copy with some attributes replaced (tables are shared, not copied)."""
+        new = copy.copy(self)
+        for k, v in changes.items():
+            if k in ("consignments", "legs"):
+                k = f"_{k}"
+            if not hasattr(new, k):
+                raise TypeError(f"RunResult has no attribute {k!r}")
+            setattr(new, k, v)
+        return new
 
 
 def scenario_hash(scn: Scenario) -> str:
@@ -121,10 +224,10 @@ def resolve_instances(
 def check_invariants(res: RunResult) -> None:
     """Cheap end-of-run checks; a violation is a bug in corridorsim (:class:`InternalError`).
 
-    TEU conserved (created = delivered + in system, per consignment table and run.json),
+    TEU conserved (created = delivered + in system, per consignment and run.json),
     waiting + moving = transit for each delivered consignment, no stage ending before it
     starts (clock monotone), no facility busier than its servers and no vehicle loaded above
-    its capacity.
+    its capacity. Works on the run's arrays, so no table is built.
     """
     info = res.info
 
@@ -137,27 +240,35 @@ def check_invariants(res: RunResult) -> None:
             "corridorsim issue tracker with the scenario file and this message"
         )
 
-    c = res.consignments
-    created, delivered = float(c["teu"].sum()), float(c.loc[c["delivered"], "teu"].sum())
+    if res.trace is not None:
+        rec = res.trace.records
+        cols = res.consignment_columns
+        teu, delivered_h = rec.teu, rec.delivered_h
+        transit, moving = cols["transit_h"], cols["moving_h"]
+        waiting = np.sum([cols[c] for c in WAIT_COLUMNS], axis=0) if rec.n else np.zeros(0)
+        t_in, t_out = rec.t_in, rec.t_out
+    else:
+        c = res.consignments
+        teu, delivered_h = c["teu"].to_numpy(float), c["delivered_h"].to_numpy(float)
+        transit, moving = c["transit_h"].to_numpy(float), c["moving_h"].to_numpy(float)
+        waiting = c[WAIT_COLUMNS].to_numpy(float).sum(axis=1)
+        t_in, t_out = res.legs["start_h"].to_numpy(float), res.legs["end_h"].to_numpy(float)
+    done = ~np.isnan(delivered_h)
+    created, delivered = float(teu.sum()), float(teu[done].sum())
     if not (np.isclose(info["teu_created"], info["teu_delivered"] + info["teu_in_system"])
             and np.isclose(created, info["teu_created"])
             and np.isclose(delivered, info["teu_delivered"])):
         raise bug(f"TEU not conserved: created {info['teu_created']:g} != delivered "
                   f"{info['teu_delivered']:g} + in system {info['teu_in_system']:g} "
-                  f"(consignments table: {created:g} created, {delivered:g} delivered)")
-    d = c[c["delivered"]]
-    if (d["transit_h"] < -1e-9).any():
-        cid = int(d.loc[d["transit_h"] < -1e-9, "consignment_id"].iloc[0])
-        raise bug(f"negative transit time (consignment {cid})")
-    wait_cols = [col for col in c.columns if col.startswith("wait_")]
-    total = d["moving_h"] + d[wait_cols].sum(axis=1)
-    off = ~np.isclose(total.to_numpy(), d["transit_h"].to_numpy(), rtol=1e-5, atol=1e-6)
+                  f"(consignments: {created:g} created, {delivered:g} delivered)")
+    neg = done & (transit < -1e-9)
+    if neg.any():
+        raise bug(f"negative transit time (consignment {int(np.flatnonzero(neg)[0])})")
+    off = done & ~np.isclose(moving + waiting, transit, rtol=1e-5, atol=1e-3)
     if off.any():
-        cid = int(d["consignment_id"].to_numpy()[off][0])
         raise bug(f"waiting + moving != transit for {int(off.sum())} consignment(s), "
-                  f"e.g. consignment {cid}")
-    legs = res.legs
-    if len(legs) and (legs["end_h"] < legs["start_h"] - 1e-9).any():
+                  f"e.g. consignment {int(np.flatnonzero(off)[0])}")
+    if len(t_in) and (t_out < t_in - 1e-9).any():  # NaN (not entered / not left) compares False
         raise bug("clock not monotone: a stage ends before it starts")
     fac = res.facilities
     if len(fac) and "utilisation" in fac and (fac["utilisation"] > 1.0 + 1e-6).any():
@@ -177,6 +288,10 @@ def run_scenario(
     progress: Callable[[float], None] | None = None,
 ) -> RunResult:
     """Simulate ``scn`` and return its tables and KPIs (nothing is written to disk).
+
+    The KPIs, accounting, saturation and invariant checks work on the engine's arrays;
+    the consignment and leg tables are built only when asked for (``res.consignments``,
+    ``res.legs``) or written chunk by chunk (:func:`corridorsim.outputs.write_run`).
 
     Parameters
     ----------
@@ -199,15 +314,22 @@ def run_scenario(
     eng.on_progress = progress
     eng.run()
     warmup_h = scn.warmup_d * 24.0
-    cons = consignments_table(rec, routes, warmup_h)
-    legs = legs_table(rec, routes)
+    trace = SimTrace(eng, rec, routes, warmup_h)
+    cols = consignment_basics(rec)
     names = {str(k): str(v) for k, v in net.nodes["name"].items()}
     fac = facilities_table(eng, names)
     veh = vehicles_table(eng)
     families = [f for f in scn.routes if any(r.family == f for r in routes.values())]
-    summary = route_summary(cons, families)
-    acc = account_run(scn, routes, legs, cons, in_place=True)
-    legs, cons = acc.legs, acc.consignments
+    fam_of_key = np.array([families.index(routes[k].family) if routes[k].family in families
+                           else -1 for k in rec.route_ids], dtype=np.int64)
+    delivered = ~np.isnan(rec.delivered_h)
+    in_stats = rec.created_h >= warmup_h
+    summary = route_summary_arrays(
+        fam_of_key[rec.route] if rec.n else np.zeros(0, np.int64), families,
+        {"teu": rec.teu, "due_h": rec.due_h, "delivered": delivered, "in_stats": in_stats,
+         **cols})
+    acc = account_records(scn, routes, trace, counted=in_stats & delivered)
+    cols.update(acc.per_consignment)
     summary = summary.merge(acc.summary, on="route", how="left").round(6)
     info = {
         "scenario": scn.name,
@@ -219,8 +341,8 @@ def run_scenario(
         "routes": families,
         "consignments": int(rec.n),
         "teu_created": float(rec.teu.sum()),
-        "teu_delivered": float(rec.teu[~np.isnan(rec.delivered_h)].sum()),
-        "teu_in_system": float(rec.teu[np.isnan(rec.delivered_h)].sum()),
+        "teu_delivered": float(rec.teu[delivered].sum()),
+        "teu_in_system": float(rec.teu[~delivered].sum()),
         "teu_refused": refused,
         "vehicle_trips": len(veh),
         "versions": {
@@ -236,8 +358,9 @@ def run_scenario(
     if choice:
         tables["route_shares.csv"] = choice[0].table(rec, rec.route_ids, routes)
         info["choice_over_capacity_teu"] = round(choice[0].over_cap_teu, 3)
-    res = RunResult(scn, net, routes, summary, cons, legs, fac, veh, info,
-                    extra_tables=tables, footprints=acc.footprints)
+    res = RunResult(scn, net, routes, summary, None, None, fac, veh, info,
+                    extra_tables=tables, footprints=acc.footprints, trace=trace,
+                    consignment_columns=cols, leg_accounting=acc.extend_legs)
     add_saturation(res)  # saturated places and backlog into info and summary
     check_invariants(res)
     return res

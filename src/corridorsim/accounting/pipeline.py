@@ -165,3 +165,39 @@ def account_run(scn: Any, routes: Mapping[str, Any], legs: pd.DataFrame | Iterab
     res = AccountingResult(legs_out, cons_out, summary, tables, footprints)  # type: ignore[arg-type]
     res.accountant = acct
     return res
+
+
+class RecordAccounting:
+    """Accounting of a run computed from its records (see :func:`account_records`)."""
+
+    def __init__(self, per_consignment: dict[str, np.ndarray], summary: pd.DataFrame,
+                 tables: dict[str, pd.DataFrame], footprints: dict[str, Any],
+                 accountant: LegAccountant, reefer: np.ndarray) -> None:
+        self.per_consignment, self.summary = per_consignment, summary
+        self.tables, self.footprints, self.accountant = tables, footprints, accountant
+        self.reefer = reefer
+
+    def extend_legs(self, legs: pd.DataFrame) -> pd.DataFrame:
+        """``legs`` (a chunk of the legs table) with the accounting columns appended."""
+        ids = np.unique(legs["consignment_id"].to_numpy())
+        cons = pd.DataFrame({"consignment_id": ids, "reefer": self.reefer[ids]})
+        return self.accountant.extend(legs, cons)
+
+
+def account_records(scn: Any, routes: Mapping[str, Any], trace: Any,
+                    counted: np.ndarray) -> RecordAccounting:
+    """Accounting of a run from its records (``trace``: :class:`corridorsim.results.SimTrace`).
+
+    ``counted`` marks the consignments the route statistics use (booked after warm-up and
+    delivered). Interim: builds the tables and calls :func:`account_run`.
+    """
+    from corridorsim.results import consignments_table, legs_table
+
+    rec = trace.records
+    cons = consignments_table(rec, routes, trace.warmup_h)
+    legs = legs_table(rec, routes, attrs=trace.attrs)
+    acc = account_run(scn, routes, legs, cons, in_place=True)
+    per = {c: acc.consignments[c].to_numpy() for c in ("co2e_wtw_kg", "co2e_ttw_kg", "cost_usd")}
+    assert acc.accountant is not None
+    return RecordAccounting(per, acc.summary, acc.tables, acc.footprints, acc.accountant,
+                            rec.reefer)

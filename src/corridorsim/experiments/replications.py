@@ -99,6 +99,4 @@ def run_replications(scn: Scenario, net: Any = None, *, replications: int = 1,
     info["executor"] = ex.description
     extra = dict(first.extra_tables)
     extra["replications.csv"] = per_rep
-    return RunResult(first.scenario, first.network, first.routes, summary, first.consignments,
-                     first.legs, first.facilities, first.vehicles, info, extra_tables=extra,
-                     footprints=first.footprints)
+    return first.replace(summary=summary, info=info, extra_tables=extra)

@@ -205,8 +205,9 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
     n_stages = np.array([len(routes[k].route.stages) for k in keys], dtype=np.int64)
     rec = RunRecords(
         route_ids=keys, od_ids=od_ids, segment_ids=seg_ids,
-        route=route_idx.astype(np.int64), od=od[route_idx.astype(np.int64)] if len(route_idx) else np.empty(0, np.int64),
-        segment=seg_idx.astype(np.int64), teu=teu.astype(float), reefer=reefer.astype(bool),
+        route=route_idx.astype(np.int32),
+        od=od[route_idx.astype(np.int64)].astype(np.int32) if len(route_idx) else np.empty(0, np.int32),
+        segment=seg_idx.astype(np.int32), teu=teu.astype(float), reefer=reefer.astype(bool),
         created_h=created.astype(float), due_h=due_h.astype(float), n_stages=n_stages,
         # ragged records: every consignment gets the most stages of any route of its O–D,
         # so route choice may move it to another family of the same O–D
@@ -294,6 +295,8 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
                 svc_by_key[skey] = svc
                 eng.services.append(svc)
             eng.leg_service[(ri, leg.index)] = svc
+    eng.index_stages(len(keys), int(max(rec.slots_per_route.max() if len(keys) else 1,
+                                        n_stages.max() if len(keys) else 1)))
     # the facility at a service's departure node owns its yard
     for svc in eng.services:
         fac = eng.facilities.get(svc.from_node)

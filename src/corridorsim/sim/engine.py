@@ -72,6 +72,7 @@ class Service:
     queue: BatchQueue
     vehicle_event: simpy.Event | None = None
     trips: int = 0
+    index: int = -1
 
 
 class BatchQueue:
@@ -169,9 +170,29 @@ class Engine:
         self.leg_service: dict[tuple[int, int], Service] = {}
         self.stop_facility: dict[tuple[int, int], Facility] = {}
         self.trip_log: list[tuple[str, int, float, float, float, float]] = []
+        # every departure, in order: (service index, departure time); rec.trip points here
+        self.departures: list[tuple[int, float]] = []
+        # filled by :meth:`index_stages`: (route index, stage) -> service / stop facility
+        # index (-1 where the stage is not a leg / not a stop, or beyond the route)
+        self.next_service = np.empty((0, 0), dtype=np.int64)
+        self.next_stop = np.empty((0, 0), dtype=np.int64)
+        self.stop_list: list[Facility] = []
         self.on_progress: Callable[[float], None] | None = None
         # extra SimPy process factories started with the run (e.g. weekly route choice)
         self.extra_processes: list[Callable[[], Generator[Any, Any, None]]] = []
+
+    def index_stages(self, n_routes: int, n_slots: int) -> None:
+        """Integer look-up tables of the next service/stop of every (route, stage)."""
+        for i, svc in enumerate(self.services):
+            svc.index = i
+        self.next_service = np.full((n_routes, n_slots + 1), -1, dtype=np.int64)
+        for (ri, st), svc in self.leg_service.items():
+            self.next_service[ri, st] = svc.index
+        self.stop_list = list({id(f): f for f in self.stop_facility.values()}.values())
+        pos = {id(f): i for i, f in enumerate(self.stop_list)}
+        self.next_stop = np.full((n_routes, n_slots + 1), -1, dtype=np.int64)
+        for (ri, st), fac in self.stop_facility.items():
+            self.next_stop[ri, st] = pos[id(fac)]
 
     # ------------------------------------------------------------------ helpers
     def _closure_wait(self, cal: Calendar) -> Generator[Any, Any, list[tuple[float, float, str]]]:
@@ -192,27 +213,44 @@ class Engine:
                        phases: list[tuple[float, float, str]], t_end: float) -> None:
         """Split each consignment's wait ``ready → t_end`` over the phases; the rest is queue.
 
-        ``rows`` are the consignments' flat record rows (one stage each).
+        ``rows`` are the consignments' flat record rows of a leg about to depart; this is
+        the first write to those rows, so values are assigned, not added.
         """
-        total = t_end - ready
-        acc = np.zeros(len(rows))
-        blk = self.rec.wait[rows]
+        wait = self.rec.wait
+        rest = t_end - ready
+        parts: dict[int, np.ndarray] = {}
         for t0, t1, cause in phases:
-            part = np.clip(np.minimum(t1, t_end) - np.maximum(t0, ready), 0.0, None)
+            part = np.minimum(t1, t_end) - np.maximum(t0, ready)
+            np.clip(part, 0.0, None, out=part)
             if part.any():
-                blk[:, C[cause]] += part
-                acc += part
-        rest = total - acc
-        blk[:, C["queue"]] += np.clip(rest, 0.0, None)
-        self.rec.wait[rows] = blk
+                c = C[cause]
+                parts[c] = parts[c] + part if c in parts else part
+                rest -= part
+        np.clip(rest, 0.0, None, out=rest)
+        q = C["queue"]
+        parts[q] = parts[q] + rest if q in parts else rest
+        for c, part in parts.items():
+            wait[c][rows] = part
+
+    def _add_waits(self, rows: np.ndarray, hours: np.ndarray, *, first: bool) -> None:
+        """Add the same hours per cause (``hours[cause]``) to every row of a vehicle load
+        (assign when this is the ``first`` write to the rows)."""
+        wait = self.rec.wait
+        for c in np.flatnonzero(hours).tolist():
+            w = wait[c]
+            if first:
+                w[rows] = hours[c]
+            else:
+                w[rows] += hours[c]
 
     # ------------------------------------------------------------------ facility passage
-    def _pass(self, fac: Facility, rows: np.ndarray, load: float, *,
-              may_block: bool) -> Generator[Any, Any, None]:
-        """A vehicle (its consignments' record ``rows``, ``load`` TEU) passes facility
-        ``fac``; waits are recorded. With ``may_block`` the vehicle keeps its berth while
-        the facility's yard is full (unloading stops)."""
-        env, rec = self.env, self.rec
+    def _pass(self, fac: Facility, load: float, *,
+              may_block: bool) -> Generator[Any, Any, tuple[np.ndarray, float]]:
+        """A vehicle (``load`` TEU) passes facility ``fac``. Returns the hours every
+        consignment on board spent there by cause, and the hours moving (a chokepoint
+        transit). With ``may_block`` the vehicle keeps its berth while the facility's yard
+        is full (unloading stops)."""
+        env = self.env
         phases = yield from self._closure_wait(fac.calendar)
         p = fac.params
         if p.open_hours is not None:
@@ -249,50 +287,52 @@ class Engine:
         fac.wait_sum_h += waited
         fac.wait_max_h = max(fac.wait_max_h, waited)
         # attribute: server wait -> queue; service -> handling (ports, terminals) or border;
-        # dwell -> border at borders and gauge changes, handling at ports
-        svc_cause = "border" if fac.is_border else ("moving" if fac.kind == "chokepoint" else "handling")
-        # one gather and one scatter per passage
-        w = rec.wait[rows]
+        # dwell -> border at borders and gauge changes, handling at ports. Every consignment
+        # of the load gets the same hours: one 1-D scatter per cause that occurred.
+        hours = np.zeros(len(CAUSES))
         for t0, t1, cause in phases:
             if t1 > t0:
-                w[:, C[cause]] += t1 - t0
-        w[:, C["queue"]] += waited
-        if svc_cause == "moving":
-            rec.moving[rows] += service
+                hours[C[cause]] += t1 - t0
+        hours[C["queue"]] += waited
+        moving = 0.0
+        if fac.kind == "chokepoint":
+            moving = service
         else:
-            w[:, C[svc_cause]] += service
-        w[:, C["border" if fac.is_border else "handling"]] += dwell
-        rec.wait[rows] = w
+            hours[C["border" if fac.is_border else "handling"]] += service
+        hours[C["border" if fac.is_border else "handling"]] += dwell
+        return hours, moving
 
     # ------------------------------------------------------------------ stops
-    def _stop(self, idx: np.ndarray, fac: Facility) -> Generator[Any, Any, None]:
+    def _stop(self, idx: np.ndarray, rows: np.ndarray, fac: Facility) -> Generator[Any, Any, None]:
+        """Consignments ``idx`` (record ``rows``, entered at ``now``) pass stop ``fac``."""
         env, rec = self.env, self.rec
-        stage = rec.cur[idx]
-        rows = rec.rows(idx, stage)
-        rec.t_in[rows] = env.now
         load = float(rec.teu[idx].sum())
-        yield from self._pass(fac, rows, load, may_block=True)
-        rec.t_out[rows] = env.now
-        nxt = stage + 1
-        rec.cur[idx] = nxt
-        last = nxt >= rec.n_stages[rec.route[idx]]
+        hours, moving = yield from self._pass(fac, load, may_block=True)
+        self._add_waits(rows, hours, first=True)
+        if moving:
+            rec.moving[rows] = moving
+        now = env.now
+        rec.t_out[rows] = now
+        nxt_svc = self.next_service[rec.route[idx], rec.cur[idx] + 1]
+        last = nxt_svc < 0
         if last.any():
             done = idx[last]
-            rec.delivered_h[done] = env.now
-            rec.cur[done] = stage[last]
-        live = idx[~last]
-        if len(live):
-            rec.t_in[rows[~last] + 1] = env.now
-            routes = rec.route[live]
-            stages_ = nxt[~last]
-            keys = routes.astype(np.int64) * 1000 + stages_
-            for key in np.unique(keys):
-                sel = live[keys == key]
-                svc = self.leg_service[(int(key // 1000), int(key % 1000))]
-                load = float(rec.teu[sel].sum())
-                if fac.params.yard_teu and svc.from_node == fac.node:
-                    fac.yard_level += load
-                svc.queue.push(sel, env.now)
+            rec.delivered_h[done] = now
+            live, rows_live, nxt_svc = idx[~last], rows[~last], nxt_svc[~last]
+        else:
+            live, rows_live = idx, rows
+        if not len(live):
+            return
+        rec.cur[live] += 1
+        rec.t_in[rows_live + 1] = now
+        first, lo = int(nxt_svc[0]), int(nxt_svc.min())
+        groups = [(first, live)] if lo == int(nxt_svc.max()) else \
+            [(int(k), live[nxt_svc == k]) for k in np.unique(nxt_svc)]
+        for k, sel in groups:
+            svc = self.services[k]
+            if fac.params.yard_teu and svc.from_node == fac.node:
+                fac.yard_level += float(rec.teu[sel].sum())
+            svc.queue.push(sel, now)
 
     # ------------------------------------------------------------------ services
     def _service(self, svc: Service) -> Generator[Any, Any, None]:
@@ -361,6 +401,8 @@ class Engine:
                 if fac.yard_event is not None and not fac.yard_event.triggered:
                     fac.yard_event.succeed()
             svc.trips += 1
+            rec.trip[rows] = len(self.departures)
+            self.departures.append((svc.index, t_dep))
             env.process(self._trip(svc, idx, stage, rows, t_dep, load, capacity))
 
     def _trip(self, svc: Service, idx: np.ndarray, stage: np.ndarray, rows: np.ndarray,
@@ -370,34 +412,38 @@ class Engine:
         speed = float(svc.params.speed_kmh or 50.0) * spd_f
         done_km = 0.0
         moving = 0.0
+        hours = np.zeros(len(CAUSES))
         for km, fac in svc.waypoints:
             dt = (km - done_km) / speed
             yield env.timeout(dt)
             moving += dt
             done_km = km
-            yield from self._pass(fac, rows, load, may_block=False)
+            h, m = yield from self._pass(fac, load, may_block=False)
+            hours += h
+            moving += m
         delay = float(sample(svc.params.delay, svc.rng))
         dt = (svc.km - done_km) / speed + delay
         yield env.timeout(dt)
         moving += dt
-        rec.moving[rows] += moving
-        rec.t_out[rows] = env.now
-        t_arr = env.now
+        now = t_arr = env.now
+        # en-route waits are the same for everyone on board: one scatter per cause
+        self._add_waits(rows, hours, first=False)
+        rec.moving[rows] = moving  # the first write to the leg's moving hours
+        rec.t_out[rows] = now
         self.trip_log.append((svc.key, svc.trips, t_dep, t_arr, load, capacity))
         # hand over to the next stop
-        nxt = stage + 1
-        rec.cur[idx] = nxt
-        rec.t_in[rows + 1] = env.now
+        rec.cur[idx] = stage + 1
+        nxt_rows = rows + 1
+        rec.t_in[nxt_rows] = now
         # one vehicle, one passage: every consignment on board arrives at the same node, so
         # the train or ship is processed once whichever route families it carries
-        routes = rec.route[idx]
-        keys = routes.astype(np.int64) * 1000 + nxt
-        by_fac: dict[int, tuple[Facility, list[np.ndarray]]] = {}
-        for key in np.unique(keys):
-            fac = self.stop_facility[(int(key // 1000), int(key % 1000))]
-            by_fac.setdefault(id(fac), (fac, []))[1].append(idx[keys == key])
-        for fac, parts in by_fac.values():
-            env.process(self._stop(np.sort(np.concatenate(parts)), fac))
+        fac_i = self.next_stop[rec.route[idx], stage + 1]
+        if int(fac_i.min()) == int(fac_i.max()):
+            env.process(self._stop(idx, nxt_rows, self.stop_list[int(fac_i[0])]))
+        else:
+            for k in np.unique(fac_i):
+                sel = fac_i == k
+                env.process(self._stop(idx[sel], nxt_rows[sel], self.stop_list[int(k)]))
         if svc.params.fleet is not None:
             env.process(self._return(svc, t_arr - t_dep))
 
