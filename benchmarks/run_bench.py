@@ -76,6 +76,7 @@ def one(name: str, write: bool) -> dict[str, object]:
         "leg_rows": int(res.info.get("leg_rows", 0)) or None,
         "vehicle_trips": int(res.info["vehicle_trips"]),
         "wall_s": round(wall, 3),
+        "timings_s": res.info.get("timings_s", {}),
     }
     if write:
         from corridorsim.outputs import write_run
@@ -84,6 +85,7 @@ def one(name: str, write: bool) -> dict[str, object]:
             t1 = time.perf_counter()
             write_run(res, Path(tmp) / "run")
             out["write_s"] = round(time.perf_counter() - t1, 3)
+            out["legs_built_whole"] = res._legs is not None
     cps = out["consignments"] / wall  # type: ignore[operator]
     out["consignments_per_s"] = round(cps, 1)
     out["simpy_events_per_s"] = round(ev, 1)
@@ -124,6 +126,10 @@ def main() -> int:
     print(f"{'scenario':<16}" + "".join(f"{c:>20}" for c in cols))
     for name, r in results.items():
         print(f"{name:<16}" + "".join(f"{r.get(c, '')!s:>20}" for c in cols))
+    print("seconds by step (run.json timings_s):")
+    for name, r in results.items():
+        steps = r.get("timings_s") or {}
+        print(f"  {name:<16}" + "  ".join(f"{k} {v:.2f}" for k, v in steps.items()))
     main_name = "benchmark_10m" if "benchmark_10m" in results else next(iter(results))
     summary: dict[str, object] = {k: results[main_name][k] for k in
                                   ("scenario", "teu", "consignments", "wall_s",

@@ -280,6 +280,19 @@ def check_invariants(res: RunResult) -> None:
         raise bug(f"vehicle of {svc} loaded above its capacity")
 
 
+class _Stopwatch:
+    """Wall-clock seconds of the steps of a run (``run.json: timings_s``)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._t, 3)
+        self._t = now
+
+
 def run_scenario(
     scn: Scenario,
     *,
@@ -305,14 +318,17 @@ def run_scenario(
         Called with the share of the horizon simulated (0..1).
     """
     t0 = time.perf_counter()
+    clock = _Stopwatch()
     net = network if network is not None else load_network()
     routes = resolve_instances(scn, net, families)
     streams = Streams(scn.seed)
     check_limits(scn)  # refuse runaway demand before allocating (docs/limits.md)
     choice: list[Any] = []
     eng, rec, refused = build_engine(scn, net, routes, streams, choice_out=choice)
+    clock.lap("build")
     eng.on_progress = progress
     eng.run()
+    clock.lap("simulate")
     warmup_h = scn.warmup_d * 24.0
     trace = SimTrace(eng, rec, routes, warmup_h)
     cols = consignment_basics(rec)
@@ -328,8 +344,10 @@ def run_scenario(
         fam_of_key[rec.route] if rec.n else np.zeros(0, np.int64), families,
         {"teu": rec.teu, "due_h": rec.due_h, "delivered": delivered, "in_stats": in_stats,
          **cols})
+    clock.lap("kpis")
     acc = account_records(scn, routes, trace, counted=in_stats & delivered)
     cols.update(acc.per_consignment)
+    clock.lap("accounting")
     summary = summary.merge(acc.summary, on="route", how="left").round(6)
     info = {
         "scenario": scn.name,
@@ -362,5 +380,9 @@ def run_scenario(
                     extra_tables=tables, footprints=acc.footprints, trace=trace,
                     consignment_columns=cols, leg_accounting=acc.extend_legs)
     add_saturation(res)  # saturated places and backlog into info and summary
+    clock.lap("saturation")
     check_invariants(res)
+    clock.lap("checks")
+    info["wall_s"] = round(time.perf_counter() - t0, 3)
+    info["timings_s"] = clock.laps
     return res

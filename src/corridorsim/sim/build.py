@@ -191,12 +191,22 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
         refused[row.route] = refused.get(row.route, 0.0) + float(sizes[~keep].sum())
         due_d = row.due_d if row.due_d is not None else float(DUE_D_DEFAULT.get(row.route, 30.0))
         n = int(keep.sum())
-        parts.append((times[keep], sizes[keep], reefer[keep], np.full(n, keys.index(key)),
-                      np.full(n, seg_ids.index(row.segment)), np.full(n, due_d * 24.0),
-                      np.full(n, -1)))
-    cat = [np.concatenate([p[j] for p in parts]) for j in range(7)]
-    order = np.lexsort((cat[3], cat[0]))
-    created, teu, reefer, route_idx, seg_idx, due_h, row_id = (a[order] for a in cat)
+        parts.append((times[keep], sizes[keep], reefer[keep],
+                      np.full(n, keys.index(key), dtype=np.int32),
+                      np.full(n, seg_ids.index(row.segment), dtype=np.int32),
+                      np.full(n, due_d * 24.0), np.full(n, -1, dtype=np.int32)))
+    # booking order (time, then route); columns gathered one at a time so that a
+    # 10-million-TEU year needs one extra column of memory here, not seven
+    dtypes = (np.float64, np.float64, np.bool_, np.int32, np.int32, np.float64, np.int32)
+    cols = [np.concatenate([p[j] for p in parts]).astype(dtypes[j], copy=False)
+            for j in range(7)]
+    del parts
+    order = np.lexsort((cols[3], cols[0]))
+    for j in range(7):
+        cols[j] = cols[j][order]
+    del order
+    created, teu, reefer, route_idx, seg_idx, due_h, row_id = cols
+    del cols
     row_id = row_id.astype(np.int64)
     is_choice = row_id >= 0
     od_ids = sorted({f"{r.origin}-{r.destination}" for r in routes.values()})
@@ -205,10 +215,10 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
     n_stages = np.array([len(routes[k].route.stages) for k in keys], dtype=np.int64)
     rec = RunRecords(
         route_ids=keys, od_ids=od_ids, segment_ids=seg_ids,
-        route=route_idx.astype(np.int32),
-        od=od[route_idx.astype(np.int64)].astype(np.int32) if len(route_idx) else np.empty(0, np.int32),
-        segment=seg_idx.astype(np.int32), teu=teu.astype(float), reefer=reefer.astype(bool),
-        created_h=created.astype(float), due_h=due_h.astype(float), n_stages=n_stages,
+        route=route_idx,
+        od=od.astype(np.int32)[route_idx] if len(route_idx) else np.empty(0, np.int32),
+        segment=seg_idx, teu=teu, reefer=reefer, created_h=created, due_h=due_h,
+        n_stages=n_stages,
         # ragged records: every consignment gets the most stages of any route of its O–D,
         # so route choice may move it to another family of the same O–D
         slots_per_route=np.array([n_stages[od == od[k]].max() for k in range(len(keys))],

@@ -172,27 +172,28 @@ class Engine:
         self.trip_log: list[tuple[str, int, float, float, float, float]] = []
         # every departure, in order: (service index, departure time); rec.trip points here
         self.departures: list[tuple[int, float]] = []
-        # filled by :meth:`index_stages`: (route index, stage) -> service / stop facility
-        # index (-1 where the stage is not a leg / not a stop, or beyond the route)
+        # filled by :meth:`index_stages`: (route index, stage) -> service index (-1 where
+        # the stage is not a leg, or beyond the route)
         self.next_service = np.empty((0, 0), dtype=np.int64)
-        self.next_stop = np.empty((0, 0), dtype=np.int64)
-        self.stop_list: list[Facility] = []
         self.on_progress: Callable[[float], None] | None = None
         # extra SimPy process factories started with the run (e.g. weekly route choice)
         self.extra_processes: list[Callable[[], Generator[Any, Any, None]]] = []
 
     def index_stages(self, n_routes: int, n_slots: int) -> None:
-        """Integer look-up tables of the next service/stop of every (route, stage)."""
+        """Integer look-up table of the service of every (route, stage).
+
+        A leg always ends at a stop at its arrival node, whose facility is the node's: a
+        vehicle is handed to ``facilities[service.to_node]`` without a look-up.
+        """
         for i, svc in enumerate(self.services):
             svc.index = i
         self.next_service = np.full((n_routes, n_slots + 1), -1, dtype=np.int64)
         for (ri, st), svc in self.leg_service.items():
             self.next_service[ri, st] = svc.index
-        self.stop_list = list({id(f): f for f in self.stop_facility.values()}.values())
-        pos = {id(f): i for i, f in enumerate(self.stop_list)}
-        self.next_stop = np.full((n_routes, n_slots + 1), -1, dtype=np.int64)
-        for (ri, st), fac in self.stop_facility.items():
-            self.next_stop[ri, st] = pos[id(fac)]
+            fac = self.stop_facility.get((ri, st + 1))
+            if fac is None or fac is not self.facilities.get(svc.to_node):
+                raise InternalError(f"route {ri} stage {st}: leg {svc.key} is not followed by "
+                                    f"a stop at {svc.to_node}")
 
     # ------------------------------------------------------------------ helpers
     def _closure_wait(self, cal: Calendar) -> Generator[Any, Any, list[tuple[float, float, str]]]:
@@ -221,12 +222,12 @@ class Engine:
         parts: dict[int, np.ndarray] = {}
         for t0, t1, cause in phases:
             part = np.minimum(t1, t_end) - np.maximum(t0, ready)
-            np.clip(part, 0.0, None, out=part)
+            np.maximum(part, 0.0, out=part)
             if part.any():
                 c = C[cause]
                 parts[c] = parts[c] + part if c in parts else part
                 rest -= part
-        np.clip(rest, 0.0, None, out=rest)
+        np.maximum(rest, 0.0, out=rest)
         q = C["queue"]
         parts[q] = parts[q] + rest if q in parts else rest
         for c, part in parts.items():
@@ -437,13 +438,7 @@ class Engine:
         rec.t_in[nxt_rows] = now
         # one vehicle, one passage: every consignment on board arrives at the same node, so
         # the train or ship is processed once whichever route families it carries
-        fac_i = self.next_stop[rec.route[idx], stage + 1]
-        if int(fac_i.min()) == int(fac_i.max()):
-            env.process(self._stop(idx, nxt_rows, self.stop_list[int(fac_i[0])]))
-        else:
-            for k in np.unique(fac_i):
-                sel = fac_i == k
-                env.process(self._stop(idx[sel], nxt_rows[sel], self.stop_list[int(k)]))
+        env.process(self._stop(idx, nxt_rows, self.facilities[svc.to_node]))
         if svc.params.fleet is not None:
             env.process(self._return(svc, t_arr - t_dep))
 
