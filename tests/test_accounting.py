@@ -26,6 +26,7 @@ from corridorsim.accounting import (
     stage_intensities,
 )
 from corridorsim.accounting.cost import reference_corridor_cost_usd_per_feu
+from corridorsim.accounting.pipeline import account_run
 from corridorsim.errors import ScenarioError
 
 SEG_COLS = ["route", "stage_index", "mode", "service", "sea_area", "country", "traction", "km"]
@@ -318,3 +319,124 @@ def test_electric_rail_without_grid_row_is_an_error() -> None:
         stage_intensities(segments, stops_df())
     ok = stage_intensities(segments, stops_df(), load_factors({"grid_g_per_kwh_UKR": 300.0}))
     assert ok["co2e_wtw_kg_per_teu"].iloc[0] > 0
+
+
+# --- (f) record-based accounting of a run = the table-based reference --------------------
+
+def _record_run(name: str) -> dict:
+    """A short run with reefers (and, for the baseline, two O–D instances of ``suez``) and
+    the reference accounting of its full tables."""
+    from corridorsim.accounting.pipeline import account_records
+    from corridorsim.network import load_network
+    from corridorsim.results import consignments_table, legs_table
+    from corridorsim.run import run_scenario
+    from corridorsim.scenario.load import load_scenario, scenario_from_dict
+
+    scn, _ = load_scenario(name)
+    data = scn.model_dump()
+    demand = [{**row, "reefer_share": 0.3} for row in data["demand"]]
+    if name == "baseline_2024":  # a second instance of the suez family (stage offset 1000)
+        demand.append({**demand[3], "origin": "CN_SHA", "destination": "NL_RTM",
+                       "teu_per_week": 500.0})
+    data.update(horizon_d=40, warmup_d=5, demand=demand)
+    scn = scenario_from_dict(data)
+    res = run_scenario(scn, network=load_network())
+    trace = res.trace
+    rec = trace.records
+    counted = (rec.created_h >= trace.warmup_h) & ~np.isnan(rec.delivered_h)
+    cons = consignments_table(rec, res.routes, trace.warmup_h)
+    legs = legs_table(rec, res.routes, attrs=trace.attrs)
+    return {"scn": scn, "routes": res.routes, "trace": trace, "rec": rec, "counted": counted,
+            "cons": cons, "legs": legs,
+            "acc": account_records(scn, res.routes, trace, counted),
+            "ref": account_run(scn, res.routes, legs.copy(), cons)}
+
+
+@pytest.fixture(scope="module", params=["baseline_2024", "red_sea_crisis_2024"])
+def record_run(request: pytest.FixtureRequest) -> dict:
+    return _record_run(request.param)
+
+
+def _same_json(a: object, b: object, path: str = "") -> None:
+    """Equal footprints; Decimal strings equal up to their 6-decimal rounding."""
+    num = re.compile(r"^-?\d+(\.\d+)?$")
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _same_json(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same_json(x, y, f"{path}[{i}]")
+    elif isinstance(a, str) and isinstance(b, str) and num.match(a) and num.match(b):
+        assert float(a) == pytest.approx(float(b), rel=1e-9, abs=2e-6), path
+    else:
+        assert a == b, path
+
+
+def test_record_run_exercises_every_term(record_run: dict) -> None:
+    # the equality tests below only mean something if every term is present and large
+    rec, ref, cons = record_run["rec"], record_run["ref"], record_run["cons"]
+    counted = record_run["counted"]
+    assert rec.reefer.any() and (~rec.reefer).any()
+    assert counted.any() and (~counted).any()
+    legs = ref.legs
+    assert legs["cost_usd_inventory"].sum() > 1e-3 * legs["cost_usd"].sum()
+    assert (np.isnan(legs["end_h"]) & (legs["stage_kind"] == "stop")).any()  # still at a stop
+    plain = account_run(record_run["scn"], record_run["routes"], record_run["legs"].copy(),
+                        cons.assign(reefer=False))
+    reefer_rows = legs["consignment_id"].isin(np.flatnonzero(rec.reefer)).to_numpy()
+    for col in ("co2e_wtw_kg_hub", "co2e_wtw_kg_sea", "co2e_ttw_kg"):  # plug, sea extras
+        extra = legs[col].to_numpy() - plain.legs[col].to_numpy()
+        assert (extra[~reefer_rows] == 0).all()
+        assert extra[reefer_rows].sum() > 1e-4 * legs[col].sum(), col
+    if record_run["scn"].name == "baseline_2024":
+        assert any(off > 0 for off in ref.accountant.offsets.values())
+
+
+def test_account_records_matches_account_run(record_run: dict) -> None:
+    acc, ref = record_run["acc"], record_run["ref"]
+    assert set(acc.per_consignment) == {"co2e_wtw_kg", "co2e_ttw_kg", "cost_usd"}
+    for col, values in acc.per_consignment.items():
+        assert values.dtype == np.float64 and len(values) == record_run["rec"].n
+        np.testing.assert_allclose(values, ref.consignments[col].to_numpy(), rtol=1e-9,
+                                   atol=0, err_msg=col)
+    pd.testing.assert_frame_equal(acc.summary, ref.summary, rtol=1e-9)
+    assert acc.tables.keys() == ref.tables.keys() and "break_even.csv" in acc.tables
+    for name, table in ref.tables.items():
+        pd.testing.assert_frame_equal(acc.tables[name], table, rtol=1e-9, obj=name)
+    assert acc.footprints.keys() == ref.footprints.keys() and acc.footprints
+    _same_json(acc.footprints, ref.footprints)
+
+
+def test_account_records_in_small_chunks_is_the_same(record_run: dict) -> None:
+    from corridorsim.accounting.pipeline import account_records
+
+    acc = record_run["acc"]
+    small = account_records(record_run["scn"], record_run["routes"], record_run["trace"],
+                            record_run["counted"], max_rows=997)
+    for col, values in acc.per_consignment.items():
+        np.testing.assert_allclose(small.per_consignment[col], values, rtol=1e-12, atol=0)
+    pd.testing.assert_frame_equal(small.summary, acc.summary, rtol=1e-12)
+
+
+def test_extend_legs_matches_leg_accountant(record_run: dict) -> None:
+    from corridorsim.results import legs_table
+
+    acc, ref, rec = record_run["acc"], record_run["ref"], record_run["rec"]
+    legs = record_run["legs"]
+    cons = record_run["cons"][["consignment_id", "reefer"]]
+    fast = acc.extend_legs(legs.copy())
+    slow = ref.accountant.extend(legs.copy(), cons)
+    assert list(fast.columns) == list(slow.columns)
+    new = list(fast.columns[len(legs.columns):])
+    assert new == ref.accountant.new_columns(slow) and len(new) == 13
+    assert all(fast[c].dtype == np.float64 for c in new)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12, atol=0)
+    # a chunk gets the rows of the whole table
+    lo, hi = rec.n // 3, rec.n // 2
+    chunk = acc.extend_legs(legs_table(rec, record_run["routes"], lo, hi,
+                                       attrs=record_run["trace"].attrs))
+    ids = fast["consignment_id"].to_numpy()
+    whole = fast[(ids >= lo) & (ids < hi)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(chunk.reset_index(drop=True), whole)

@@ -171,6 +171,21 @@ def stage_costs(
     return out
 
 
+def inventory_parameters(
+    tariffs: FactorTable,
+    *,
+    cargo_value_usd_per_teu: float | None = None,
+    inventory_rate_per_year: float | None = None,
+) -> tuple[float, float]:
+    """Cargo value (USD/TEU) and carrying-cost rate (1/yr) of the inventory cost; the
+    tariff table's values where not given (as in :func:`apply_to_legs`)."""
+    value = tariffs["cargo_value_usd_per_teu"] if cargo_value_usd_per_teu is None \
+        else float(cargo_value_usd_per_teu)
+    rate = tariffs["inventory_rate_per_year"] if inventory_rate_per_year is None \
+        else float(inventory_rate_per_year)
+    return value, rate
+
+
 def apply_to_legs(
     legs: pd.DataFrame,
     costs: pd.DataFrame,
@@ -186,10 +201,8 @@ def apply_to_legs(
     ``_inventory``. Inventory = ``teu x value x rate x (end_h - start_h) / 8760``.
     """
     t = tariffs if tariffs is not None else load_tariffs()
-    value = t["cargo_value_usd_per_teu"] if cargo_value_usd_per_teu is None \
-        else float(cargo_value_usd_per_teu)
-    rate = t["inventory_rate_per_year"] if inventory_rate_per_year is None \
-        else float(inventory_rate_per_year)
+    value, rate = inventory_parameters(t, cargo_value_usd_per_teu=cargo_value_usd_per_teu,
+                                       inventory_rate_per_year=inventory_rate_per_year)
     pos = _positions(costs, legs, "costs")
     teu = legs["teu"].to_numpy(float)
     out = legs.copy()

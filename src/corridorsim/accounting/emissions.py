@@ -237,6 +237,13 @@ def stage_intensities(
     b = intensity_breakdown(segments, stops, factors, cargo_t_per_teu=cargo_t_per_teu,
                             tare_t_per_teu=tare_t_per_teu, include_tare=include_tare,
                             caspian_vessel=caspian_vessel)
+    return stage_intensities_from_breakdown(b)
+
+
+def stage_intensities_from_breakdown(breakdown: pd.DataFrame) -> pd.DataFrame:
+    """:func:`stage_intensities` from an :func:`intensity_breakdown` table (left unchanged),
+    for callers that need both without computing the breakdown twice."""
+    b = breakdown.copy()
     for group, comps in _GROUPS.items():
         b[f"co2e_wtw_kg_per_teu_{group}"] = b["co2e_wtw_kg_per_teu"].where(
             b["component"].isin(comps), 0.0)
