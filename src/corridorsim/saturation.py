@@ -8,12 +8,15 @@ the horizon and this module reports where. A place is **saturated** when
   over the second half of the place's active period by more than :data:`GROWTH_SHARE` of
   what arrived in that half (and by more than two vehicle loads / :data:`MIN_GROWTH_TEU`).
 
-Queues are measured exactly from the run's tables: a service's queue is the TEU that became
-ready for it (``legs.start_h``) minus the TEU its vehicles took (``vehicles.load_teu`` at
-``depart_h``) — consignments on board are *not* backlog; a stop's queue is the TEU that
-entered it (``start_h``) and has not left (``end_h``). ``backlog_teu`` of a place is its
-queue at the horizon. Results go to ``res.info["saturated"]`` (run.json), to the summary
-(``saturated_places``, ``queued_teu``) and to the report.
+Queues are measured exactly from the run's records: a service's queue is the TEU that became
+ready for it (the leg's ``t_in``) and has not yet left on one of its vehicles (the departure
+time of the trip that carried the leg, ``dep_time[trip]``) - consignments on board are *not*
+backlog; a stop's queue is the TEU that entered it (``t_in``) and has not left (``t_out``).
+``backlog_teu`` of a place is its queue at the horizon. The records are grouped by service
+and stop node with integer sorts, so no leg table is built (a 10-million-TEU year has tens
+of millions of leg rows); results assembled from tables (no ``res.trace``) are measured
+from ``res.legs`` and ``res.vehicles`` instead. Results go to ``res.info["saturated"]``
+(run.json), to the summary (``saturated_places``, ``queued_teu``) and to the report.
 """
 
 from __future__ import annotations
@@ -82,8 +85,19 @@ def place_queues(res: RunResult) -> pd.DataFrame:
 
     Columns: ``place, type (service|facility), kind, name, utilisation, backlog_teu,
     growth_teu, inflow_teu, saturated, routes`` and ``backlog_by_route`` (dict).
+    Computed from the run's records (``res.trace``) when there are some, else from the
+    leg table.
     """
     horizon_h = float(res.scenario.horizon_d) * 24.0
+    rows = (_places_from_trace(res, horizon_h) if res.trace is not None
+            else _places_from_legs(res, horizon_h))
+    cols = ["place", "type", "kind", "name", "utilisation", "backlog_teu", "growth_teu",
+            "inflow_teu", "saturated", "routes", "backlog_by_route"]
+    return pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
+
+
+def _places_from_legs(res: RunResult, horizon_h: float) -> list[dict[str, Any]]:
+    """Rows of :func:`place_queues` from the leg and vehicle tables (pandas)."""
     cols_needed = ["route", "route_key", "stage_index", "stage_kind", "service", "node_from",
                    "node_to", "teu", "start_h", "end_h", "waiting_h"]
     legs = res.legs[[c for c in cols_needed if c in res.legs.columns]]
@@ -164,9 +178,221 @@ def place_queues(res: RunResult) -> pd.DataFrame:
                      "name": str(f.get("name", node)), "utilisation": util, **a,
                      "saturated": bool(a["grew"] or busy), "routes": routes,
                      "backlog_by_route": by_route})
-    cols = ["place", "type", "kind", "name", "utilisation", "backlog_teu", "growth_teu",
-            "inflow_teu", "saturated", "routes", "backlog_by_route"]
-    return pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
+    return rows
+
+
+def _at_or_before(x: np.ndarray, w: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """``w[x <= t].sum()`` for every ``t`` of the ascending ``ts``, in one pass over ``x``.
+
+    Rows at or before ``ts[0]`` count at every sample time and rows after ``ts[-1]`` (or
+    NaN) at none; only the rows in between are placed among the sample times
+    (``searchsorted`` + ``bincount``).
+    """
+    below = x <= ts[0]
+    inside = x <= ts[-1]
+    inside ^= below  # ts ascending: below implies x <= ts[-1]
+    counts = np.bincount(np.searchsorted(ts, x[inside], side="left"), weights=w[inside],
+                         minlength=len(ts))
+    return float(np.sum(w, where=below)) + np.cumsum(counts[:len(ts)])
+
+
+def _batch_at_least(t_in: np.ndarray, w: np.ndarray, teu: float) -> bool:
+    """Whether ``_batch(t_in, w) >= teu``: at least ``teu`` TEU entered at one instant.
+
+    Exact, without sorting the whole group: the TEU entering in a time bin (about one row
+    per bin) bound those entering at any instant of the bin, so only the rows of bins
+    holding ``teu`` or more are sorted and summed per instant.
+    """
+    if not len(t_in):
+        return teu <= 0.0
+    t0 = float(t_in.min())
+    n_bins = len(t_in)
+    scale = n_bins / max(float(t_in.max()) - t0, 1e-9)
+    b = np.minimum(((t_in - t0) * scale).astype(np.int64), n_bins - 1)
+    heavy = np.bincount(b, weights=w, minlength=n_bins) >= teu
+    if not heavy.any():
+        return False
+    sel = heavy[b]
+    x = t_in[sel]
+    o = np.argsort(x, kind="stable")
+    x = x[o]
+    starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
+    return bool(np.add.reduceat(w[sel][o], starts).max() >= teu)
+
+
+class _Cell:
+    """Record rows of one (route, stage): ``t_in``, leaving time ``t_out`` (NaN: not
+    left), TEU ``w`` and route family code ``fam``."""
+
+    __slots__ = ("fam", "t_in", "t_out", "w")
+
+    def __init__(self, t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, fam: int) -> None:
+        self.t_in, self.t_out, self.w, self.fam = t_in, t_out, w, fam
+
+
+def _assess_cells(cells: list[_Cell], horizon_h: float,
+                  n_fams: int) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """:func:`_assess` of a place whose record rows are split in cells.
+
+    Returns the assessment, the TEU still there (backlog) by route family and the rows
+    entered by route family. Rows not entered have ``t_in`` NaN (and ``t_out`` NaN). The
+    queue is sampled with bin counts per cell (:func:`_at_or_before`), which add up; the
+    batch is looked at only when it matters (``max(MIN_GROWTH_TEU, 2 * batch)`` decides
+    only if the queue grew by more than ``MIN_GROWTH_TEU`` and ``GROWTH_SHARE`` of the
+    inflow), and then only as far as needed: ``growth > 2 * batch`` iff no instant took
+    in ``growth / 2`` TEU or more (:func:`_batch_at_least`). TEU are whole numbers (1 or
+    2 per consignment), so every sum is exact in any order and the result is that of
+    :func:`_assess` on the place's rows.
+    """
+    stuck = np.zeros(n_fams)
+    entered = np.zeros(n_fams, dtype=np.int64)
+    t_first = np.inf
+    for c in cells:
+        not_in = np.isnan(c.t_in)
+        n_in = len(not_in) - int(np.count_nonzero(not_in))
+        if n_in:
+            entered[c.fam] += n_in
+            t_first = min(t_first, float(np.fmin.reduce(c.t_in)))
+            # not entered implies not left: stuck = not left - not entered
+            stuck[c.fam] += (float(np.sum(c.w, where=np.isnan(c.t_out)))
+                             - float(np.sum(c.w, where=not_in)))
+    if not entered.any():
+        return ({"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False},
+                stuck, entered)
+    backlog = float(stuck.sum())
+    span = horizon_h - t_first
+    t_mid = t_first + span / 2.0
+    win = span / 10.0
+    ts_mid = np.linspace(t_mid - win / 2, t_mid + win / 2, 21)
+    ts_end = np.linspace(horizon_h - win, horizon_h, 21)
+    q_mid, q_end, inflow = np.zeros(21), np.zeros(21), 0.0
+    for c in cells:
+        if span >= 0:
+            q_mid += _at_or_before(c.t_in, c.w, ts_mid) - _at_or_before(c.t_out, c.w, ts_mid)
+            q_end += _at_or_before(c.t_in, c.w, ts_end) - _at_or_before(c.t_out, c.w, ts_end)
+        else:  # entered after the horizon (the engine does not): sample times descend
+            t_out = np.where(np.isnan(c.t_out), np.inf, c.t_out)
+            q_mid += _queue(c.t_in, t_out, c.w, ts_mid)  # NaN t_in sort last: not counted
+            q_end += _queue(c.t_in, t_out, c.w, ts_end)
+        inflow += float(np.sum(c.w, where=c.t_in > t_mid))
+    growth = float(q_end.mean()) - float(q_mid.mean())
+    grew = span > 0 and backlog > 0 and growth > max(GROWTH_SHARE * inflow, MIN_GROWTH_TEU)
+    if grew:
+        t_in = np.concatenate([c.t_in for c in cells])
+        w = np.concatenate([c.w for c in cells])
+        ok = ~np.isnan(t_in)
+        grew = not _batch_at_least(t_in[ok], w[ok], growth / 2.0)
+    return ({"backlog_teu": round(backlog, 3), "growth_teu": round(growth, 3),
+             "inflow_teu": round(inflow, 3), "grew": bool(grew)}, stuck, entered)
+
+
+def _service_utilisation(veh: pd.DataFrame) -> dict[str, float]:
+    """Load / capacity of each service's completed trips (NaN without capacity)."""
+    if not len(veh):
+        return {}
+    codes, keys = pd.factorize(veh["service"], sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(keys)))])
+    load = veh["load_teu"].to_numpy(float)[order]
+    cap = veh["capacity_teu"].to_numpy(float)[order]
+    out = {}
+    for k, key in enumerate(keys):
+        lo, hi = bounds[k], bounds[k + 1]
+        c = float(cap[lo:hi].sum())
+        out[str(key)] = float(load[lo:hi].sum() / c) if hi > lo and c > 0 else float("nan")
+    return out
+
+
+def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]:
+    """Rows of :func:`place_queues` from the run's records (numpy, no leg table).
+
+    Consignments are sorted by route with one stable integer (radix) sort; then the rows
+    of every (route, stage) *cell* are ``off[consignments of the route] + stage``, all of
+    the same place: the service of a leg or the node of a stop. A place's cells are
+    gathered and assessed one place at a time (:func:`_assess_cells`), so no table and no
+    per-row sort is needed and little memory is held. A leg row left its queue when its
+    vehicle departed (``dep_time[trip]``; on board is not backlog) and is queued while
+    ``trip`` is -1; a stop row left at ``t_out``.
+    """
+    tr = res.trace
+    assert tr is not None
+    rec, at = tr.records, tr.attrs
+    n_routes = len(rec.route_ids)
+    fams = sorted(set(at.family))
+    fam_of = [fams.index(f) for f in at.family]
+    # consignments of every route, in record order
+    small = np.uint8 if n_routes <= 2**8 else np.uint16 if n_routes <= 2**16 else np.int64
+    route_order = np.argsort(rec.route.astype(small), kind="stable")
+    rb = np.concatenate([[0], np.cumsum(np.bincount(rec.route, minlength=n_routes))])
+    members: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
+
+    def route_rows(r: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """First record row and TEU of the route's consignments, and their fewest slots."""
+        if r not in members:
+            idx = route_order[rb[r]:rb[r + 1]]
+            members[r] = rec.off[idx], rec.teu[idx], int(rec.slots[idx].min())
+        return members[r]
+
+    # cells of every place: services by index, stops by node
+    svc_cells: dict[int, list[tuple[int, int]]] = {}
+    stop_cells: dict[str, list[tuple[int, int]]] = {}
+    for r in range(n_routes):
+        if rb[r + 1] == rb[r]:
+            continue
+        for s in range(at.s_max):
+            kind = int(at.is_leg[r, s])
+            if kind == 1 and tr.stage_service[r, s] >= 0:
+                svc_cells.setdefault(int(tr.stage_service[r, s]), []).append((r, s))
+            elif kind == 0:
+                node = at.vocab[int(at.codes["node_from"][r, s])]
+                stop_cells.setdefault(node, []).append((r, s))
+    dep_time = np.concatenate([[np.nan], tr.dep_time])  # trip -1 (not departed) -> NaN
+
+    def cells_of(where: list[tuple[int, int]], leg: bool) -> list[_Cell]:
+        out = []
+        for r, s in where:
+            off, w, min_slots = route_rows(r)
+            if min_slots <= s:  # some consignments have no such row (not on shipped routes)
+                keep = rec.slots[route_order[rb[r]:rb[r + 1]]] > s
+                off, w = off[keep], w[keep]
+            rows = off + s
+            t_out = dep_time[rec.trip[rows] + 1] if leg else rec.t_out[rows]
+            out.append(_Cell(rec.t_in[rows], t_out, w, fam_of[r]))
+        return out
+
+    def place(where: list[tuple[int, int]], leg: bool) -> tuple[dict[str, Any], dict, str]:
+        a, stuck, entered = _assess_cells(cells_of(where, leg), horizon_h, len(fams))
+        by_route = {fams[j]: round(float(v), 3) for j, v in enumerate(stuck) if v > 0}
+        return a, by_route, ";".join(fams[j] for j in np.flatnonzero(entered))
+
+    out: list[dict[str, Any]] = []
+    # ------------------------------------------------------------ services (vehicle queues)
+    util_of = _service_utilisation(res.vehicles)
+    for s in sorted(svc_cells, key=lambda s: tr.service_keys[s]):
+        a, by_route, routes = place(svc_cells[s], leg=True)
+        if not routes:  # no consignment got there
+            continue
+        key, kind = str(tr.service_keys[s]), str(tr.service_kinds[s])
+        util = util_of.get(key, float("nan"))
+        out.append({"place": key, "type": "service", "kind": kind,
+                    "name": f"{kind} {tr.service_from[s]} → {tr.service_to[s]}",
+                    "utilisation": round(util, 6) if util == util else util, **a,
+                    "saturated": a["grew"], "routes": routes, "backlog_by_route": by_route})
+    # ------------------------------------------------------------ facilities (stops + en route)
+    fac = res.facilities
+    fac_by_node = {str(r["node"]): r for r in fac.to_dict("records")} if len(fac) else {}
+    for node in sorted(set(fac_by_node) | set(stop_cells)):
+        f = fac_by_node.get(node, {})
+        util = float(f.get("utilisation", float("nan")))
+        a, by_route, routes = place(stop_cells.get(node, []), leg=False)
+        if not routes and node not in fac_by_node:
+            continue
+        busy = bool(util == util and util >= UTILISATION_LIMIT)
+        out.append({"place": node, "type": "facility", "kind": str(f.get("kind", "stop")),
+                    "name": str(f.get("name", node)), "utilisation": util, **a,
+                    "saturated": bool(a["grew"] or busy), "routes": routes,
+                    "backlog_by_route": by_route})
+    return out
 
 
 def saturated_places(res: RunResult) -> list[dict[str, Any]]:
