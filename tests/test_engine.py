@@ -273,3 +273,16 @@ def test_sea_sailing_near_claim(light_run, route, claim_d):
     legs = light_run.legs
     sea = legs[(legs["route"] == route) & (legs["service"] == "deep_sea") & legs["end_h"].notna()]
     assert sea["moving_h"].median() / 24 == pytest.approx(claim_d, rel=0.10)
+
+
+def test_vehicle_trips_numbered_by_departure(baseline_short, network):
+    """Trips of one service overlap (several trains under way at once); each keeps the
+    number it departed with, so trip numbers rise with departure time."""
+    veh = run_scenario(baseline_short, network=network).vehicles
+    assert not veh.duplicated(["service", "trip"]).any()
+    overlapped = False
+    for _, g in veh.groupby("service"):
+        g = g.sort_values("trip")
+        assert g["depart_h"].is_monotonic_increasing
+        overlapped |= bool((g["arrive_h"].to_numpy()[:-1] > g["depart_h"].to_numpy()[1:]).any())
+    assert overlapped  # the check above would be vacuous without overlapping trips

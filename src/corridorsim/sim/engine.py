@@ -404,10 +404,11 @@ class Engine:
             svc.trips += 1
             rec.trip[rows] = len(self.departures)
             self.departures.append((svc.index, t_dep))
-            env.process(self._trip(svc, idx, stage, rows, t_dep, load, capacity))
+            env.process(self._trip(svc, idx, stage, rows, t_dep, load, capacity, svc.trips))
 
     def _trip(self, svc: Service, idx: np.ndarray, stage: np.ndarray, rows: np.ndarray,
-              t_dep: float, load: float, capacity: float) -> Generator[Any, Any, None]:
+              t_dep: float, load: float, capacity: float,
+              trip_no: int) -> Generator[Any, Any, None]:
         env, rec = self.env, self.rec
         _, spd_f = svc.calendar.factors(env.now)
         speed = float(svc.params.speed_kmh or 50.0) * spd_f
@@ -431,7 +432,7 @@ class Engine:
         self._add_waits(rows, hours, first=False)
         rec.moving[rows] = moving  # the first write to the leg's moving hours
         rec.t_out[rows] = now
-        self.trip_log.append((svc.key, svc.trips, t_dep, t_arr, load, capacity))
+        self.trip_log.append((svc.key, trip_no, t_dep, t_arr, load, capacity))
         # hand over to the next stop
         rec.cur[idx] = stage + 1
         nxt_rows = rows + 1
