@@ -179,13 +179,13 @@ def test_saturation_reported_in_all_outputs(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ invariants
 def _tampered(res: RunResult) -> RunResult:
-    """The run's per-consignment arrays (what the tables are built from) with one
-    delivered consignment's transit time off by 5 h."""
-    cols = dict(res.consignment_columns)
-    transit = cols["transit_h"].copy()
-    transit[np.flatnonzero(~np.isnan(transit))[0]] += 5.0
-    cols["transit_h"] = transit
-    return res.replace(consignment_columns=cols)
+    """The run's records (what every table is built from) with 5 h of waiting added to
+    one stage of a delivered consignment, as an engine bug would."""
+    trace = copy.copy(res.trace)
+    rec = trace.records = copy.deepcopy(res.trace.records)
+    cid = int(np.flatnonzero(~np.isnan(rec.delivered_h))[0])
+    rec.wait[0, rec.off[cid] + 1] += 5.0
+    return res.replace(trace=trace)
 
 
 def _tampered_tables(res: RunResult) -> RunResult:
@@ -224,3 +224,25 @@ def test_invariants_catch_lost_teu_and_overfull_vehicles() -> None:
     bad.facilities.loc[bad.facilities.index[0], "utilisation"] = 1.5
     with pytest.raises(InternalError, match="above capacity"):
         check_invariants(bad)
+
+
+def _tampered_records(res: RunResult, change: Any) -> RunResult:
+    trace = copy.copy(res.trace)
+    rec = trace.records = copy.deepcopy(res.trace.records)
+    change(rec, int(np.flatnonzero(~np.isnan(rec.delivered_h))[0]))
+    return res.replace(trace=trace)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda rec, i: (rec.t_in.__setitem__(rec.off[i] + 2, rec.t_in[rec.off[i] + 2] + 1.0),
+                     rec.t_out.__setitem__(rec.off[i] + 2, rec.t_out[rec.off[i] + 2] + 1.0)),
+     "does not start when the previous one ends"),
+    (lambda rec, i: rec.delivered_h.__setitem__(i, rec.delivered_h[i] + 3.0),
+     "last stage does not end at delivery"),
+    (lambda rec, i: rec.t_out.__setitem__(rec.off[i] + 1, rec.t_in[rec.off[i] + 1] - 2.0),
+     "clock not monotone"),
+])
+def test_invariants_catch_broken_stage_chains(change: Any, message: str) -> None:
+    res = _sat_run()
+    with pytest.raises(InternalError, match=message):
+        check_invariants(_tampered_records(res, change))

@@ -37,15 +37,21 @@ def route_summary(consignments: pd.DataFrame | Mapping[str, np.ndarray],
 
 
 def route_summary_arrays(route_code: np.ndarray, routes: list[str],
-                         cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
+                         cols: Mapping[str, np.ndarray],
+                         time_sums: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`route_summary` on arrays: ``route_code[i]`` indexes ``routes`` (-1: none).
 
-    ``cols`` holds ``teu, transit_h, due_h, delivered, in_stats, moving_h`` and the
-    ``WAIT_COLUMNS`` per consignment. One stable sort by route, then slices: linear in
-    the number of consignments.
+    ``cols`` holds ``teu, transit_h, due_h, delivered, in_stats`` per consignment and
+    either ``moving_h`` and the ``WAIT_COLUMNS`` per consignment, or ``time_sums``: the
+    moving and waiting hours by cause summed per route over the consignments the
+    statistics use (``(1 + len(WAIT_COLUMNS), len(routes))``, see
+    :func:`corridorsim.results.route_time_sums`). One stable sort by route, then slices:
+    linear in the number of consignments.
     """
-    order = np.argsort(route_code, kind="stable")
-    bounds = np.searchsorted(route_code[order], np.arange(len(routes) + 1), side="left")
+    small = np.int8 if len(routes) < 127 else np.int32  # int8 sorts by radix
+    codes = route_code.astype(small)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(routes) + 1), side="left")
     rows = []
     for i, route in enumerate(routes):
         sel = order[bounds[i]:bounds[i + 1]]
@@ -67,10 +73,10 @@ def route_summary_arrays(route_code: np.ndarray, routes: list[str],
             row.update(transit_days_mean=float(days.mean()), transit_days_p10=float(p10),
                        transit_days_p50=float(p50), transit_days_p90=float(p90),
                        transit_days_p95=float(p95), on_time_share=float(on_time.mean()))
-            row["moving_days_mean"] = float(cols["moving_h"][stats].mean(dtype=np.float64) / 24.0)
-            for col in WAIT_COLUMNS:
-                row[col.removesuffix("_h") + "_days_mean"] = float(
-                    cols[col][stats].mean(dtype=np.float64) / 24.0)
+            for j, col in enumerate(["moving_h", *WAIT_COLUMNS]):
+                total = (float(time_sums[j, i]) if time_sums is not None
+                         else float(cols[col][stats].sum(dtype=np.float64)))
+                row[col.removesuffix("_h") + "_days_mean"] = total / len(stats) / 24.0
         else:
             row.update(dict.fromkeys(SUMMARY_COLUMNS[5:], np.nan))
         # consignments booked after warm-up but still in transit at the horizon

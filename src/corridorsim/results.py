@@ -14,8 +14,17 @@ from corridorsim.sim.build import RouteInstance
 from corridorsim.sim.engine import Engine
 from corridorsim.sim.records import CAUSES, RunRecords
 
-__all__ = ["SimTrace", "StageAttributes", "chunk_bounds", "consignment_basics",
-           "consignments_table", "facilities_table", "legs_table", "vehicles_table"]
+__all__ = [
+    "SimTrace",
+    "StageAttributes",
+    "chunk_bounds",
+    "consignment_basics",
+    "consignments_table",
+    "facilities_table",
+    "legs_table",
+    "route_time_sums",
+    "vehicles_table",
+]
 
 WAIT_COLUMNS = [f"wait_{c}_h" for c in CAUSES]
 
@@ -35,15 +44,47 @@ def _span(rec: RunRecords, lo: int, hi: int | None) -> tuple[int, int]:
     return lo, hi
 
 
-def consignment_basics(rec: RunRecords) -> dict[str, np.ndarray]:
-    """Per-consignment transit (float64), moving and waiting hours by cause (float32).
+def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None
+                       ) -> dict[str, np.ndarray]:
+    """Transit (float64), moving and waiting hours by cause (float32) of consignments
+    ``lo <= id < hi``, summed over their stages in float64."""
+    lo, hi = _span(rec, lo, hi)
+    r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
+    r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+    off = rec.off[lo:hi] - r0
 
-    Sums are taken in float64 one cause at a time and stored in float32, like the records.
-    """
-    out = {"transit_h": rec.delivered_h - rec.created_h,
-           "moving_h": rec.per_consignment(rec.moving).astype(np.float32)}
+    def per_consignment(a: np.ndarray) -> np.ndarray:
+        if hi <= lo:
+            return np.zeros(0, np.float32)
+        return np.add.reduceat(a[r0:r1], off, dtype=np.float64).astype(np.float32)
+
+    out = {"transit_h": rec.delivered_h[lo:hi] - rec.created_h[lo:hi],
+           "moving_h": per_consignment(rec.moving)}
     for j, col in enumerate(WAIT_COLUMNS):
-        out[col] = rec.per_consignment(rec.wait[j]).astype(np.float32)
+        out[col] = per_consignment(rec.wait[j])
+    return out
+
+
+def route_time_sums(rec: RunRecords, row_group: np.ndarray, n_groups: int,
+                    chunk_rows: int = 1_000_000) -> np.ndarray:
+    """Hours moving and waiting by cause summed over the rows of each group, float64.
+
+    ``row_group`` gives each consignment's group (-1: not counted). Returns an array
+    ``(1 + len(CAUSES), n_groups)``: row 0 moving, then the causes. One matrix product per
+    chunk of rows (hours × one-hot groups), so the cost is a single pass over the records.
+    """
+    out = np.zeros((1 + len(CAUSES), n_groups))
+    if rec.n == 0 or n_groups == 0:
+        return out
+    for lo, hi in chunk_bounds(rec, chunk_rows):
+        r0 = int(rec.off[lo])
+        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+        g = np.repeat(row_group[lo:hi], rec.slots[lo:hi])
+        onehot = (g[:, None] == np.arange(n_groups)[None, :]).astype(np.float64)
+        hours = np.empty((1 + len(CAUSES), r1 - r0))
+        hours[0] = rec.moving[r0:r1]
+        hours[1:] = rec.wait[:, r0:r1]
+        out += hours @ onehot
     return out
 
 
@@ -54,8 +95,9 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
     """One row per consignment: booking, delivery, transit, on-time, waits by cause.
 
     ``lo``/``hi`` select consignments ``lo <= id < hi``; ``basics`` are the arrays of
-    :func:`consignment_basics` (computed when omitted); ``extra`` per-consignment columns
-    (e.g. accounting) are appended.
+    :func:`consignment_basics` for all consignments (computed for the chunk when
+    omitted); ``extra`` per-consignment columns (all consignments, e.g. accounting) are
+    appended.
     """
     lo, hi = _span(rec, lo, hi)
     sl = slice(lo, hi)
@@ -63,9 +105,11 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
     fam = [routes[k].family for k in keys]
     org = [routes[k].origin for k in keys]
     dst = [routes[k].destination for k in keys]
+    bs = sl  # where this chunk is in ``basics``
     if basics is None:
-        basics = consignment_basics(rec)
-    transit = basics["transit_h"][sl]
+        basics = consignment_basics(rec, lo, hi)
+        bs = slice(0, hi - lo)
+    transit = basics["transit_h"][bs]
     route_codes = rec.route[sl].astype(np.int32)
     delivered_h = rec.delivered_h[sl]
     due = rec.due_h[sl]
@@ -85,8 +129,8 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
         "delivered": ~np.isnan(delivered_h),
         "on_time": transit <= due,
         "in_stats": rec.created_h[sl] >= warmup_h,
-        "moving_h": basics["moving_h"][sl].astype(np.float64),
-        **{col: basics[col][sl].astype(np.float64) for col in WAIT_COLUMNS},
+        "moving_h": basics["moving_h"][bs].astype(np.float64),
+        **{col: basics[col][bs].astype(np.float64) for col in WAIT_COLUMNS},
         **{col: np.asarray(v)[sl] for col, v in (extra or {}).items()},
     })
     return df

@@ -23,10 +23,10 @@ from corridorsim.results import (
     WAIT_COLUMNS,
     SimTrace,
     chunk_bounds,
-    consignment_basics,
     consignments_table,
     facilities_table,
     legs_table,
+    route_time_sums,
     vehicles_table,
 )
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
@@ -52,8 +52,8 @@ class RunResult:
     trace : the engine's records and indices (:class:`~corridorsim.results.SimTrace`),
         from which the KPIs, accounting and saturation are computed without building the
         per-consignment tables; ``None`` for results assembled from tables
-    consignment_columns : per-consignment arrays (transit, waits, accounting) that the
-        consignments table is built from
+    consignment_columns : per-consignment arrays (emissions, cost) added to the
+        consignments table; transit, moving and waiting hours come from the records
 
     The consignment and leg tables of a large run (millions of consignments, tens of
     millions of legs) are never needed whole: :func:`corridorsim.outputs.write_run` writes
@@ -88,12 +88,8 @@ class RunResult:
             df = self._consignments
             return df if (lo == 0 and (hi is None or hi >= len(df))) else df.iloc[lo:hi]
         assert self.trace is not None
-        cols = self.consignment_columns
-        basics = {k: v for k, v in cols.items() if k == "transit_h" or k == "moving_h"
-                  or k.startswith("wait_")}
-        extra = {k: v for k, v in cols.items() if k not in basics}
         return consignments_table(self.trace.records, self.routes, self.trace.warmup_h, lo, hi,
-                                  basics=basics or None, extra=extra)
+                                  extra=self.consignment_columns)
 
     def legs_chunk(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
         """Leg rows of consignments ``lo <= id < hi`` as a table (with accounting columns)."""
@@ -242,25 +238,16 @@ def check_invariants(res: RunResult) -> None:
 
     if res.trace is not None:
         rec = res.trace.records
-        cols = res.consignment_columns
-        teu, delivered_h = rec.teu, rec.delivered_h
-        transit, moving = cols["transit_h"], cols["moving_h"]
-        waiting = np.sum([cols[c] for c in WAIT_COLUMNS], axis=0) if rec.n else np.zeros(0)
-        t_in, t_out = rec.t_in, rec.t_out
-    else:
-        c = res.consignments
-        teu, delivered_h = c["teu"].to_numpy(float), c["delivered_h"].to_numpy(float)
-        transit, moving = c["transit_h"].to_numpy(float), c["moving_h"].to_numpy(float)
-        waiting = c[WAIT_COLUMNS].to_numpy(float).sum(axis=1)
-        t_in, t_out = res.legs["start_h"].to_numpy(float), res.legs["end_h"].to_numpy(float)
+        _check_teu(info, rec.teu, ~np.isnan(rec.delivered_h), bug)
+        _check_records(rec, bug)
+        return _check_places(res, bug)
+    c = res.consignments
+    teu, delivered_h = c["teu"].to_numpy(float), c["delivered_h"].to_numpy(float)
+    transit, moving = c["transit_h"].to_numpy(float), c["moving_h"].to_numpy(float)
+    waiting = c[WAIT_COLUMNS].to_numpy(float).sum(axis=1)
+    t_in, t_out = res.legs["start_h"].to_numpy(float), res.legs["end_h"].to_numpy(float)
     done = ~np.isnan(delivered_h)
-    created, delivered = float(teu.sum()), float(teu[done].sum())
-    if not (np.isclose(info["teu_created"], info["teu_delivered"] + info["teu_in_system"])
-            and np.isclose(created, info["teu_created"])
-            and np.isclose(delivered, info["teu_delivered"])):
-        raise bug(f"TEU not conserved: created {info['teu_created']:g} != delivered "
-                  f"{info['teu_delivered']:g} + in system {info['teu_in_system']:g} "
-                  f"(consignments: {created:g} created, {delivered:g} delivered)")
+    _check_teu(info, teu, done, bug)
     neg = done & (transit < -1e-9)
     if neg.any():
         raise bug(f"negative transit time (consignment {int(np.flatnonzero(neg)[0])})")
@@ -270,6 +257,63 @@ def check_invariants(res: RunResult) -> None:
                   f"e.g. consignment {int(np.flatnonzero(off)[0])}")
     if len(t_in) and (t_out < t_in - 1e-9).any():  # NaN (not entered / not left) compares False
         raise bug("clock not monotone: a stage ends before it starts")
+    _check_places(res, bug)
+
+
+def _check_teu(info: dict[str, Any], teu: np.ndarray, done: np.ndarray,
+               bug: Callable[[str], InternalError]) -> None:
+    created, delivered = float(teu.sum()), float(teu[done].sum())
+    if not (np.isclose(info["teu_created"], info["teu_delivered"] + info["teu_in_system"])
+            and np.isclose(created, info["teu_created"])
+            and np.isclose(delivered, info["teu_delivered"])):
+        raise bug(f"TEU not conserved: created {info['teu_created']:g} != delivered "
+                  f"{info['teu_delivered']:g} + in system {info['teu_in_system']:g} "
+                  f"(consignments: {created:g} created, {delivered:g} delivered)")
+
+
+def _check_records(rec: Any, bug: Callable[[str], InternalError],
+                   chunk_rows: int = 2_000_000) -> None:
+    """Stage by stage: moving + waiting = time in the stage, each stage starts when the
+    previous one ends, the first when booked and the last ends at delivery. Together these
+    give waiting + moving = transit for every delivered consignment, without summing per
+    consignment. One pass over the records in chunks."""
+    done = ~np.isnan(rec.delivered_h)
+    neg = done & (rec.delivered_h < rec.created_h - 1e-9)
+    if neg.any():
+        raise bug(f"negative transit time (consignment {int(np.flatnonzero(neg)[0])})")
+    if rec.n and not np.array_equal(rec.t_in[rec.off], rec.created_h):
+        raise bug("a consignment's first stage does not start at its booking")
+    for lo, hi in chunk_bounds(rec, chunk_rows):
+        r0 = int(rec.off[lo])
+        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+        t_in, t_out = rec.t_in[r0:r1], rec.t_out[r0:r1]
+        spent = t_out - t_in  # NaN where not entered or not left
+        if (spent < -1e-9).any():
+            raise bug("clock not monotone: a stage ends before it starts")
+        booked = rec.moving[r0:r1].astype(np.float64)
+        booked += rec.wait[:, r0:r1].sum(axis=0, dtype=np.float64)
+        fin = ~np.isnan(spent)
+        off = fin & ~np.isclose(booked, spent, rtol=1e-5, atol=1e-3)
+        if off.any():
+            row = r0 + int(np.flatnonzero(off)[0])
+            cid = int(np.searchsorted(rec.off, row, side="right") - 1)
+            raise bug(f"waiting + moving != transit for {int(off.sum())} stage(s), e.g. "
+                      f"consignment {cid} stage {row - int(rec.off[cid])}")
+        # the next stage of the same consignment starts when this one ends
+        first = np.zeros(r1 - r0, dtype=bool)
+        first[rec.off[lo:hi] - r0] = True
+        nxt = np.flatnonzero(~first[1:])  # row i+1 continues row i's consignment
+        entered = ~np.isnan(t_in[nxt + 1])
+        gap = entered & (t_in[nxt + 1] != t_out[nxt])
+        if gap.any():
+            raise bug("a stage does not start when the previous one ends")
+        last = rec.off[lo:hi] + rec.cur[lo:hi] - r0
+        d = done[lo:hi]
+        if (t_out[last[d]] != rec.delivered_h[lo:hi][d]).any():
+            raise bug("a delivered consignment's last stage does not end at delivery")
+
+
+def _check_places(res: RunResult, bug: Callable[[str], InternalError]) -> None:
     fac = res.facilities
     if len(fac) and "utilisation" in fac and (fac["utilisation"] > 1.0 + 1e-6).any():
         node = str(fac.loc[fac["utilisation"] > 1.0 + 1e-6, "node"].iloc[0])
@@ -331,22 +375,23 @@ def run_scenario(
     clock.lap("simulate")
     warmup_h = scn.warmup_d * 24.0
     trace = SimTrace(eng, rec, routes, warmup_h)
-    cols = consignment_basics(rec)
     names = {str(k): str(v) for k, v in net.nodes["name"].items()}
     fac = facilities_table(eng, names)
     veh = vehicles_table(eng)
     families = [f for f in scn.routes if any(r.family == f for r in routes.values())]
     fam_of_key = np.array([families.index(routes[k].family) if routes[k].family in families
                            else -1 for k in rec.route_ids], dtype=np.int64)
+    fam = fam_of_key[rec.route] if rec.n else np.zeros(0, np.int64)
     delivered = ~np.isnan(rec.delivered_h)
     in_stats = rec.created_h >= warmup_h
+    counted = in_stats & delivered
     summary = route_summary_arrays(
-        fam_of_key[rec.route] if rec.n else np.zeros(0, np.int64), families,
+        fam, families,
         {"teu": rec.teu, "due_h": rec.due_h, "delivered": delivered, "in_stats": in_stats,
-         **cols})
+         "transit_h": rec.delivered_h - rec.created_h},
+        time_sums=route_time_sums(rec, np.where(counted, fam, -1), len(families)))
     clock.lap("kpis")
-    acc = account_records(scn, routes, trace, counted=in_stats & delivered)
-    cols.update(acc.per_consignment)
+    acc = account_records(scn, routes, trace, counted=counted)
     clock.lap("accounting")
     summary = summary.merge(acc.summary, on="route", how="left").round(6)
     info = {
@@ -378,7 +423,7 @@ def run_scenario(
         info["choice_over_capacity_teu"] = round(choice[0].over_cap_teu, 3)
     res = RunResult(scn, net, routes, summary, None, None, fac, veh, info,
                     extra_tables=tables, footprints=acc.footprints, trace=trace,
-                    consignment_columns=cols, leg_accounting=acc.extend_legs)
+                    consignment_columns=acc.per_consignment, leg_accounting=acc.extend_legs)
     add_saturation(res)  # saturated places and backlog into info and summary
     clock.lap("saturation")
     check_invariants(res)
