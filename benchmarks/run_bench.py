@@ -5,7 +5,7 @@ child process so that peak RSS (``resource.getrusage``) belongs to that scale al
 child measures, in the same process:
 
 * ``simpy_events_per_s`` - a raw SimPy loop of 1 million timeouts (one process yielding
-  ``env.timeout(1)``), so figures can be compared across machines;
+  ``env.timeout(1)``; median of three), so figures can be compared across machines;
 * ``wall_s`` - ``run_scenario``: demand generation, simulation, consignment and leg tables,
   emissions/cost accounting, KPIs and the end-of-run invariant checks (what a caller of the
   API gets); loading the network and the scenario file is excluded;
@@ -37,19 +37,26 @@ SCENARIOS = HERE.parent / "scenarios"
 SCALES = ("benchmark_1m", "benchmark_10m")
 
 
-def simpy_events_per_s(n: int = 1_000_000) -> float:
+def simpy_events_per_s(n: int = 1_000_000, repeats: int = 3) -> float:
+    """Raw SimPy rate: one process yielding ``n`` timeouts; the median of ``repeats``
+    (one measurement swings by ±30 % on a shared 2-core machine)."""
+    import statistics
+
     import simpy
 
-    env = simpy.Environment()
+    def once() -> float:
+        env = simpy.Environment()
 
-    def proc(env: simpy.Environment):  # type: ignore[no-untyped-def]
-        for _ in range(n):
-            yield env.timeout(1)
+        def proc(env: simpy.Environment):  # type: ignore[no-untyped-def]
+            for _ in range(n):
+                yield env.timeout(1)
 
-    env.process(proc(env))
-    t0 = time.perf_counter()
-    env.run()
-    return n / (time.perf_counter() - t0)
+        env.process(proc(env))
+        t0 = time.perf_counter()
+        env.run()
+        return n / (time.perf_counter() - t0)
+
+    return statistics.median(once() for _ in range(repeats))
 
 
 def peak_rss_mb() -> float:

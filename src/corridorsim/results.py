@@ -65,26 +65,22 @@ def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None
     return out
 
 
-def route_time_sums(rec: RunRecords, row_group: np.ndarray, n_groups: int,
-                    chunk_rows: int = 1_000_000) -> np.ndarray:
-    """Hours moving and waiting by cause summed over the rows of each group, float64.
+def route_time_sums(rec: RunRecords, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Hours moving and waiting by cause summed over the consignments of each group.
 
-    ``row_group`` gives each consignment's group (-1: not counted). Returns an array
-    ``(1 + len(CAUSES), n_groups)``: row 0 moving, then the causes. One matrix product per
-    chunk of rows (hours × one-hot groups), so the cost is a single pass over the records.
+    ``group`` gives each consignment's group (-1: not counted). Returns a float64 array
+    ``(1 + len(CAUSES), n_groups)``: row 0 moving, then the causes. Per quantity, one
+    float32 ``reduceat`` over the consignments' stages (at most a few dozen values each)
+    and one float64 ``bincount`` over consignments: deterministic (no BLAS, whatever the
+    number of threads) and one pass over the records.
     """
     out = np.zeros((1 + len(CAUSES), n_groups))
     if rec.n == 0 or n_groups == 0:
         return out
-    for lo, hi in chunk_bounds(rec, chunk_rows):
-        r0 = int(rec.off[lo])
-        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
-        g = np.repeat(row_group[lo:hi], rec.slots[lo:hi])
-        onehot = (g[:, None] == np.arange(n_groups)[None, :]).astype(np.float64)
-        hours = np.empty((1 + len(CAUSES), r1 - r0))
-        hours[0] = rec.moving[r0:r1]
-        hours[1:] = rec.wait[:, r0:r1]
-        out += hours @ onehot
+    key = np.where(group < 0, n_groups, group).astype(np.intp)
+    for j, a in enumerate([rec.moving, *rec.wait]):
+        per = np.add.reduceat(a, rec.off)
+        out[j] = np.bincount(key, weights=per, minlength=n_groups + 1)[:n_groups]
     return out
 
 

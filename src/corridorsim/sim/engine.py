@@ -219,14 +219,21 @@ class Engine:
         """
         wait = self.rec.wait
         rest = t_end - ready
-        parts: dict[int, np.ndarray] = {}
+        parts: dict[int, np.ndarray | float] = {}
+        first, last = (float(ready.min()), float(ready.max())) if len(ready) else (0.0, 0.0)
         for t0, t1, cause in phases:
-            part = np.minimum(t1, t_end) - np.maximum(t0, ready)
-            np.maximum(part, 0.0, out=part)
-            if part.any():
-                c = C[cause]
-                parts[c] = parts[c] + part if c in parts else part
-                rest -= part
+            t1 = min(t1, t_end)
+            if t1 <= first or t1 <= t0:
+                continue  # over before anyone on board was ready
+            part: np.ndarray | float
+            if t0 >= last:  # everyone was ready before it began: the same hours for all
+                part = t1 - t0
+            else:
+                part = t1 - np.maximum(t0, ready)
+                np.maximum(part, 0.0, out=part)
+            c = C[cause]
+            parts[c] = parts[c] + part if c in parts else part
+            rest -= part
         np.maximum(rest, 0.0, out=rest)
         q = C["queue"]
         parts[q] = parts[q] + rest if q in parts else rest
