@@ -69,3 +69,27 @@ def test_big_tables_written_in_chunks_match_the_whole_tables(network, tmp_path, 
         pd.testing.assert_frame_equal(back, whole.reset_index(drop=True), check_dtype=False,
                                       check_categorical=False)
     assert len(whole_cons) == res.info["consignments"]
+
+
+def test_sample_view_matches_the_full_tables(network):
+    """A large run's report uses every k-th consignment: the sampled tables are exactly
+    those rows of the full tables (legs with their accounting), and say they are a sample."""
+    import pandas as pd
+
+    scn, _ = load_scenario("baseline_2024")
+    res = run_scenario(scenario_from_dict({**scn.model_dump(), "horizon_d": 30}), network=network)
+    n = res.n_consignments
+    view = res.sample(max_consignments=n // 3)
+    assert res.sample(max_consignments=n) is res  # small runs are not sampled
+    every = view.info["sample"]["every"]
+    assert every >= 3 and view.info["sample"] == {"consignments": len(view.consignments),
+                                                   "of": n, "every": every}
+    ids = set(range(0, n, every))
+    full_c, full_l = res.consignments, res.legs
+    pd.testing.assert_frame_equal(
+        view.consignments.reset_index(drop=True),
+        full_c[full_c["consignment_id"].isin(ids)].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        view.legs.reset_index(drop=True),
+        full_l[full_l["consignment_id"].isin(ids)].reset_index(drop=True))
+    assert "cost_usd" in view.legs and view.summary is res.summary

@@ -44,24 +44,50 @@ def _span(rec: RunRecords, lo: int, hi: int | None) -> tuple[int, int]:
     return lo, hi
 
 
-def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None
-                       ) -> dict[str, np.ndarray]:
+def _slot_rows(rec: RunRecords, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every record row (all slots) of consignments ``ids``, and each row's consignment."""
+    slots = rec.slots[ids].astype(np.int64)
+    starts = np.zeros(len(ids), dtype=np.int64)
+    if len(ids):
+        np.cumsum(slots[:-1], out=starts[1:])
+    within = np.arange(int(slots.sum()), dtype=np.int64) - np.repeat(starts, slots)
+    return np.repeat(rec.off[ids], slots) + within, np.repeat(ids.astype(np.int64), slots)
+
+
+def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None, *,
+                       ids: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Transit (float64), moving and waiting hours by cause (float32) of consignments
-    ``lo <= id < hi``, summed over their stages in float64."""
+    ``lo <= id < hi`` (or of the sorted ``ids``), summed over their stages in float64."""
+    if ids is not None:
+        rows, _ = _slot_rows(rec, ids)
+        seg = np.zeros(len(ids), dtype=np.int64)
+        if len(ids):
+            np.cumsum(rec.slots[ids][:-1], out=seg[1:])
+
+        def per_consignment(a: np.ndarray) -> np.ndarray:
+            if not len(ids):
+                return np.zeros(0, np.float32)
+            return np.add.reduceat(a[rows], seg, dtype=np.float64).astype(np.float32)
+
+        out = {"transit_h": rec.delivered_h[ids] - rec.created_h[ids],
+               "moving_h": per_consignment(rec.moving)}
+        for j, col in enumerate(WAIT_COLUMNS):
+            out[col] = per_consignment(rec.wait[j])
+        return out
     lo, hi = _span(rec, lo, hi)
     r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
     r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
     off = rec.off[lo:hi] - r0
 
-    def per_consignment(a: np.ndarray) -> np.ndarray:
+    def per_chunk(a: np.ndarray) -> np.ndarray:
         if hi <= lo:
             return np.zeros(0, np.float32)
         return np.add.reduceat(a[r0:r1], off, dtype=np.float64).astype(np.float32)
 
     out = {"transit_h": rec.delivered_h[lo:hi] - rec.created_h[lo:hi],
-           "moving_h": per_consignment(rec.moving)}
+           "moving_h": per_chunk(rec.moving)}
     for j, col in enumerate(WAIT_COLUMNS):
-        out[col] = per_consignment(rec.wait[j])
+        out[col] = per_chunk(rec.wait[j])
     return out
 
 
@@ -87,30 +113,33 @@ def route_time_sums(rec: RunRecords, group: np.ndarray, n_groups: int) -> np.nda
 def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], warmup_h: float,
                        lo: int = 0, hi: int | None = None, *,
                        basics: Mapping[str, np.ndarray] | None = None,
-                       extra: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+                       extra: Mapping[str, np.ndarray] | None = None,
+                       ids: np.ndarray | None = None) -> pd.DataFrame:
     """One row per consignment: booking, delivery, transit, on-time, waits by cause.
 
     ``lo``/``hi`` select consignments ``lo <= id < hi``; ``basics`` are the arrays of
     :func:`consignment_basics` for all consignments (computed for the chunk when
     omitted); ``extra`` per-consignment columns (all consignments, e.g. accounting) are
-    appended.
+    appended. ``ids`` (sorted) selects any consignments instead of a range.
     """
     lo, hi = _span(rec, lo, hi)
-    sl = slice(lo, hi)
+    sl: slice | np.ndarray = slice(lo, hi)
+    if ids is not None:
+        sl = ids = np.asarray(ids, dtype=np.int64)
     keys = rec.route_ids
     fam = [routes[k].family for k in keys]
     org = [routes[k].origin for k in keys]
     dst = [routes[k].destination for k in keys]
     bs = sl  # where this chunk is in ``basics``
     if basics is None:
-        basics = consignment_basics(rec, lo, hi)
-        bs = slice(0, hi - lo)
+        basics = consignment_basics(rec, lo, hi, ids=ids)
+        bs = slice(None)
     transit = basics["transit_h"][bs]
     route_codes = rec.route[sl].astype(np.int32)
     delivered_h = rec.delivered_h[sl]
     due = rec.due_h[sl]
     df = pd.DataFrame({
-        "consignment_id": np.arange(lo, hi, dtype=np.int64),
+        "consignment_id": ids if ids is not None else np.arange(lo, hi, dtype=np.int64),
         "route": _str_column(fam, route_codes),
         "route_key": pd.Categorical.from_codes(route_codes, categories=keys),
         "origin": _str_column(org, route_codes),
@@ -207,25 +236,31 @@ class SimTrace:
 
 
 def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0,
-               hi: int | None = None, *, attrs: StageAttributes | None = None) -> pd.DataFrame:
+               hi: int | None = None, *, attrs: StageAttributes | None = None,
+               ids: np.ndarray | None = None) -> pd.DataFrame:
     """One row per consignment and stage entered: times, km, moving and waiting by cause.
 
     ``lo``/``hi`` select consignments ``lo <= id < hi`` (all by default), so that a large
-    run can be tabulated in chunks (see :func:`legs_chunks`).
+    run can be tabulated in chunks (see :func:`chunk_bounds`); ``ids`` (sorted) selects
+    any consignments instead (e.g. a sample).
     """
-    hi = rec.n if hi is None else hi
     a = attrs if attrs is not None else StageAttributes(rec, routes)
     keys = rec.route_ids
-    r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
-    r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
-    sl = slice(r0, r1)
-    t_in = rec.t_in[sl]
-    rows = np.flatnonzero(~np.isnan(t_in))
-    ci = np.repeat(np.arange(lo, hi, dtype=np.int64), rec.slots[lo:hi])[rows]
-    si = rows + r0 - rec.off[ci]
+    if ids is not None:
+        cand, cons = _slot_rows(rec, np.asarray(ids, dtype=np.int64))
+        keep = ~np.isnan(rec.t_in[cand])
+        rows, ci = cand[keep], cons[keep]
+    else:
+        hi = rec.n if hi is None else hi
+        r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
+        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+        local = np.flatnonzero(~np.isnan(rec.t_in[r0:r1]))
+        ci = np.repeat(np.arange(lo, hi, dtype=np.int64), rec.slots[lo:hi])[local]
+        rows = local + r0
+    si = rows - rec.off[ci]
     ri = rec.route[ci]
     ri32 = ri.astype(np.int32)
-    w = rec.wait[:, sl][:, rows].astype(np.float64)
+    w = rec.wait[:, rows].astype(np.float64)
     df = pd.DataFrame({
         "consignment_id": ci,
         "route": _str_column(a.family, ri32),
@@ -234,9 +269,9 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
         **{c: _str_column(a.vocab, a.codes[c][ri, si]) for c in a.COLUMNS},
         "km": a.km[ri, si],
         "teu": rec.teu[ci],
-        "start_h": t_in[rows],
-        "end_h": rec.t_out[sl][rows],
-        "moving_h": rec.moving[sl][rows].astype(np.float64),
+        "start_h": rec.t_in[rows],
+        "end_h": rec.t_out[rows],
+        "moving_h": rec.moving[rows].astype(np.float64),
         **{col: w[j] for j, col in enumerate(WAIT_COLUMNS)},
         "waiting_h": w.sum(axis=0),
     })

@@ -148,6 +148,27 @@ class RunResult:
         for lo, hi in self.chunks(max_rows):
             yield self.legs_chunk(lo, hi)
 
+    def sample(self, max_consignments: int = 500_000) -> RunResult:
+        """This result, or for a larger run a view on a systematic sample of consignments
+        (every k-th by booking, so all seasons and routes are represented) whose
+        ``consignments`` and ``legs`` tables hold only the sample. The report's
+        distributions and bottleneck ranking use it, so that a 10-million-TEU year never
+        builds its full tables; KPIs in ``summary`` are always over every consignment.
+        ``info["sample"]`` says what was sampled."""
+        n = self.n_consignments
+        if self.trace is None or n <= max_consignments:
+            return self
+        every = -(-n // max_consignments)  # ceil
+        ids = np.arange(0, n, every, dtype=np.int64)
+        rec = self.trace.records
+        cons = consignments_table(rec, self.routes, self.trace.warmup_h, ids=ids,
+                                  extra=self.consignment_columns)
+        legs = legs_table(rec, self.routes, attrs=self.trace.attrs, ids=ids)
+        if self.leg_accounting is not None:
+            legs = self.leg_accounting(legs)
+        info = {**self.info, "sample": {"consignments": len(ids), "of": n, "every": every}}
+        return self.replace(trace=None, consignments=cons, legs=legs, info=info)
+
     def replace(self, **changes: Any) -> RunResult:
         """A copy with some attributes replaced (tables are shared, not copied)."""
         new = copy.copy(self)

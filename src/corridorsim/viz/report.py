@@ -171,7 +171,17 @@ def _chart(fig: Any, salt: str, caption: str = "") -> str:
     return f'<div class="chart">{charts.to_svg(fig, salt)}</div>{cap}'
 
 
+def _sample_note(view: Any) -> str:
+    """A sentence saying the figure uses a sample of a large run (empty otherwise)."""
+    smp = view.info.get("sample") if hasattr(view, "info") else None
+    if not smp:
+        return ""
+    return (f" Based on a systematic sample of {smp['consignments']:,} of {smp['of']:,} "
+            f"consignments (every {smp['every']}th by booking); the KPI tables use all.")
+
+
 def _time_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> str:
+    res = res.sample() if hasattr(res, "sample") else res
     sample, fallback = sample_consignments(res)
     if sample.empty:
         return '<h2 id="time">Time–distance</h2><p>No consignment was delivered.</p>'
@@ -181,17 +191,19 @@ def _time_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> 
     note = ("Following the UNESCAP time/cost–distance method: x is cumulative distance, y the "
             "cumulative time (or cost) at the end of each stage; stops add time at constant "
             "distance, so borders, gauge changes and transshipments appear as vertical steps. "
-            "Lines are medians over consignments, bands P10–P90.")
+            "Lines are medians over consignments, bands P10–P90." + _sample_note(res))
     if fallback:
         note += (" Routes with no delivery after warm-up use warm-up consignments: "
                  + esc(", ".join(labels.get(r, r) for r in sorted(fallback))) + ".")
     return ('<h2 id="time">Time/cost–distance (UNESCAP)</h2>'
             + _chart(charts.time_distance_chart(tp, cp, colours, labels, names), "td", note)
             + "<h2>Transit-time distributions</h2>"
-            + _chart(charts.transit_chart(sample, colours, labels), "ecdf"))
+            + _chart(charts.transit_chart(sample, colours, labels), "ecdf",
+                     _sample_note(res).strip()))
 
 
 def _bottleneck_section(res: Any) -> str:
+    res = res.sample() if hasattr(res, "sample") else res
     bn = bottlenecks(res)
     head = '<h2 id="bottlenecks">Bottleneck ranking</h2>'
     if bn.empty:
@@ -204,7 +216,8 @@ def _bottleneck_section(res: Any) -> str:
     return (head + _chart(charts.bottleneck_chart(bn), "bn",
                           "Waiting TEU-hours at each place divided by all TEU after warm-up; "
                           "stops by node; a leg's waits (consolidation, schedule and weather "
-                          "before departure at A, borders en route) to the leg “A → B (leg)”.")
+                          "before departure at A, borders en route) to the leg “A → B (leg)”."
+                          + _sample_note(res))
             + html_table(bn, formats=formats, headers=headers))
 
 

@@ -105,7 +105,12 @@ def bottlenecks(res: Any, *, top: int = 15) -> pd.DataFrame:
     if L.empty:
         return pd.DataFrame()
     names = {str(k): str(v) for k, v in res.network.nodes["name"].items()}
-    L["place"] = L.apply(_place, axis=1, names=names)
+    # name each distinct (kind, from, to) once, not each row
+    trip = L[["stage_kind", "node_from", "node_to"]].astype(str)
+    codes, uniq = pd.MultiIndex.from_frame(trip).factorize()
+    labels = np.array([_place(pd.Series(dict(zip(trip.columns, u, strict=True))), names)
+                       for u in uniq], dtype=object)
+    L["place"] = labels[codes] if len(labels) else []
     causes = [k for k in CAUSES if f"wait_{k}_h" in L]
     for k in causes:
         L[f"teuh_{k}"] = L[f"wait_{k}_h"].fillna(0.0) * L["teu"]
