@@ -170,3 +170,18 @@ def test_strip_external() -> None:
     page = ('<head><script src="https://x.org/a.js"></script>'
             '<link rel="stylesheet" href="http://x.org/b.css"/><script>1</script></head>')
     assert strip_external(page) == "<head><script>1</script></head>"
+
+
+def test_report_on_a_sampled_run_says_so(res: RunResult, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the report's sample size the distributions come from every k-th consignment;
+    the report says so next to each sampled figure, and the KPI table is still exact."""
+    from corridorsim.viz import report
+
+    fresh = res.replace(consignments=None, legs=None)  # as a big run: tables not built
+    monkeypatch.setattr(report, "REPORT_SAMPLE", -(-fresh.n_consignments // 4))
+    text = write_report(fresh, tmp_path)[0].read_text(encoding="utf-8")
+    assert text.count("Based on a systematic sample of") == 3  # time–distance, ECDF, bottlenecks
+    assert f"of {fresh.n_consignments:,} consignments (every 4th by booking)" in text
+    assert fresh._legs is None and fresh._consignments is None  # only the sample was built
+    assert text.count("<svg") >= 3

@@ -92,6 +92,7 @@ class BatchQueue:
         self.p_idx = np.empty(0, dtype=np.int64)
         self.p_ready = np.empty(0)
         self.p_teu = np.empty(0)
+        self.p_sum = 0.0  # TEU in ``present`` (kept up to date, not re-summed)
         self.push_event: simpy.Event = env.event()
         self.node_facility: Facility | None = None
 
@@ -107,7 +108,9 @@ class BatchQueue:
     def push(self, idx: np.ndarray, ready_h: float) -> None:
         self.p_idx = np.concatenate([self.p_idx, idx])
         self.p_ready = np.concatenate([self.p_ready, np.full(len(idx), ready_h)])
-        self.p_teu = np.concatenate([self.p_teu, self.rec.teu[idx]])
+        teu = self.rec.teu[idx]
+        self.p_teu = np.concatenate([self.p_teu, teu])
+        self.p_sum += float(teu.sum())
         ev, self.push_event = self.push_event, self.env.event()
         ev.succeed()
 
@@ -127,7 +130,7 @@ class BatchQueue:
 
     def time_full(self, capacity: float) -> float:
         """Earliest time the ready TEU reach ``capacity`` from known arrivals (inf if never)."""
-        need = capacity - float(self.p_teu.sum())
+        need = capacity - self.p_sum
         if need <= 0:
             return float(self.p_ready[-1]) if len(self.p_ready) else self.env.now
         base = self.f_cum[self.f_pos - 1] if self.f_pos > 0 else 0.0
@@ -154,6 +157,7 @@ class BatchQueue:
         n = int(np.searchsorted(cum, capacity + 1e-9, side="right"))
         out = idx[:n]
         self.p_idx, self.p_ready, self.p_teu = idx[n:], ready[n:], teu[n:]
+        self.p_sum = float(cum[-1] - cum[n - 1]) if n else float(cum[-1]) if len(cum) else 0.0
         return out
 
 
