@@ -246,3 +246,24 @@ def test_invariants_catch_broken_stage_chains(change: Any, message: str) -> None
     res = _sat_run()
     with pytest.raises(InternalError, match=message):
         check_invariants(_tampered_records(res, change))
+
+
+def test_memory_estimate_in_the_cap_message_counts_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rail consignments (many stages) need more memory than port-to-port sea ones; the
+    refusal message's estimate says so."""
+    import re
+
+    scn, _ = load_scenario("baseline_2024")
+    monkeypatch.setenv("CORRIDORSIM_MAX_CONSIGNMENTS", "1000")
+
+    def gb(rows: list[dict[str, Any]]) -> float:
+        data = {**scn.model_dump(), "name": "big", "demand": rows}
+        with pytest.raises(Exception, match="GB of memory") as exc:
+            run_scenario(scenario_from_dict(data))
+        return float(re.search(r"≈ ([\d.,]+) GB", str(exc.value)).group(1).replace(",", ""))
+
+    sea = gb([{"route": "suez", "origin": "CN_SHA", "destination": "NL_RTM",
+               "teu_per_week": 200_000}])
+    rail = gb([{"route": "northern", "teu_per_week": 200_000},
+               {"route": "middle_corridor", "teu_per_week": 1}])
+    assert rail > 2 * sea > 0

@@ -87,8 +87,9 @@ def output_lock(out: Path) -> Iterator[None]:
             lock.unlink()
 
 
-#: Leg rows per chunk when the big tables are written piece by piece (one Parquet row
-#: group per chunk); bounds the memory a write needs whatever the size of the run.
+#: Record rows (stage slots, entered or not) per chunk when the big tables are written
+#: piece by piece (one Parquet row group per chunk); bounds the memory a write needs
+#: whatever the size of the run.
 CHUNK_ROWS = 500_000
 
 

@@ -8,6 +8,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Iterator, Mapping
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,7 @@ class RunResult:
         self.trace = trace
         self.consignment_columns = consignment_columns or {}
         self.leg_accounting = leg_accounting
+        self._samples: dict[int, RunResult] = {}
         if trace is None and (consignments is None or legs is None):
             raise TypeError("RunResult needs the consignment and leg tables or a trace")
 
@@ -86,20 +88,27 @@ class RunResult:
         """Consignments ``lo <= id < hi`` as a table."""
         if self._consignments is not None:
             df = self._consignments
-            return df if (lo == 0 and (hi is None or hi >= len(df))) else df.iloc[lo:hi]
+            if lo == 0 and (hi is None or hi >= len(df)):
+                return df
+            ids = df["consignment_id"].to_numpy()
+            top = hi if hi is not None else (int(ids.max()) + 1 if len(ids) else 0)
+            return df[(ids >= lo) & (ids < top)]
         assert self.trace is not None
         return consignments_table(self.trace.records, self.routes, self.trace.warmup_h, lo, hi,
                                   extra=self.consignment_columns)
 
     def legs_chunk(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
         """Leg rows of consignments ``lo <= id < hi`` as a table (with accounting columns)."""
-        if self._legs is not None:  # rows are ordered by consignment, then stage
+        if self._legs is not None:
             df = self._legs
             if lo == 0 and hi is None:
                 return df
             ids = df["consignment_id"].to_numpy()
-            a, b = np.searchsorted(ids, [lo, hi if hi is not None else ids[-1] + 1])
-            return df.iloc[int(a):int(b)]
+            top = hi if hi is not None else (int(ids.max()) + 1 if len(ids) else 0)
+            if df["consignment_id"].is_monotonic_increasing:  # as built: by consignment
+                a, b = np.searchsorted(ids, [lo, top])
+                return df.iloc[int(a):int(b)]
+            return df[(ids >= lo) & (ids < top)]  # a table set by the caller, any order
         assert self.trace is not None
         df = legs_table(self.trace.records, self.routes, lo, hi, attrs=self.trace.attrs)
         return self.leg_accounting(df) if self.leg_accounting is not None else df
@@ -149,25 +158,33 @@ class RunResult:
             yield self.legs_chunk(lo, hi)
 
     def sample(self, max_consignments: int = 500_000) -> RunResult:
-        """This result, or for a larger run a view on a systematic sample of consignments
-        (every k-th by booking, so all seasons and routes are represented) whose
-        ``consignments`` and ``legs`` tables hold only the sample. The report's
-        distributions and bottleneck ranking use it, so that a 10-million-TEU year never
-        builds its full tables; KPIs in ``summary`` are always over every consignment.
-        ``info["sample"]`` says what was sampled."""
+        """This result, or for a larger run a view on a systematic sample of consignments:
+        every k-th booking *of each route* (so every route and season is represented, even
+        when bookings of several routes interleave), whose ``consignments`` and ``legs``
+        tables hold only the sample. The report's distributions and bottleneck ranking use
+        it, so that a 10-million-TEU year never builds its full tables; KPIs in ``summary``
+        are always over every consignment. ``info["sample"]`` says what was sampled."""
         n = self.n_consignments
         if self.trace is None or n <= max_consignments:
             return self
+        cached = self._samples.get(max_consignments)
+        if cached is not None:
+            return cached
         every = -(-n // max_consignments)  # ceil
-        ids = np.arange(0, n, every, dtype=np.int64)
         rec = self.trace.records
+        order = np.argsort(rec.route, kind="stable")  # by route, booking order within
+        bounds = np.searchsorted(rec.route[order], np.arange(len(rec.route_ids) + 1))
+        ids = np.sort(np.concatenate([order[a:b:every] for a, b in pairwise(bounds)]))
         cons = consignments_table(rec, self.routes, self.trace.warmup_h, ids=ids,
                                   extra=self.consignment_columns)
         legs = legs_table(rec, self.routes, attrs=self.trace.attrs, ids=ids)
         if self.leg_accounting is not None:
             legs = self.leg_accounting(legs)
         info = {**self.info, "sample": {"consignments": len(ids), "of": n, "every": every}}
-        return self.replace(trace=None, consignments=cons, legs=legs, info=info)
+        view = self.replace(trace=None, consignments=cons, legs=legs, info=info)
+        view._samples = {}
+        self._samples[max_consignments] = view
+        return view
 
     def replace(self, **changes: Any) -> RunResult:
         """A copy with some attributes replaced (tables are shared, not copied)."""
@@ -320,6 +337,9 @@ def _check_records(rec: Any, bug: Callable[[str], InternalError],
             cid = int(np.searchsorted(rec.off, row, side="right") - 1)
             raise bug(f"waiting + moving != transit for {int(off.sum())} stage(s), e.g. "
                       f"consignment {cid} stage {row - int(rec.off[cid])}")
+        idle = np.isnan(t_in)  # rows never entered carry no time
+        if (booked[idle] != 0).any():
+            raise bug("waiting or moving recorded on a stage that was never entered")
         # each entered stage starts when the previous stage of its consignment ends
         gap = t_in[1:] != t_out[:-1]
         gap &= ~np.isnan(t_in[1:])
@@ -341,6 +361,17 @@ def _check_places(res: RunResult, bug: Callable[[str], InternalError]) -> None:
     if len(veh) and (veh["load_teu"] > veh["capacity_teu"] + 1e-6).any():
         svc = str(veh.loc[veh["load_teu"] > veh["capacity_teu"] + 1e-6, "service"].iloc[0])
         raise bug(f"vehicle of {svc} loaded above its capacity")
+
+
+def _stages_per_demand_row(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list[int]:
+    """Record rows per consignment of each demand row: the most stages of any route of its
+    origin–destination (what :class:`~corridorsim.sim.records.RunRecords` allocates)."""
+    out = []
+    for row in scn.demand:
+        stages = [len(r.route.stages) for r in routes.values()
+                  if r.origin == row.origin and r.destination == row.destination]
+        out.append(max(stages, default=4))
+    return out
 
 
 class _Stopwatch:
@@ -385,7 +416,8 @@ def run_scenario(
     net = network if network is not None else load_network()
     routes = resolve_instances(scn, net, families)
     streams = Streams(scn.seed)
-    check_limits(scn)  # refuse runaway demand before allocating (docs/limits.md)
+    # refuse runaway demand before allocating (docs/limits.md)
+    check_limits(scn, stages=_stages_per_demand_row(scn, routes))
     choice: list[Any] = []
     eng, rec, refused = build_engine(scn, net, routes, streams, choice_out=choice)
     clock.lap("build")

@@ -127,6 +127,9 @@ def bottlenecks(res: Any, *, top: int = 15) -> pd.DataFrame:
     out = out[out["contribution_h_per_teu"] > 1e-6]
     out = out.sort_values("contribution_h_per_teu", ascending=False).head(top)
     keep = [k for k in causes if (out[f"wait_{k}_h_per_teu"] > 1e-9).any()]
+    smp = res.info.get("sample") if isinstance(getattr(res, "info", None), dict) else None
+    if smp:  # a sample of every k-th consignment per route: scale the flow back up
+        out["teu_through"] = out["teu_through"] * (smp["of"] / smp["consignments"])
     cols = ["routes", "teu_through", *[f"wait_{k}_h_per_teu" for k in keep],
             "total_h_per_teu", "contribution_h_per_teu"]
     return out[cols].reset_index()
