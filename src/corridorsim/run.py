@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import platform
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from typing import Any
 
@@ -31,7 +33,7 @@ from corridorsim.results import (
     vehicles_table,
 )
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
-from corridorsim.saturation import add_saturation
+from corridorsim.saturation import add_saturation, place_queues
 from corridorsim.scenario.model import Scenario
 from corridorsim.sim.build import RouteInstance, build_engine, route_key
 from corridorsim.sim.streams import Streams
@@ -374,6 +376,25 @@ def _stages_per_demand_row(scn: Scenario, routes: Mapping[str, RouteInstance]) -
     return out
 
 
+def _run_side_by_side(tasks: Mapping[str, Callable[[], Any]]
+                      ) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run independent tasks in threads (as many as cores, at most one per task); return
+    their results and the seconds each took. The first exception is raised as is."""
+    def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+        t = time.perf_counter()
+        out = fn()
+        return out, round(time.perf_counter() - t, 3)
+
+    workers = max(1, min(len(tasks), os.cpu_count() or 1))
+    if workers == 1:
+        pairs = {k: timed(fn) for k, fn in tasks.items()}
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corridorsim") as pool:
+            futures = {k: pool.submit(timed, fn) for k, fn in tasks.items()}
+            pairs = {k: f.result() for k, f in futures.items()}
+    return {k: v[0] for k, v in pairs.items()}, {k: v[1] for k, v in pairs.items()}
+
+
 class _Stopwatch:
     """Wall-clock seconds of the steps of a run (``run.json: timings_s``)."""
 
@@ -436,15 +457,6 @@ def run_scenario(
     delivered = ~np.isnan(rec.delivered_h)
     in_stats = rec.created_h >= warmup_h
     counted = in_stats & delivered
-    summary = route_summary_arrays(
-        fam, families,
-        {"teu": rec.teu, "due_h": rec.due_h, "delivered": delivered, "in_stats": in_stats,
-         "transit_h": rec.delivered_h - rec.created_h},
-        time_sums=route_time_sums(rec, np.where(counted, fam, -1), len(families)))
-    clock.lap("kpis")
-    acc = account_records(scn, routes, trace, counted=counted)
-    clock.lap("accounting")
-    summary = summary.merge(acc.summary, on="route", how="left").round(6)
     info = {
         "scenario": scn.name,
         "scenario_hash": scenario_hash(scn),
@@ -466,19 +478,39 @@ def run_scenario(
             "pandas": pd.__version__,
         },
         "network": net.source,
-        "wall_s": round(time.perf_counter() - t0, 3),
     }
+    res = RunResult(scn, net, routes, pd.DataFrame({"route": families}), None, None, fac,
+                    veh, info, trace=trace)
+
+    # The analyses below only read the records and are independent, so they run side by
+    # side (numpy releases the GIL in its loops); each is deterministic on its own, so the
+    # results do not depend on the number of threads.
+    def kpis() -> pd.DataFrame:
+        return route_summary_arrays(
+            fam, families,
+            {"teu": rec.teu, "due_h": rec.due_h, "delivered": delivered, "in_stats": in_stats,
+             "transit_h": rec.delivered_h - rec.created_h},
+            time_sums=route_time_sums(rec, np.where(counted, fam, -1), len(families)))
+
+    tasks: dict[str, Callable[[], Any]] = {
+        "accounting": lambda: account_records(scn, routes, trace, counted=counted),
+        "saturation": lambda: place_queues(res),
+        "kpis": kpis,
+        "checks": lambda: check_invariants(res),
+    }
+    done, seconds = _run_side_by_side(tasks)
+    clock.lap("analysis")
+    clock.laps.update({f"{k} (thread)": v for k, v in seconds.items()})
+    acc = done["accounting"]
+    summary = done["kpis"].merge(acc.summary, on="route", how="left").round(6)
     tables = dict(acc.tables)
     if choice:
         tables["route_shares.csv"] = choice[0].table(rec, rec.route_ids, routes)
         info["choice_over_capacity_teu"] = round(choice[0].over_cap_teu, 3)
-    res = RunResult(scn, net, routes, summary, None, None, fac, veh, info,
-                    extra_tables=tables, footprints=acc.footprints, trace=trace,
-                    consignment_columns=acc.per_consignment, leg_accounting=acc.extend_legs)
-    add_saturation(res)  # saturated places and backlog into info and summary
-    clock.lap("saturation")
-    check_invariants(res)
-    clock.lap("checks")
+    res.summary, res.extra_tables, res.footprints = summary, tables, acc.footprints
+    res.consignment_columns, res.leg_accounting = acc.per_consignment, acc.extend_legs
+    add_saturation(res, done["saturation"])  # saturated places and backlog into info, summary
+    clock.lap("finish")
     info["wall_s"] = round(time.perf_counter() - t0, 3)
     info["timings_s"] = clock.laps
     return res

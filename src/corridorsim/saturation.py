@@ -395,9 +395,10 @@ def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]
     return out
 
 
-def saturated_places(res: RunResult) -> list[dict[str, Any]]:
+def saturated_places(res: RunResult, places: pd.DataFrame | None = None
+                     ) -> list[dict[str, Any]]:
     """The saturated places as plain dicts (what run.json holds), worst backlog first."""
-    q = place_queues(res)
+    q = place_queues(res) if places is None else places
     q = q[q["saturated"]].sort_values(["backlog_teu", "utilisation"], ascending=False)
     out = []
     for r in q.to_dict("records"):
@@ -413,7 +414,7 @@ def saturated_places(res: RunResult) -> list[dict[str, Any]]:
     return out
 
 
-def add_saturation(res: RunResult) -> None:
+def add_saturation(res: RunResult, places: pd.DataFrame | None = None) -> None:
     """Record saturation in ``res.info`` and the summary (``saturated_places``, ``queued_teu``).
 
     ``info["saturated"]``: list of ``{place, type, kind, name, utilisation, backlog_teu,
@@ -421,7 +422,7 @@ def add_saturation(res: RunResult) -> None:
     warm-up and not delivered at the horizon (sum of the summary's ``backlog_teu``), and
     ``info["queued_teu_at_saturated_places"]``.
     """
-    sat = saturated_places(res)
+    sat = saturated_places(res, places)
     res.info["saturated"] = sat
     s = res.summary
     if "route" not in s.columns:
