@@ -5,7 +5,9 @@ child process so that peak RSS (``resource.getrusage``) belongs to that scale al
 child measures, in the same process:
 
 * ``simpy_events_per_s`` - a raw SimPy loop of 1 million timeouts (one process yielding
-  ``env.timeout(1)``; median of three), so figures can be compared across machines;
+  ``env.timeout(1)``), so figures can be compared across machines; the median of five
+  measurements, three before the run and two after (one swings by ±30 % on a shared
+  2-core machine);
 * ``wall_s`` - ``run_scenario``: demand generation, simulation, KPIs, emissions/cost
   accounting, saturation and the end-of-run invariant checks, i.e. every number of
   summary.csv and run.json (what a caller of the API gets; the consignment and leg tables
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,11 +43,8 @@ SCENARIOS = HERE.parent / "scenarios"
 SCALES = ("benchmark_1m", "benchmark_10m")
 
 
-def simpy_events_per_s(n: int = 1_000_000, repeats: int = 3) -> float:
-    """Raw SimPy rate: one process yielding ``n`` timeouts; the median of ``repeats``
-    (one measurement swings by ±30 % on a shared 2-core machine)."""
-    import statistics
-
+def simpy_rates(n: int = 1_000_000, repeats: int = 3) -> list[float]:
+    """Raw SimPy rates: one process yielding ``n`` timeouts, ``repeats`` times."""
     import simpy
 
     def once() -> float:
@@ -59,7 +59,7 @@ def simpy_events_per_s(n: int = 1_000_000, repeats: int = 3) -> float:
         env.run()
         return n / (time.perf_counter() - t0)
 
-    return statistics.median(once() for _ in range(repeats))
+    return [once() for _ in range(repeats)]
 
 
 def peak_rss_mb() -> float:
@@ -73,7 +73,7 @@ def one(name: str, write: bool) -> dict[str, object]:
     from corridorsim.run import run_scenario
     from corridorsim.scenario.load import load_scenario
 
-    ev = simpy_events_per_s()
+    rates = simpy_rates(repeats=3)  # before the run ...
     scn, _ = load_scenario(SCENARIOS / f"{name}.yaml")
     net = load_network()
     t0 = time.perf_counter()
@@ -96,6 +96,8 @@ def one(name: str, write: bool) -> dict[str, object]:
             write_run(res, Path(tmp) / "run")
             out["write_s"] = round(time.perf_counter() - t1, 3)
             out["legs_built_whole"] = res._legs is not None
+    rates += simpy_rates(repeats=2)  # ... and after it: the host's speed drifts
+    ev = statistics.median(rates)
     cps = out["consignments"] / wall  # type: ignore[operator]
     out["consignments_per_s"] = round(cps, 1)
     out["simpy_events_per_s"] = round(ev, 1)

@@ -227,7 +227,6 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
     # origin stop: zero time; consignments ready for the first leg when booked
     rec.t_in[rec.off] = rec.created_h
     rec.t_out[rec.off] = rec.created_h
-    rec.cur[:] = 1
     rec.t_in[rec.off + 1] = rec.created_h
 
     eng = Engine(rec, horizon_h)

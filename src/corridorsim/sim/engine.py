@@ -86,10 +86,12 @@ class BatchQueue:
         self.env = env
         self.rec = rec
         self.f_idx = np.empty(0, dtype=np.int64)
+        self.f_rows = np.empty(0, dtype=np.int64)
         self.f_ready = np.empty(0)
         self.f_cum = np.empty(0)
         self.f_pos = 0
         self.p_idx = np.empty(0, dtype=np.int64)
+        self.p_rows = np.empty(0, dtype=np.int64)
         self.p_ready = np.empty(0)
         self.p_teu = np.empty(0)
         self.p_sum = 0.0  # TEU in ``present`` (kept up to date, not re-summed)
@@ -97,16 +99,25 @@ class BatchQueue:
         self.node_facility: Facility | None = None
 
     def preload(self, idx: np.ndarray, ready: np.ndarray) -> None:
-        order = np.argsort(ready, kind="stable")
-        self.f_idx = np.concatenate([self.f_idx[self.f_pos:], idx[order]])
-        self.f_ready = np.concatenate([self.f_ready[self.f_pos:], ready[order]])
-        order2 = np.argsort(self.f_ready, kind="stable")
-        self.f_idx, self.f_ready = self.f_idx[order2], self.f_ready[order2]
+        """Book consignments ``idx`` on this service's first leg (record row ``off + 1``),
+        ready at ``ready``."""
+        rows = self.rec.off[idx] + 1
+        if self.f_pos >= len(self.f_idx) and (len(ready) < 2 or bool((ready[1:] >= ready[:-1]).all())):
+            # nothing booked yet and already in time order (the usual case): no sort
+            self.f_idx, self.f_rows, self.f_ready = idx, rows, ready
+        else:
+            f_idx = np.concatenate([self.f_idx[self.f_pos:], idx])
+            f_rows = np.concatenate([self.f_rows[self.f_pos:], rows])
+            f_ready = np.concatenate([self.f_ready[self.f_pos:], ready])
+            order = np.argsort(f_ready, kind="stable")
+            self.f_idx, self.f_rows, self.f_ready = f_idx[order], f_rows[order], f_ready[order]
         self.f_cum = np.cumsum(self.rec.teu[self.f_idx])
         self.f_pos = 0
 
-    def push(self, idx: np.ndarray, ready_h: float) -> None:
+    def push(self, idx: np.ndarray, rows: np.ndarray, ready_h: float) -> None:
+        """Hand over consignments ``idx`` (their record ``rows`` for this leg), ready now."""
         self.p_idx = np.concatenate([self.p_idx, idx])
+        self.p_rows = np.concatenate([self.p_rows, rows])
         self.p_ready = np.concatenate([self.p_ready, np.full(len(idx), ready_h)])
         teu = self.rec.teu[idx]
         self.p_teu = np.concatenate([self.p_teu, teu])
@@ -139,26 +150,31 @@ class BatchQueue:
             return INF
         return float(self.f_ready[k])
 
-    def take(self, t: float, capacity: float) -> np.ndarray:
-        """Remove and return consignments ready by ``t``, first come first served, up to capacity."""
+    def take(self, t: float, capacity: float) -> tuple[np.ndarray, np.ndarray]:
+        """Remove and return consignments ready by ``t`` and their record rows, first come
+        first served, up to capacity."""
         k, _ = self._future_teu_before(t)
         if k > self.f_pos:
             fi = self.f_idx[self.f_pos:k]
-            idx = np.concatenate([self.p_idx, fi])
-            ready = np.concatenate([self.p_ready, self.f_ready[self.f_pos:k]])
-            teu = np.concatenate([self.p_teu, self.rec.teu[fi]])
             if len(self.p_idx):
+                idx = np.concatenate([self.p_idx, fi])
+                rows = np.concatenate([self.p_rows, self.f_rows[self.f_pos:k]])
+                ready = np.concatenate([self.p_ready, self.f_ready[self.f_pos:k]])
+                teu = np.concatenate([self.p_teu, self.rec.teu[fi]])
                 order = np.argsort(ready, kind="stable")
-                idx, ready, teu = idx[order], ready[order], teu[order]
+                idx, rows, ready, teu = idx[order], rows[order], ready[order], teu[order]
+            else:
+                idx, rows = fi, self.f_rows[self.f_pos:k]
+                ready, teu = self.f_ready[self.f_pos:k], self.rec.teu[fi]
             self.f_pos = k
         else:
-            idx, ready, teu = self.p_idx, self.p_ready, self.p_teu
+            idx, rows, ready, teu = self.p_idx, self.p_rows, self.p_ready, self.p_teu
         cum = np.cumsum(teu)
         n = int(np.searchsorted(cum, capacity + 1e-9, side="right"))
-        out = idx[:n]
-        self.p_idx, self.p_ready, self.p_teu = idx[n:], ready[n:], teu[n:]
+        out, out_rows = idx[:n], rows[:n]
+        self.p_idx, self.p_rows, self.p_ready, self.p_teu = idx[n:], rows[n:], ready[n:], teu[n:]
         self.p_sum = float(cum[-1] - cum[n - 1]) if n else float(cum[-1]) if len(cum) else 0.0
-        return out
+        return out, out_rows
 
 
 class Engine:
@@ -325,26 +341,29 @@ class Engine:
             rec.moving[rows] = moving
         now = env.now
         rec.t_out[rows] = now
-        nxt_svc = self.next_service[rec.route[idx], rec.cur[idx] + 1]
+        stage = rows - rec.off[idx]
+        nxt_svc = self.next_service[rec.route[idx], stage + 1]
         last = nxt_svc < 0
         if last.any():
             done = idx[last]
             rec.delivered_h[done] = now
+            rec.cur[done] = stage[last]  # the stage it was delivered in
             live, rows_live, nxt_svc = idx[~last], rows[~last], nxt_svc[~last]
         else:
             live, rows_live = idx, rows
         if not len(live):
             return
-        rec.cur[live] += 1
-        rec.t_in[rows_live + 1] = now
+        rows_live = rows_live + 1
+        rec.t_in[rows_live] = now
         first, lo = int(nxt_svc[0]), int(nxt_svc.min())
-        groups = [(first, live)] if lo == int(nxt_svc.max()) else \
-            [(int(k), live[nxt_svc == k]) for k in np.unique(nxt_svc)]
-        for k, sel in groups:
+        groups = [(first, live, rows_live)] if lo == int(nxt_svc.max()) else \
+            [(int(k), live[m], rows_live[m]) for k in np.unique(nxt_svc)
+             for m in [nxt_svc == k]]
+        for k, sel, sel_rows in groups:
             svc = self.services[k]
             if fac.params.yard_teu and svc.from_node == fac.node:
                 fac.yard_level += float(rec.teu[sel].sum())
-            svc.queue.push(sel, now)
+            svc.queue.push(sel, sel_rows, now)
 
     # ------------------------------------------------------------------ services
     def _service(self, svc: Service) -> Generator[Any, Any, None]:
@@ -393,7 +412,7 @@ class Engine:
             if env.now >= self.horizon_h:
                 break
             # 5. load and depart
-            idx = q.take(env.now, capacity)
+            idx, rows = q.take(env.now, capacity)
             if len(idx) == 0:
                 raise InternalError(
                     f"service {svc.key}: a departure at {env.now:.2f} h loaded nothing although "
@@ -402,8 +421,6 @@ class Engine:
             if svc.params.fleet is not None:
                 svc.idle -= 1
             t_dep = env.now
-            stage = rec.cur[idx]
-            rows = rec.rows(idx, stage)
             ready = rec.t_in[rows]
             self._record_phases(rows, ready, phases, t_dep)
             load = float(rec.teu[idx].sum())
@@ -415,9 +432,9 @@ class Engine:
             svc.trips += 1
             rec.trip[rows] = len(self.departures)
             self.departures.append((svc.index, t_dep))
-            env.process(self._trip(svc, idx, stage, rows, t_dep, load, capacity, svc.trips))
+            env.process(self._trip(svc, idx, rows, t_dep, load, capacity, svc.trips))
 
-    def _trip(self, svc: Service, idx: np.ndarray, stage: np.ndarray, rows: np.ndarray,
+    def _trip(self, svc: Service, idx: np.ndarray, rows: np.ndarray,
               t_dep: float, load: float, capacity: float,
               trip_no: int) -> Generator[Any, Any, None]:
         env, rec = self.env, self.rec
@@ -445,7 +462,6 @@ class Engine:
         rec.t_out[rows] = now
         self.trip_log.append((svc.key, trip_no, t_dep, t_arr, load, capacity))
         # hand over to the next stop
-        rec.cur[idx] = stage + 1
         nxt_rows = rows + 1
         rec.t_in[nxt_rows] = now
         # one vehicle, one passage: every consignment on board arrives at the same node, so

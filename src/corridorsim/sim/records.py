@@ -53,8 +53,10 @@ class RunRecords:
     trip : int32 array (rows,)
         Departure number (index into the engine's departure log) of the vehicle that
         carried a leg row; -1 for stops and for legs not yet departed.
-    cur : int array (n,)
-        Current stage of each consignment.
+    cur : int32 array (n,)
+        The stage a delivered consignment was delivered in (its last); -1 while in
+        transit. (The engine carries each consignment's current record row with it, so
+        nothing tracks the stage of consignments under way.)
 
     Waits and moving hours are float32 (4 bytes; ~0.2 s resolution at 1,000 h) to keep a
     10-million-TEU year in memory; clock times stay float64.
@@ -98,7 +100,7 @@ class RunRecords:
         self.moving = np.zeros(rows, dtype=np.float32)
         self.wait = np.zeros((len(CAUSES), rows), dtype=np.float32)
         self.trip = np.full(rows, -1, dtype=np.int32)
-        self.cur = np.zeros(n, dtype=np.int32)
+        self.cur = np.full(n, -1, dtype=np.int32)
 
     @property
     def n(self) -> int:
