@@ -173,12 +173,19 @@ def _places_from_legs(res: RunResult, horizon_h: float) -> list[dict[str, Any]]:
         else:
             a = {"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False}
             by_route, routes = {}, ""
-        busy = bool(util == util and util >= UTILISATION_LIMIT)
-        rows.append({"place": node, "type": "facility", "kind": str(f.get("kind", "stop")),
-                     "name": str(f.get("name", node)), "utilisation": util, **a,
-                     "saturated": bool(a["grew"] or busy), "routes": routes,
-                     "backlog_by_route": by_route})
+        rows.append(_facility_row(node, f, util, a, by_route, routes))
     return rows
+
+
+def _facility_row(node: str, f: dict[str, Any], util: float, a: dict[str, Any],
+                  by_route: dict[str, float], routes: str) -> dict[str, Any]:
+    """One facility's row of :func:`place_queues` (saturated when its queue grew or its
+    servers were busy at least :data:`UTILISATION_LIMIT` of the horizon)."""
+    busy = bool(util == util and util >= UTILISATION_LIMIT)
+    return {"place": node, "type": "facility", "kind": str(f.get("kind", "stop")),
+            "name": str(f.get("name", node)), "utilisation": util, **a,
+            "saturated": bool(a["grew"] or busy), "routes": routes,
+            "backlog_by_route": by_route}
 
 
 def _at_or_before(x: np.ndarray, w: np.ndarray, ts: np.ndarray) -> np.ndarray:
@@ -387,11 +394,7 @@ def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]
         a, by_route, routes = place(stop_cells.get(node, []), leg=False)
         if not routes and node not in fac_by_node:
             continue
-        busy = bool(util == util and util >= UTILISATION_LIMIT)
-        out.append({"place": node, "type": "facility", "kind": str(f.get("kind", "stop")),
-                    "name": str(f.get("name", node)), "utilisation": util, **a,
-                    "saturated": bool(a["grew"] or busy), "routes": routes,
-                    "backlog_by_route": by_route})
+        out.append(_facility_row(node, f, util, a, by_route, routes))
     return out
 
 
