@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -93,16 +94,36 @@ def output_lock(out: Path) -> Iterator[None]:
 CHUNK_ROWS = 500_000
 
 
+def _arrow_tables(frames: Iterable[pd.DataFrame]) -> Iterator[pa.Table]:
+    """The frames as Arrow tables, the next one built in a helper thread while the caller
+    writes the current one (Parquet encoding releases the GIL). In order; at most two
+    chunks in memory."""
+    it = iter(frames)
+
+    def build() -> pa.Table | None:
+        df = next(it, None)
+        return None if df is None else pa.Table.from_pandas(df, preserve_index=False)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="corridorsim-write") as pool:
+        nxt = pool.submit(build)
+        while True:
+            table = nxt.result()
+            if table is None:
+                return
+            nxt = pool.submit(build)
+            yield table
+
+
 def write_parquet_chunks(path: Path, frames: Iterable[pd.DataFrame]) -> int:
     """Write DataFrames with the same columns into one Parquet file, a row group each.
 
-    Returns the number of rows written. Only one chunk is in memory at a time.
+    Returns the number of rows written. At most two chunks are in memory at a time: the
+    next one is built while the current one is encoded.
     """
     writer: pq.ParquetWriter | None = None
     rows = 0
     try:
-        for df in frames:
-            table = pa.Table.from_pandas(df, preserve_index=False)
+        for table in _arrow_tables(frames):
             if writer is None:
                 # dictionary-encode only the text columns: trying it on float columns
                 # (which never fit a dictionary) costs more than half the write time
@@ -112,8 +133,8 @@ def write_parquet_chunks(path: Path, frames: Iterable[pd.DataFrame]) -> int:
             elif not table.schema.equals(writer.schema, check_metadata=False):
                 raise OutputError(f"{path.name}: chunk columns differ from the first chunk's "
                                   "(a bug in corridorsim)")
-            writer.write_table(table, row_group_size=max(len(df), 1))
-            rows += len(df)
+            writer.write_table(table, row_group_size=max(table.num_rows, 1))
+            rows += table.num_rows
     finally:
         if writer is not None:
             writer.close()
