@@ -267,3 +267,17 @@ def test_memory_estimate_in_the_cap_message_counts_stages(monkeypatch: pytest.Mo
     rail = gb([{"route": "northern", "teu_per_week": 200_000},
                {"route": "middle_corridor", "teu_per_week": 1}])
     assert rail > 2 * sea > 0
+
+
+def test_a_run_without_consignments_finishes_and_writes(tmp_path: Path) -> None:
+    """Demand too small to book a single container in the horizon: the run, its checks and
+    the written tables all cope with zero consignments."""
+    from corridorsim.outputs import write_run
+
+    scn, _ = load_scenario("baseline_2024")
+    data = {**scn.model_dump(), "horizon_d": 10, "warmup_d": 0,
+            "demand": [{"route": "northern", "teu_per_week": 0.0}]}
+    res = run_scenario(scenario_from_dict(data))
+    assert res.info["consignments"] == 0
+    write_run(res, tmp_path / "run")
+    assert (tmp_path / "run" / "legs.parquet").exists()

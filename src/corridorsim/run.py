@@ -321,7 +321,9 @@ def _check_records(rec: Any, bug: Callable[[str], InternalError],
     neg = done & (rec.delivered_h < rec.created_h - 1e-9)
     if neg.any():
         raise bug(f"negative transit time (consignment {int(np.flatnonzero(neg)[0])})")
-    if rec.n and not np.array_equal(rec.t_in[rec.off], rec.created_h):
+    if rec.n == 0:
+        return
+    if not np.array_equal(rec.t_in[rec.off], rec.created_h):
         raise bug("a consignment's first stage does not start at its booking")
     for lo, hi in chunk_bounds(rec, chunk_rows):
         r0 = int(rec.off[lo])
