@@ -58,36 +58,29 @@ def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None, *,
                        ids: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Transit (float64), moving and waiting hours by cause (float32) of consignments
     ``lo <= id < hi`` (or of the sorted ``ids``), summed over their stages in float64."""
-    if ids is not None:
-        rows, _ = _slot_rows(rec, ids)
+    if ids is None:
+        lo, hi = _span(rec, lo, hi)
+        sel: slice | np.ndarray = slice(lo, hi)
+        r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
+        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+        take: slice | np.ndarray = slice(r0, r1)  # the chunk's rows, contiguous
+        seg = rec.off[lo:hi] - r0
+    else:
+        sel = ids
+        take, _ = _slot_rows(rec, ids)
         seg = np.zeros(len(ids), dtype=np.int64)
         if len(ids):
             np.cumsum(rec.slots[ids][:-1], out=seg[1:])
 
-        def per_consignment(a: np.ndarray) -> np.ndarray:
-            if not len(ids):
-                return np.zeros(0, np.float32)
-            return np.add.reduceat(a[rows], seg, dtype=np.float64).astype(np.float32)
-
-        out = {"transit_h": rec.delivered_h[ids] - rec.created_h[ids],
-               "moving_h": per_consignment(rec.moving)}
-        for j, col in enumerate(WAIT_COLUMNS):
-            out[col] = per_consignment(rec.wait[j])
-        return out
-    lo, hi = _span(rec, lo, hi)
-    r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
-    r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
-    off = rec.off[lo:hi] - r0
-
-    def per_chunk(a: np.ndarray) -> np.ndarray:
-        if hi <= lo:
+    def per_consignment(a: np.ndarray) -> np.ndarray:
+        if not len(seg):
             return np.zeros(0, np.float32)
-        return np.add.reduceat(a[r0:r1], off, dtype=np.float64).astype(np.float32)
+        return np.add.reduceat(a[take], seg, dtype=np.float64).astype(np.float32)
 
-    out = {"transit_h": rec.delivered_h[lo:hi] - rec.created_h[lo:hi],
-           "moving_h": per_chunk(rec.moving)}
+    out = {"transit_h": rec.delivered_h[sel] - rec.created_h[sel],
+           "moving_h": per_consignment(rec.moving)}
     for j, col in enumerate(WAIT_COLUMNS):
-        out[col] = per_chunk(rec.wait[j])
+        out[col] = per_consignment(rec.wait[j])
     return out
 
 
@@ -194,13 +187,6 @@ class StageAttributes:
             for st in routes[k].route.stages:
                 self.is_leg[ri, st.index] = 1 if isinstance(st, Leg) else 0
 
-    def code_of(self, value: str) -> int:
-        """Vocabulary code of ``value`` (-1 if absent)."""
-        try:
-            return self.vocab.index(value)
-        except ValueError:
-            return -1
-
 
 class SimTrace:
     """What the engine leaves behind for tables and checks, without building tables.
@@ -211,7 +197,7 @@ class SimTrace:
     attrs : :class:`StageAttributes` of every (route index, stage)
     service_keys, service_kinds, service_from, service_to : per service index
     stage_service : int array (routes, stages) - service index of a leg stage, else -1
-    dep_service, dep_time : per departure (``records.trip`` indexes these)
+    dep_time : departure time of each departure (``records.trip`` indexes it)
     warmup_h : statistics start
     """
 
@@ -230,9 +216,7 @@ class SimTrace:
         w = min(s_max, eng.next_service.shape[1]) if eng.next_service.size else 0
         if w:
             self.stage_service[:, :w] = eng.next_service[:, :w]
-        dep = eng.departures
-        self.dep_service = np.array([d[0] for d in dep], dtype=np.int32)
-        self.dep_time = np.array([d[1] for d in dep], dtype=np.float64)
+        self.dep_time = np.array(eng.departures, dtype=np.float64)
 
 
 def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0,

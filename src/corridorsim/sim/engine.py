@@ -125,12 +125,9 @@ class BatchQueue:
         ev, self.push_event = self.push_event, self.env.event()
         ev.succeed()
 
-    def _future_teu_before(self, t: float) -> tuple[int, float]:
-        k = int(np.searchsorted(self.f_ready, t, side="right"))
-        if k <= self.f_pos:
-            return self.f_pos, 0.0
-        base = self.f_cum[self.f_pos - 1] if self.f_pos > 0 else 0.0
-        return k, float(self.f_cum[k - 1] - base)
+    def _future_ready_by(self, t: float) -> int:
+        """End (exclusive) of the pre-booked consignments ready by ``t``."""
+        return max(self.f_pos, int(np.searchsorted(self.f_ready, t, side="right")))
 
     def first_ready(self) -> float | None:
         if len(self.p_idx):
@@ -153,7 +150,7 @@ class BatchQueue:
     def take(self, t: float, capacity: float) -> tuple[np.ndarray, np.ndarray]:
         """Remove and return consignments ready by ``t`` and their record rows, first come
         first served, up to capacity."""
-        k, _ = self._future_teu_before(t)
+        k = self._future_ready_by(t)
         if k > self.f_pos:
             fi = self.f_idx[self.f_pos:k]
             if len(self.p_idx):
@@ -190,8 +187,8 @@ class Engine:
         self.leg_service: dict[tuple[int, int], Service] = {}
         self.stop_facility: dict[tuple[int, int], Facility] = {}
         self.trip_log: list[tuple[str, int, float, float, float, float]] = []
-        # every departure, in order: (service index, departure time); rec.trip points here
-        self.departures: list[tuple[int, float]] = []
+        # departure time of every departure, in order; rec.trip points here
+        self.departures: list[float] = []
         # filled by :meth:`index_stages`: (route index, stage) -> service index (-1 where
         # the stage is not a leg, or beyond the route)
         self.next_service = np.empty((0, 0), dtype=np.int64)
@@ -431,7 +428,7 @@ class Engine:
                     fac.yard_event.succeed()
             svc.trips += 1
             rec.trip[rows] = len(self.departures)
-            self.departures.append((svc.index, t_dep))
+            self.departures.append(t_dep)
             env.process(self._trip(svc, idx, rows, t_dep, load, capacity, svc.trips))
 
     def _trip(self, svc: Service, idx: np.ndarray, rows: np.ndarray,

@@ -27,7 +27,7 @@ class RunRecords:
 
     Stage data are stored *ragged*: consignment ``i`` owns the flat rows
     ``off[i] .. off[i] + slots[i] - 1``, one per stage, so stage ``s`` of consignment ``i``
-    is row ``off[i] + s`` (see :meth:`rows`). ``slots[i]`` is the number of stages of the
+    is row ``off[i] + s``. ``slots[i]`` is the number of stages of the
     consignment's route, or more if ``slots_per_route`` says so (e.g. the largest stage
     count among the route families of the same O–D, so that route choice may move a
     not-yet-departed consignment to another family). Rows are ordered by consignment,
@@ -109,21 +109,3 @@ class RunRecords:
     @property
     def n_rows(self) -> int:
         return len(self.t_in)
-
-    def rows(self, idx: np.ndarray, stage: np.ndarray | int) -> np.ndarray:
-        """Flat rows of consignments ``idx`` at ``stage`` (one stage per consignment)."""
-        return self.off[idx] + stage
-
-    def row_consignment(self) -> np.ndarray:
-        """Consignment of every flat row (int64, rows)."""
-        return np.repeat(np.arange(self.n, dtype=np.int64), self.slots)
-
-    def row_stage(self) -> np.ndarray:
-        """Stage index of every flat row (int64, rows)."""
-        return np.arange(self.n_rows, dtype=np.int64) - np.repeat(self.off, self.slots)
-
-    def per_consignment(self, a: np.ndarray) -> np.ndarray:
-        """Sum a per-row array over each consignment's rows (last axis), in float64."""
-        if self.n == 0:
-            return np.zeros((*a.shape[:-1], 0))
-        return np.add.reduceat(a, self.off, axis=-1, dtype=np.float64)
