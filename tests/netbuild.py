@@ -8,7 +8,13 @@ from collections.abc import Sequence
 import geopandas as gpd
 from shapely.geometry import LineString, Point
 
-from corridorsim.network import Network, load_network
+from corridorsim.corridors import Corridor
+from corridorsim.network import SEA_AREAS, Network, load_network
+
+
+def open_family(fid: str, label: str, colour: str = "#333333") -> Corridor:
+    """A route family that may use every link of a test network (its shortest path)."""
+    return Corridor(fid, label, colour, modes=("rail", "sea", "road"), sea_areas=SEA_AREAS)
 
 
 def write_network(tmp_path, nodes: Sequence[dict], links: Sequence[dict]):

@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netbuild import line_network, write_network
+from netbuild import line_network, write_network, open_family
 
 from corridorsim.network import load_network
 from corridorsim.outputs import write_run
-from corridorsim.routing import RouteFamily
 from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
 
-LINE = {"line": RouteFamily("line", "Line", ("G", "P1", "P2"))}
+LINE = {"line": open_family("line", "Line")}
 
 
 def _line_scenario(**kw):
@@ -132,7 +131,7 @@ def _random_network(tmp_path, n_rail: int, sea: bool, gauge_change: bool):
                   "country": "GEO", "km_by_country": {"GEO": 1}})
     net = load_network(write_network(tmp_path, nodes, links))
     via = tuple(n["id"] for n in nodes[1:-1])
-    return net, {"r": RouteFamily("r", "random", via)}
+    return net, {"r": open_family("r", "random")}
 
 
 @settings(max_examples=25, deadline=None,
@@ -191,7 +190,7 @@ def test_mmc_mean_wait_matches_theory(tmp_path):
     ]
     links = [{"from": "A", "to": "G", "gauge_mm": 1435}, {"from": "G", "to": "D", "gauge_mm": 1520}]
     net = load_network(write_network(tmp_path, nodes, links))
-    fams = {"q": RouteFamily("q", "queue", ("G",))}
+    fams = {"q": open_family("q", "queue")}
     lam, mu, c = 1.0, 0.6, 2  # per hour; rho = 0.83
     theory = _erlang_c_wq(lam, mu, c)
     means = []

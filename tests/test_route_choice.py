@@ -8,18 +8,17 @@ from functools import cache
 
 import numpy as np
 import pytest
-from netbuild import line_network
+from netbuild import line_network, open_family
 
 from corridorsim.errors import ScenarioError
 from corridorsim.network import load_network
-from corridorsim.routing import RouteFamily
 from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
 from corridorsim.sim.choice import logit_probabilities
 
 # two route families with identical structure on the tiny line network
-TWIN = {"a": RouteFamily("a", "Twin A", ("G", "P1", "P2"), colour="#1f77b4"),
-        "b": RouteFamily("b", "Twin B", ("G", "P1", "P2"), colour="#ff7f0e")}
+TWIN = {"a": open_family("a", "Twin A", "#1f77b4"),
+        "b": open_family("b", "Twin B", "#ff7f0e")}
 
 
 def _twin(**kw):

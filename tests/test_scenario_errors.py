@@ -39,7 +39,7 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...], int | None]] = [
       "allowed:"), 3),
     ("unknown_origin_node",
      "name: x\ndemand:\n  - route: northern\n    origin: CN_XIX\n    teu_per_week: 10\n",
-     ("demand[0].origin", "unknown node 'CN_XIX'", "did you mean 'CN_XIY'"), 4),
+     ("demand[0].origin", "unknown origin 'CN_XIX'", "did you mean Xi'an"), 4),
     ("unknown_disruption_target", "name: x\n" + DEMAND + "disruptions:\n  - target: suezz\n",
      ("disruptions[0].target", "unknown disruption target", "did you mean 'suez'"), 6),
     ("warmup_not_shorter", "name: x\nhorizon_d: 20\nwarmup_d: 20\n" + DEMAND,

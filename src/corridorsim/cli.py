@@ -37,7 +37,7 @@ def _load(scenario: str):  # type: ignore[no-untyped-def]
 
     scn, pos = load_scenario(scenario)
     net = load_network()
-    check_scenario(scn, net, positions=pos, source=str(scenario))
+    scn = check_scenario(scn, net, positions=pos, source=str(scenario))
     return scn, net
 
 
@@ -175,39 +175,133 @@ def validate(scenario: str) -> None:
                f"routes {', '.join(scn.routes)}, {scn.horizon_d:g} days)")
 
 
+def _emit_csv(table: Any, out: Path | None) -> None:
+    text = table.to_csv(index=False)
+    if out:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
+        click.echo(str(out))
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command()
-@click.option("--origin", default="CN_XIY", show_default=True, help="Origin node id.")
-@click.option("--destination", default="DE_DUI", show_default=True, help="Destination node id.")
+@click.option("--origin", default="CN_XIY", show_default=True,
+              help="Origin: a node id or a place name (\"Chongqing\", \"Lodz\").")
+@click.option("--destination", default="DE_DUI", show_default=True,
+              help="Destination: a node id or a place name.")
+@click.option("--route", "families", multiple=True,
+              help="Only this route family (repeatable); default: every family.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
               show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Write CSV here instead of stdout.")
 @handle_errors
-def routes(origin: str, destination: str, fmt: str, out: Path | None) -> None:
-    """Print the route families resolved on the network."""
+def routes(origin: str, destination: str, families: tuple[str, ...], fmt: str,
+           out: Path | None) -> None:
+    """Each route family's route between two places (or why it has none)."""
     from corridorsim.network import load_network
-    from corridorsim.routing import resolve_routes, route_table
+    from corridorsim.places import resolve_place
+    from corridorsim.routing import route_options, route_table
 
     net = load_network()
-    table = route_table(resolve_routes(net, origin=origin, destination=destination))
+    o = resolve_place(net, origin, what="origin")
+    d = resolve_place(net, destination, what="destination")
+    options = route_options(net, families or None, origin=o, destination=d)
+    table = route_table({op.family: op.route for op in options if op.route is not None})
+    na = [{"route": op.family, "origin": o, "destination": d, "note": op.reason}
+          for op in options if op.route is None]
     if fmt == "csv":
-        text = table.to_csv(index=False)
-        if out:
-            out.write_text(text, encoding="utf-8")
-            click.echo(str(out))
+        import pandas as pd
+
+        table["note"] = ""
+        full = pd.concat([table, pd.DataFrame(na, columns=["route", "origin", "destination",
+                                                           "note"])], ignore_index=True)
+        order = {op.family: i for i, op in enumerate(options)}
+        full = full.sort_values("route", key=lambda s: s.map(order), kind="stable")
+        for col in ("legs", "transshipments", "gauge_changes", "borders"):
+            full[col] = full[col].astype("Int64")
+        _emit_csv(full, out)
+        return
+    import shutil
+    import textwrap
+
+    names = net.nodes["name"]
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    lines = [f"{_short(names[o])} → {_short(names[d])}  ({o} → {d})", "",
+             f"{'route':<30}{'km':>8}{'rail':>8}{'sea':>8}{'days*':>7}"]
+    for op in options:
+        r = op.route
+        if r is None:
+            lines.append(f"{op.family:<30}{'not applicable':>31}")
+            text = op.reason
         else:
-            click.echo(text, nl=False)
+            lines.append(f"{op.family:<30}{r.total_km:>8,.0f}{r.km_by_mode('rail'):>8,.0f}"
+                         f"{r.km_by_mode('sea'):>8,.0f}{route_schedule_days(r):>7.0f}")
+            text = route_summary_text(r, names)
+        lines += textwrap.wrap(text, width=width - 4, initial_indent="    ",
+                               subsequent_indent="    ")
+    lines += ["", textwrap.fill(
+        "* undisturbed schedule: running time at default speeds, typical dwell at stops, no "
+        "queues; the simulation gives the distribution. `--format csv` adds countries, legs, "
+        "borders and the node ids of each route (via).", width=width)]
+    click.echo("\n".join(lines))
+
+
+def _short(name: object) -> str:
+    """A place's plain name: "Altynkol / Khorgos Gateway" → "Altynkol"."""
+    return str(name).split(" (")[0].split(" / ")[0]
+
+
+def route_schedule_days(route: Any) -> float:
+    from corridorsim.schedule import undisturbed_days
+
+    return undisturbed_days(route)
+
+
+def route_summary_text(route: Any, names: Any) -> str:
+    """The places a route is known by: its stops and the border/strait waypoints."""
+    seen: list[str] = []
+    for stage in route.stages:
+        nodes = [stage.node] if hasattr(stage, "role") else [w.node for w in stage.waypoints
+                                                              if w.kind == "chokepoint"]
+        for n in nodes:
+            label = _short(names[n])
+            if label not in seen:
+                seen.append(label)
+    return " – ".join(seen)
+
+
+@main.command()
+@click.option("--country", help="Only nodes in this country (ISO3, e.g. KAZ).")
+@click.option("--kind", help="Only nodes of this kind or role (terminal, port, border, "
+              "gauge_change, hub, chokepoint; od, deep_sea, gateway).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
+              show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write CSV here instead of stdout.")
+@handle_errors
+def nodes(country: str | None, kind: str | None, fmt: str, out: Path | None) -> None:
+    """The places on the network: id, name, country, kind and roles."""
+    from corridorsim.network import load_network
+    from corridorsim.places import nodes_table
+
+    table = nodes_table(load_network(), country=country, kind=kind)
+    if table.empty:
+        raise ScenarioError(f"no node matches --country {country!r} --kind {kind!r}; "
+                            "`corridorsim nodes` lists them all")
+    if fmt == "csv":
+        _emit_csv(table, out)
         return
     from rich.table import Table
 
-    t = Table(title=f"Route families {origin} → {destination}")
-    for col in table.columns:
-        t.add_column(col, justify="right" if table[col].dtype.kind in "fi" else "left")
+    t = Table(title=f"{len(table)} places (ids or names work wherever a place is asked for)",
+              title_justify="left")
+    for head in ("id", "name", "country", "kind", "roles"):
+        t.add_column(head, overflow="fold")
     for row in table.itertuples(index=False):
-        t.add_row(*[f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row])
-    console = Console()
-    if not console.is_terminal:  # piped or captured: do not squeeze the table into 80 columns
-        console = Console(width=250)
-    console.print(t)
+        t.add_row(row.id, row.name, row.country, row.kind, row.roles)
+    Console().print(t)
 
 
 @main.command()

@@ -17,15 +17,18 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 from pyproj import CRS, Geod
 
 from corridorsim.errors import NetworkError
 
 __all__ = [
+    "GAUGE_BY_COUNTRY",
     "LINK_MODES",
     "NODE_KINDS",
     "Network",
     "default_geodata_dir",
+    "extend_network",
     "load_network",
     "validate_network",
 ]
@@ -34,7 +37,7 @@ NODE_KINDS = ("terminal", "border", "gauge_change", "port", "hub", "chokepoint")
 LINK_MODES = ("rail", "sea", "road")
 GAUGES_MM = (1435, 1520)
 TRACTIONS = ("electric", "diesel")
-SEA_AREAS = ("deep_sea", "caspian", "black_sea")
+SEA_AREAS = ("deep_sea", "caspian", "black_sea", "lake_van")
 NODE_COLUMNS = ("id", "name", "country", "kind")
 LINK_COLUMNS = ("id", "from", "to", "mode")
 # Tolerance for the geometry endpoint matching its node (degrees, ~1 km).
@@ -43,6 +46,12 @@ ENDPOINT_TOL_DEG = 0.01
 LENGTH_REL_TOL = 0.01
 
 _GEOD = Geod(ellps="WGS84")
+
+#: Track gauge by country where a planner's rail link does not say (facts §1: S59, S66,
+#: S69, S70): 1520 mm in the former Soviet Union and Mongolia, 1435 mm elsewhere.
+GAUGE_BY_COUNTRY = {c: 1520 for c in ("RUS", "BLR", "KAZ", "UZB", "TKM", "KGZ", "TJK", "AZE",
+                                      "GEO", "ARM", "MNG", "UKR", "MDA", "LTU", "LVA", "EST",
+                                      "FIN")}
 
 
 def default_geodata_dir() -> Path:
@@ -277,6 +286,10 @@ def load_network(geodata_dir: Path | str | None = None) -> Network:
     for col in ("gauge_mm", "source"):
         if col not in nodes.columns:
             nodes[col] = None
+    for col in ("roles", "aliases"):
+        if col not in nodes.columns:
+            nodes[col] = ""
+        nodes[col] = nodes[col].fillna("").astype(str)
     # GeoJSON readers may parse the km_by_country JSON text into dicts; keep one form: dict
     links["km_by_country"] = [_as_dict(v, lpath, lid) for v, lid in
                               zip(links["km_by_country"], links["id"], strict=True)]
@@ -289,3 +302,99 @@ def load_network(geodata_dir: Path | str | None = None) -> Network:
         attrs = {k: _clean(v) for k, v in rec.items()}
         graph.add_edge(rec["from"], rec["to"], key=rec["id"], **attrs)
     return Network(nodes=nodes, links=links, graph=graph, source=str(folder))
+
+
+def _frame(records: list[dict[str, Any]], like: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    df = gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
+    return df.set_index("id", drop=False)
+
+
+def extend_network(net: Network, nodes: list[dict[str, Any]], links: list[dict[str, Any]],
+                   *, source: str = "scenario") -> Network:
+    """A copy of ``net`` with places and links added (a scenario's ``network:`` section).
+
+    ``nodes``: dicts with ``id, name, country, kind, lon, lat`` (optional ``gauge_mm, roles,
+    aliases, source``). ``links``: dicts with ``from, to, mode`` (optional ``gauge_mm,
+    traction, sea_area, geometry`` as ``[[lon, lat], ...]``, ``source, assumed``). A link
+    without geometry is a straight line flagged ``assumed``. Everything is validated like
+    the shipped geodata (:func:`validate_network`); problems name ``source``.
+    """
+    if not nodes and not links:
+        return net
+    from shapely.geometry import LineString, Point
+
+    new_nodes = []
+    for n in nodes:
+        if n["id"] in net.nodes.index:
+            raise NetworkError(f"{source}: network.nodes: id {n['id']!r} already exists "
+                               f"({net.nodes.at[n['id'], 'name']}); pick another id")
+        new_nodes.append({
+            "id": n["id"], "name": n["name"], "country": n["country"], "kind": n["kind"],
+            "gauge_mm": n.get("gauge_mm"), "source": n.get("source") or source,
+            "roles": ";".join(n.get("roles") or ("od",)),
+            "aliases": ";".join(n.get("aliases") or ()),
+            "geometry": Point(float(n["lon"]), float(n["lat"])),
+        })
+    all_nodes = pd.concat([net.nodes, _frame(new_nodes, net.nodes)]) if new_nodes else net.nodes
+    pts = dict(zip(all_nodes.index, all_nodes.geometry, strict=True))
+    countries = dict(zip(all_nodes.index, all_nodes["country"], strict=True))
+    new_links = []
+    for i, lk in enumerate(links):
+        a, b, mode = lk["from"], lk["to"], lk.get("mode", "rail")
+        for end in (a, b):
+            if end not in pts:
+                raise NetworkError(f"{source}: network.links[{i}]: no node {end!r} (give a "
+                                   "shipped node id or one added under network.nodes)")
+        lid = f"{a}-{b}"
+        if lid in net.links.index:
+            raise NetworkError(f"{source}: network.links[{i}]: link {lid!r} already exists")
+        if lk.get("geometry"):
+            coords = [tuple(map(float, c)) for c in lk["geometry"]]
+            coords = [(pts[a].x, pts[a].y), *coords, (pts[b].x, pts[b].y)]
+            coords = [c for j, c in enumerate(coords) if j == 0 or c != coords[j - 1]]
+            assumed = bool(lk.get("assumed") or False)
+            gsrc = "scenario"
+        else:
+            coords = [(pts[a].x, pts[a].y), (pts[b].x, pts[b].y)]
+            assumed, gsrc = True, "straight line (assumed)"
+        if len(coords) < 2:
+            raise NetworkError(f"{source}: network.links[{i}]: {a} and {b} are the same point")
+        geom = LineString(coords)
+        ca, cb = str(countries[a]), str(countries[b])
+        km = _GEOD.geometry_length(geom) / 1000.0
+        if mode == "sea":
+            kmc: dict[str, float] = {}
+            crossed = ""
+        else:
+            kmc = {ca: km} if ca == cb else {ca: km / 2.0, cb: km / 2.0}
+            crossed = ca if ca == cb else f"{ca};{cb}"
+        gauge = lk.get("gauge_mm")
+        if mode == "rail" and gauge is None:
+            ga, gb = all_nodes.at[a, "gauge_mm"], all_nodes.at[b, "gauge_mm"]
+            gauge = next((int(g) for g in (ga, gb) if _as_int(g)),
+                         GAUGE_BY_COUNTRY.get(ca, 1435))
+        new_links.append({
+            "id": lid, "from": a, "to": b, "mode": mode,
+            "gauge_mm": gauge if mode == "rail" else None,
+            "traction": (lk.get("traction") or "diesel") if mode == "rail" else None,
+            "country": ca if mode != "sea" else None, "countries": crossed,
+            "km_by_country": kmc, "sea_area": lk.get("sea_area") if mode == "sea" else None,
+            "chokepoints": "", "geometry_source": gsrc, "source": lk.get("source") or source,
+            "assumed": assumed or (mode == "rail" and not lk.get("traction")),
+            "note": "added by the scenario" + ("; straight line" if gsrc != "scenario" else ""),
+            "length_km": round(km, 3), "geometry": geom,
+        })
+    all_links = pd.concat([net.links, _frame(new_links, net.links)]) if new_links else net.links
+    check_nodes = all_nodes.reset_index(drop=True)
+    check_links = all_links.reset_index(drop=True)
+    validate_network(check_nodes, check_links, nodes_path=f"{source}: network.nodes",
+                     links_path=f"{source}: network.links")
+    graph = net.graph.copy()
+    for rec in new_nodes:
+        graph.add_node(rec["id"], **{k: v for k, v in rec.items() if k != "geometry"})
+    for rec in new_links:
+        graph.add_edge(rec["from"], rec["to"], key=rec["id"],
+                       **{k: v for k, v in rec.items() if k != "geometry"})
+    return Network(nodes=gpd.GeoDataFrame(all_nodes, crs="EPSG:4326"),
+                   links=gpd.GeoDataFrame(all_links, crs="EPSG:4326"), graph=graph,
+                   source=f"{net.source} + {source}")

@@ -1,4 +1,11 @@
-"""Route families resolved on the network into ordered stages.
+"""Routes for any origin and destination: each corridor's best path, resolved into stages.
+
+For a route family (:mod:`corridorsim.corridors`) and an origin–destination pair the router
+takes the part of the network the family may use and finds the path of least routing
+impedance on it (km weighted by mode, :data:`~corridorsim.corridors.ROUTING_WEIGHT`). The
+network is undirected with symmetric weights, so B → A is the reverse of A → B. A family
+that cannot serve a pair is reported as not applicable with the reason; a shortest path
+never visits a node twice.
 
 A route is a sequence of *stages*: a :class:`Stop` (a facility where containers are lifted:
 origin terminal, gauge change, port, destination terminal) alternating with a :class:`Leg`
@@ -19,6 +26,7 @@ from shapely import LineString, line_merge
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
+from corridorsim.corridors import CORRIDORS, ROUTING_WEIGHT, Corridor
 from corridorsim.errors import RouteError
 from corridorsim.network import Network
 
@@ -27,12 +35,15 @@ __all__ = [
     "DEFAULT_ORIGIN",
     "ROUTE_FAMILIES",
     "Leg",
+    "NotApplicable",
     "Route",
     "RouteFamily",
+    "RouteOption",
     "Stop",
     "Waypoint",
     "resolve_route",
     "resolve_routes",
+    "route_options",
     "route_table",
     "segments_table",
     "stops_table",
@@ -41,63 +52,12 @@ __all__ = [
 DEFAULT_ORIGIN = "CN_XIY"
 DEFAULT_DESTINATION = "DE_DUI"
 
-
-@dataclass(frozen=True)
-class RouteFamily:
-    """A named corridor: the waypoints between origin and destination, in order."""
-
-    id: str
-    label: str
-    via: tuple[str, ...]
-    avoid_countries: tuple[str, ...] = ()
-    colour: str = "#333333"
-
-
-ROUTE_FAMILIES: dict[str, RouteFamily] = {
-    f.id: f
-    for f in (
-        RouteFamily(
-            "middle_corridor",
-            "Middle Corridor (Caspian; Black Sea Poti–Constanța)",
-            ("CN_URC", "CN_KHG", "KZ_ALT", "KZ_ALA", "KZ_SHU", "KZ_MOY", "KZ_ZHZ", "KZ_SAK",
-             "KZ_BEY", "KZ_MNG", "KZ_AKU", "AZ_ALT", "GE_TBS", "GE_POT", "RO_CND", "HU_BUD",
-             "AT_VIE"),
-            avoid_countries=("RUS", "BLR"),
-            colour="#d62728",
-        ),
-        RouteFamily(
-            "middle_corridor_turkey",
-            "Middle Corridor via Türkiye (Caspian; Baku–Tbilisi–Kars, Marmaray)",
-            ("CN_URC", "CN_KHG", "KZ_ALT", "KZ_ALA", "KZ_SHU", "KZ_MOY", "KZ_ZHZ", "KZ_SAK",
-             "KZ_BEY", "KZ_MNG", "KZ_AKU", "AZ_ALT", "GE_TBS", "GE_AKH", "TR_KRS", "TR_ANK",
-             "TR_IST", "TR_KPK", "HU_BUD", "AT_VIE"),
-            avoid_countries=("RUS", "BLR"),
-            colour="#ff7f0e",
-        ),
-        RouteFamily(
-            "northern",
-            "Northern rail corridor (Kazakhstan–Russia–Belarus–Poland)",
-            ("CN_URC", "CN_AKU", "KZ_DOS", "KZ_AKG", "KZ_AST", "RU_OMS", "RU_YEK", "RU_MOW",
-             "BY_BRS", "PL_MAL", "PL_WAW"),
-            colour="#1f77b4",
-        ),
-        RouteFamily(
-            "suez",
-            "Deep sea via Suez (Shanghai–Rotterdam)",
-            ("CN_SHA", "SG_SIN", "YE_BAB", "EG_SUZ", "ES_GIB", "NL_RTM"),
-            colour="#2ca02c",
-        ),
-        RouteFamily(
-            "cape",
-            "Deep sea around the Cape of Good Hope (Shanghai–Rotterdam)",
-            ("CN_SHA", "SG_SIN", "ZA_CGH", "NL_RTM"),
-            colour="#9467bd",
-        ),
-    )
-}
+#: The shipped route families (the registry in :mod:`corridorsim.corridors`).
+ROUTE_FAMILIES: dict[str, Corridor] = CORRIDORS
+RouteFamily = Corridor
 
 SERVICE_BY_SEA_AREA = {"deep_sea": "deep_sea", "caspian": "caspian_feeder",
-                       "black_sea": "black_sea_feeder"}
+                       "black_sea": "black_sea_feeder", "lake_van": "lake_van_ferry"}
 SERVICE_BY_MODE = {"rail": "block_train", "road": "truck"}
 
 
@@ -156,6 +116,8 @@ class Route:
     destination: str
     nodes: tuple[str, ...]
     stages: tuple[Stop | Leg, ...]
+    #: "westbound" when the destination lies west of the origin, else "eastbound"
+    direction: str = "westbound"
 
     @property
     def legs(self) -> tuple[Leg, ...]:
@@ -207,29 +169,98 @@ def _oriented(geom: BaseGeometry, reverse: bool) -> LineString:
     return LineString(coords[::-1] if reverse else coords)
 
 
-def _node_path(net: Network, family: RouteFamily, waypoints: Sequence[str]) -> list[tuple[str, str, str]]:
-    """Shortest path through the waypoints as (from, to, link_id) steps."""
-    avoid = set(family.avoid_countries)
-    allowed = [n for n, c in zip(net.nodes["id"], net.nodes["country"], strict=True)
-               if c not in avoid or n in waypoints]
-    graph = net.graph.subgraph(allowed)
+class NotApplicable(RouteError):
+    """A route family cannot serve an origin–destination pair (the message says why)."""
+
+
+def _country(net: Network, node: str) -> str:
+    return str(net.nodes.at[node, "country"])
+
+
+def _place(net: Network, node: str) -> str:
+    return f"{net.nodes.at[node, 'name']} ({node}, {_country(net, node)})"
+
+
+def _family_graph(net: Network, fam: Corridor, ends: tuple[str, str]) -> nx.MultiGraph:
+    """The part of the network ``fam`` may use (a read-only view)."""
+    nodes, links = net.nodes, net.links
+    avoid_c = set(fam.avoid_countries)
+    allow_c = set(fam.countries) if fam.countries is not None else None
+    avoid_n = set(fam.avoid_nodes)
+    sea_links = set(fam.sea_links) if fam.sea_links is not None else None
+
+    def node_ok(n: str) -> bool:
+        if n in ends:
+            return True
+        if n in avoid_n:
+            return False
+        c = str(nodes.at[n, "country"])
+        kind = str(nodes.at[n, "kind"])
+        if kind == "chokepoint" and "sea" in fam.modes:
+            return True  # straits and canals: the sea links decide
+        if c in avoid_c:
+            return False
+        return allow_c is None or c in allow_c
+
+    def link_ok(u: str, v: str, k: str) -> bool:
+        rec = links.loc[k]
+        mode = str(rec["mode"])
+        if mode not in fam.modes:
+            return False
+        if mode == "sea":
+            if str(rec["sea_area"]) not in fam.sea_areas:
+                return False
+            if sea_links is not None and k not in sea_links \
+                    and f"{rec['to']}-{rec['from']}" not in sea_links:
+                return False
+            return True
+        crossed = set(_split(rec["countries"]))
+        if crossed & avoid_c:
+            return False
+        return allow_c is None or crossed <= allow_c or not crossed
+
+    return nx.subgraph_view(net.graph, filter_node=node_ok, filter_edge=link_ok)
+
+
+def _why_not(net: Network, fam: Corridor, origin: str, destination: str) -> str | None:
+    """Why ``fam`` cannot serve the pair at all (an end in a country it avoids), or None."""
+    for label, n in (("origin", origin), ("destination", destination)):
+        c = _country(net, n)
+        if c in fam.avoid_countries:
+            return f"the {label} {_place(net, n)} is in {c}, which {fam.id} does not enter"
+        if fam.countries is not None and c not in fam.countries:
+            reach = "China and Europe" if fam.deep_sea else ", ".join(fam.countries)
+            return (f"the {label} {_place(net, n)} lies outside what {fam.id} serves "
+                    f"({reach})")
+        if n in fam.avoid_nodes:
+            return f"{fam.id} does not use {_place(net, n)}"
+    return None
+
+
+def _node_path(net: Network, fam: Corridor, origin: str, destination: str
+               ) -> list[tuple[str, str, str]]:
+    """The family's least-impedance path as (from, to, link_id) steps."""
+    reason = _why_not(net, fam, origin, destination)
+    if reason:
+        raise NotApplicable(f"{fam.id} cannot serve {origin} → {destination}: {reason}")
+    graph = _family_graph(net, fam, (origin, destination))
 
     def weight(u: str, v: str, data: dict[str, dict[str, object]]) -> float:
-        return min(float(d["length_km"]) for d in data.values())  # type: ignore[arg-type]
+        return min(float(d["length_km"]) * ROUTING_WEIGHT.get(str(d["mode"]), 1.0)
+                   for d in data.values())  # type: ignore[arg-type]
 
+    try:
+        path = nx.dijkstra_path(graph, origin, destination, weight=weight)
+    except nx.NetworkXNoPath:
+        raise NotApplicable(
+            f"{fam.id} cannot serve {origin} → {destination}: no path on the network within "
+            f"its definition ({fam.label})") from None
     steps: list[tuple[str, str, str]] = []
-    for a, b in pairwise(waypoints):
-        try:
-            path = nx.shortest_path(graph, a, b, weight=weight)
-        except (nx.NetworkXNoPath, nx.NodeNotFound) as exc:
-            raise RouteError(
-                f"route {family.id!r}: no path on the network from {a!r} to {b!r}"
-                + (f" avoiding {', '.join(sorted(avoid))}" if avoid else "")
-            ) from exc
-        for u, v in pairwise(path):
-            edges = graph.get_edge_data(u, v)
-            lid = min(edges, key=lambda k: float(edges[k]["length_km"]))
-            steps.append((u, v, lid))
+    for u, v in pairwise(path):
+        edges = graph.get_edge_data(u, v)
+        lid = min(edges, key=lambda k: (float(edges[k]["length_km"])
+                                        * ROUTING_WEIGHT.get(str(edges[k]["mode"]), 1.0), k))
+        steps.append((u, v, lid))
     return steps
 
 
@@ -241,12 +272,19 @@ def resolve_route(
     destination: str = DEFAULT_DESTINATION,
 ) -> Route:
     """Resolve a route family between ``origin`` and ``destination`` into stages."""
-    fam = ROUTE_FAMILIES[family] if isinstance(family, str) else family
+    if isinstance(family, str):
+        if family not in ROUTE_FAMILIES:
+            raise RouteError(f"unknown route family {family!r}; allowed: "
+                             f"{', '.join(ROUTE_FAMILIES)}")
+        fam = ROUTE_FAMILIES[family]
+    else:
+        fam = family
     for label, nid in (("origin", origin), ("destination", destination)):
         if nid not in net.nodes.index:
             raise RouteError(f"route {fam.id!r}: unknown {label} node {nid!r}")
-    waypoints = [origin, *[w for w in fam.via if w not in (origin, destination)], destination]
-    steps = _node_path(net, fam, waypoints)
+    if origin == destination:
+        raise NotApplicable(f"{fam.id}: origin and destination are the same place ({origin})")
+    steps = _node_path(net, fam, origin, destination)
     links, nodes = net.links, net.nodes
 
     # group steps into legs: break at a change of mode, gauge, sea area, or at a port/gauge change
@@ -341,11 +379,57 @@ def resolve_route(
         )
         km_done += km
         add_stop(group[-1][1], "destination" if gi == len(groups) - 1 else "transfer")
+    west = float(nodes.geometry[destination].x) < float(nodes.geometry[origin].x)
     return Route(
         id=fam.id, family=fam, origin=origin, destination=destination,
         nodes=tuple([steps[0][0], *[s[1] for s in steps]]) if steps else (origin,),
-        stages=tuple(stages),
+        stages=tuple(stages), direction="westbound" if west else "eastbound",
     )
+
+
+@dataclass(frozen=True)
+class RouteOption:
+    """A family's answer for one pair: its route, or why it has none."""
+
+    family: str
+    route: Route | None
+    reason: str = ""
+
+
+def route_options(
+    net: Network,
+    families: Iterable[str] | None = None,
+    *,
+    origin: str = DEFAULT_ORIGIN,
+    destination: str = DEFAULT_DESTINATION,
+    distinct: bool = True,
+) -> list[RouteOption]:
+    """Every family's route for the pair, or the reason it has none.
+
+    With ``distinct`` a family whose path is the same as an earlier family's (e.g. two
+    Middle Corridor variants between China and Almaty, before their crossings differ) is
+    reported as not applicable, naming that family, so that no route is offered twice.
+    """
+    ids = list(families) if families is not None else list(ROUTE_FAMILIES)
+    unknown = [f for f in ids if f not in ROUTE_FAMILIES]
+    if unknown:
+        raise RouteError(
+            f"unknown route family {unknown[0]!r}; allowed: {', '.join(ROUTE_FAMILIES)}"
+        )
+    out: list[RouteOption] = []
+    seen: dict[tuple[str, ...], str] = {}
+    for f in ids:
+        try:
+            r = resolve_route(net, f, origin=origin, destination=destination)
+        except NotApplicable as exc:
+            out.append(RouteOption(f, None, str(exc).split(": ", 1)[-1]))
+            continue
+        if distinct and r.nodes in seen:
+            out.append(RouteOption(f, None, f"same path as {seen[r.nodes]} for this pair"))
+            continue
+        seen[r.nodes] = f
+        out.append(RouteOption(f, r))
+    return out
 
 
 def resolve_routes(
@@ -355,14 +439,15 @@ def resolve_routes(
     origin: str = DEFAULT_ORIGIN,
     destination: str = DEFAULT_DESTINATION,
 ) -> dict[str, Route]:
-    """Resolve several route families (all shipped families by default)."""
-    ids = list(families) if families is not None else list(ROUTE_FAMILIES)
-    unknown = [f for f in ids if f not in ROUTE_FAMILIES]
-    if unknown:
-        raise RouteError(
-            f"unknown route family {unknown[0]!r}; allowed: {', '.join(ROUTE_FAMILIES)}"
-        )
-    return {f: resolve_route(net, f, origin=origin, destination=destination) for f in ids}
+    """The routes of the families that serve the pair (all shipped families by default)."""
+    return {o.family: o.route for o in route_options(net, families, origin=origin,
+                                                       destination=destination)
+            if o.route is not None}
+
+
+def route_via(route: Route) -> str:
+    """The node ids of the route in order, ``;``-separated."""
+    return ";".join(route.nodes)
 
 
 def route_table(routes: dict[str, Route]) -> pd.DataFrame:
@@ -384,6 +469,7 @@ def route_table(routes: dict[str, Route]) -> pd.DataFrame:
             "gauge_changes": r.gauge_changes,
             "borders": sum(1 for leg in r.legs for w in leg.waypoints if w.kind == "border")
             + sum(1 for s in r.stops if s.kind == "gauge_change"),
+            "via": route_via(r),
         })
     return pd.DataFrame(rows)
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from corridorsim.errors import ScenarioError
-from corridorsim.network import Network
+from corridorsim.errors import NetworkError, ScenarioError
+from corridorsim.network import Network, extend_network
+from corridorsim.places import PlaceError, resolve_place
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily
 from corridorsim.scenario.defaults import FACILITY_DEFAULTS, SERVICE_DEFAULTS
 from corridorsim.scenario.load import Positions, _fmt, _where
 from corridorsim.scenario.model import Scenario
 
-__all__ = ["CHOKEPOINT_TAGS", "SEA_AREAS", "check_scenario"]
+__all__ = ["CHOKEPOINT_TAGS", "SEA_AREAS", "canonical_places", "check_scenario",
+           "scenario_network"]
 
 CHOKEPOINT_TAGS = ("suez", "babalmandab", "malacca", "gibraltar", "bosporus", "cape", "sunda")
 # ``route:<family>`` closes a whole route family (no new bookings); a bare family id that is
 # not also a chokepoint tag (``northern``) means the same.
-SEA_AREAS = ("caspian", "black_sea", "deep_sea")
+SEA_AREAS = ("caspian", "black_sea", "deep_sea", "lake_van")
 
 
 def _fail(pos: Positions, loc: tuple[object, ...], source: str, found: str, allowed: Iterable[str],
@@ -44,12 +46,79 @@ def _require_shares(pos: Positions, loc: tuple[object, ...], source: str,
             "every route in choice.routes")
 
 
-def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None = None,
-                   source: str = "<scenario>",
-                   families: Mapping[str, RouteFamily] | None = None) -> None:
-    """Raise :class:`ScenarioError` for ids that do not exist on the network."""
+def scenario_network(scn: Scenario, net: Network, *, source: str = "<scenario>") -> Network:
+    """The network the scenario runs on: the shipped one plus its ``network:`` additions."""
+    add = scn.network
+    if not add.nodes and not add.links:
+        return net
+    try:
+        return extend_network(net, [n.model_dump() for n in add.nodes],
+                              [lk.model_dump(by_alias=True) for lk in add.links], source=source)
+    except NetworkError as exc:
+        raise ScenarioError(str(exc)) from exc
+
+
+def canonical_places(scn: Scenario, net: Network, *, positions: Positions | None = None,
+                     source: str = "<scenario>",
+                     families: Mapping[str, RouteFamily] | None = None) -> Scenario:
+    """The scenario with every place written as a node id (names, any case, no diacritics
+    needed: "Lodz", "aktau", "Xi'an"); an unknown place is an error with a did-you-mean."""
     pos = positions or {}
     fams = families if families is not None else ROUTE_FAMILIES
+    demand = []
+    changed = False
+    for i, row in enumerate(scn.demand):
+        ends = {}
+        for end in ("origin", "destination"):
+            raw = getattr(row, end)
+            try:
+                ends[end] = resolve_place(net, raw, what=end)
+            except PlaceError as exc:
+                raise ScenarioError(f"{_where(pos, ('demand', i, end), source)}: "
+                                    f"demand[{i}].{end}: {exc}") from None
+        if ends["origin"] == ends["destination"]:
+            raise ScenarioError(f"{_where(pos, ('demand', i, 'destination'), source)}: "
+                                f"demand[{i}]: origin and destination are the same place "
+                                f"({ends['origin']})")
+        if ends != {"origin": row.origin, "destination": row.destination}:
+            changed = True
+            row = row.model_copy(update=ends)
+        demand.append(row)
+    fixed = (set(net.links.index) | set(CHOKEPOINT_TAGS) | set(SEA_AREAS) | set(fams)
+             | {f"route:{f}" for f in fams})
+    disruptions = []
+    for i, d in enumerate(scn.disruptions):
+        if d.target not in fixed and d.target not in net.nodes.index:
+            try:
+                nid = resolve_place(net, d.target, what="disruption target")
+            except PlaceError as exc:
+                allowed = "a node (id or name), a link id (FROM-TO), a chokepoint " \
+                          f"({', '.join(CHOKEPOINT_TAGS)}), a sea area ({', '.join(SEA_AREAS)}) " \
+                          "or route:<family>"
+                close = difflib.get_close_matches(d.target, sorted(fixed - set(net.links.index)),
+                                                  n=1, cutoff=0.75)
+                msg = (f"unknown disruption target {d.target!r}; did you mean {close[0]!r}?"
+                       if close else str(exc))
+                raise ScenarioError(f"{_where(pos, ('disruptions', i, 'target'), source)}: "
+                                    f"disruptions[{i}].target: {msg} (allowed: {allowed})"
+                                    ) from None
+            d = d.model_copy(update={"target": nid})
+            changed = True
+        disruptions.append(d)
+    if not changed:
+        return scn
+    return scn.model_copy(update={"demand": tuple(demand), "disruptions": tuple(disruptions)})
+
+
+def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None = None,
+                   source: str = "<scenario>",
+                   families: Mapping[str, RouteFamily] | None = None) -> Scenario:
+    """Raise :class:`ScenarioError` for ids that do not exist on the network; return the
+    scenario with places written as node ids (:func:`canonical_places`)."""
+    pos = positions or {}
+    fams = families if families is not None else ROUTE_FAMILIES
+    net = scenario_network(scn, net, source=source)
+    scn = canonical_places(scn, net, positions=pos, source=source, families=fams)
     nodes = set(net.nodes.index)
     links = set(net.links.index)
     leg_keys = {f"{a}-{b}" for a, b in zip(net.links["from"], net.links["to"], strict=True)}
@@ -93,6 +162,7 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
         if key not in FACILITY_DEFAULTS and key not in nodes:
             _fail(pos, ("facilities", key), source, key, [*FACILITY_DEFAULTS, *nodes],
                   "facility kind or node")
+    return scn
 
 
 def _check_choice(scn: Scenario, fams: Mapping[str, RouteFamily], pos: Positions,

@@ -7,6 +7,7 @@ marked ``assumed`` are our own and are listed as such in every report.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from corridorsim.scenario.model import FacilityParams, ServiceParams, fixed, lognormal
 
@@ -212,21 +213,6 @@ CUSTOMS_UNIONS: tuple[frozenset[str], ...] = (
     frozenset({"RUS", "BLR", "KAZ", "KGZ", "ARM"}),
 )
 
-# Promised door-to-door days used for on-time share when a demand row sets no ``due_d``.
-# ASSUMED: schedule claims (facts §3) plus slack for the legs they leave out.
-#   middle_corridor: China–Constanța 20–22 d (S23 2024) + ~4 d rail to Duisburg
-#   middle_corridor_turkey: no published schedule to Europe; same as above
-#   northern: Xi'an–Duisburg 12–14 d standard (S39 2022) + 2 d
-#   suez / cape: 27 / 35 d sailing at 16 kn (S41 2024) + ~2 weeks port, rail and schedule
-DUE_D_DEFAULT: dict[str, float] = {
-    "middle_corridor": 26.0,
-    "middle_corridor_turkey": 26.0,
-    "northern": 16.0,
-    "suez": 42.0,
-    "cape": 50.0,
-}
-
-
 def merge(base: ServiceParams | FacilityParams, *overlays: ServiceParams | FacilityParams | None):  # type: ignore[no-untyped-def]
     """Overlay non-None fields of ``overlays`` on ``base`` (later wins)."""
     data = base.model_dump()
@@ -236,3 +222,19 @@ def merge(base: ServiceParams | FacilityParams, *overlays: ServiceParams | Facil
         for k, v in ov.model_dump(exclude_none=True).items():
             data[k] = v
     return type(base).model_validate(data)
+
+
+def service_params(service: str, leg_key: str, scn: Any = None) -> ServiceParams:
+    """A leg's service parameters: the kind's default, then the scenario's overrides by kind
+    and by leg ``FROM-TO`` (later wins)."""
+    over = scn.services if scn is not None else {}
+    return merge(SERVICE_DEFAULTS[service].params, over.get(service), over.get(leg_key))  # type: ignore[no-any-return]
+
+
+def facility_params(node: str, kind: str, scn: Any = None) -> FacilityParams:
+    """A facility's parameters: the kind's default, the node's sourced default, then the
+    scenario's overrides by kind and by node (later wins)."""
+    over = scn.facilities if scn is not None else {}
+    return merge(FACILITY_DEFAULTS[kind].params,  # type: ignore[no-any-return]
+                 NODE_DEFAULTS[node].params if node in NODE_DEFAULTS else None,
+                 over.get(kind), over.get(node))

@@ -11,14 +11,8 @@ import simpy
 
 from corridorsim.network import Network
 from corridorsim.routing import Leg, Route, Stop
-from corridorsim.scenario.defaults import (
-    CUSTOMS_UNIONS,
-    DUE_D_DEFAULT,
-    FACILITY_DEFAULTS,
-    NODE_DEFAULTS,
-    SERVICE_DEFAULTS,
-    merge,
-)
+from corridorsim.scenario.defaults import CUSTOMS_UNIONS, facility_params, service_params
+from corridorsim.schedule import due_days
 from corridorsim.scenario.model import DemandRow, Scenario, StormConfig
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.engine import BatchQueue, Engine, Facility, Service
@@ -53,12 +47,20 @@ def route_target(target: str) -> str | None:
     return None if target in CHOKEPOINT_TAGS else target
 
 
-def service_key(leg: Leg) -> str:
-    """Legs with the same service on the same links share vehicles and queues."""
+def service_key(leg: Leg, direction: str = "westbound") -> str:
+    """Legs with the same service on the same links share vehicles and queues; eastbound
+    routes have their own (a leg runs from ``from_node`` to ``to_node``)."""
     key = f"{leg.service}:{leg.from_node}-{leg.to_node}"
     if leg.waypoints:
         key += " via " + ",".join(w.node for w in leg.waypoints)
+    if direction != "westbound":
+        key += f" ({direction})"
     return key
+
+
+def facility_key(node: str, direction: str = "westbound") -> str:
+    """Facilities queue per direction: the westbound one keeps the node id."""
+    return node if direction == "westbound" else f"{node} ({direction})"
 
 
 def _start(scn: Scenario) -> dt.date:
@@ -189,7 +191,7 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
             if route_target(d.target) == row.route and d.capacity_factor == 0.0:
                 keep &= ~((times >= d.start_d * 24) & (times < d.end_d * 24))
         refused[row.route] = refused.get(row.route, 0.0) + float(sizes[~keep].sum())
-        due_d = row.due_d if row.due_d is not None else float(DUE_D_DEFAULT.get(row.route, 30.0))
+        due_d = row.due_d if row.due_d is not None else due_days(routes[key].route, scn)
         n = int(keep.sum())
         parts.append((times[keep], sizes[keep], reefer[keep],
                       np.full(n, keys.index(key), dtype=np.int32),
@@ -261,46 +263,49 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
         return cal
 
     # ---------------------------------------------------------------- facilities
-    def facility(node: str, kind: str) -> Facility:
-        fac = eng.facilities.get(node)
+    def facility(node: str, kind: str, direction: str) -> Facility:
+        fkey = facility_key(node, direction)
+        fac = eng.facilities.get(fkey)
         if fac is not None:
             return fac
         if kind == "border":
             kind = _border_kind(net, node)
-        base = FACILITY_DEFAULTS[kind].params
-        params = merge(base, NODE_DEFAULTS[node].params if node in NODE_DEFAULTS else None,
-                       scn.facilities.get(kind), scn.facilities.get(node))
+        params = facility_params(node, kind, scn)
         fac = Facility(
             node=node, kind=kind, params=params, calendar=node_calendar(node),
-            rng=streams.get(f"facility:{node}"),
+            rng=streams.get(f"facility:{fkey}"),
             resource=simpy.Resource(env, capacity=int(params.servers or 1)),
             is_border=kind in ("gauge_change", "border", "border_internal"),
+            direction=direction,
         )
-        eng.facilities[node] = fac
+        eng.facilities[fkey] = fac
         return fac
 
     # ---------------------------------------------------------------- services
     svc_by_key: dict[str, Service] = {}
     for ri, key in enumerate(keys):
         route = routes[key].route
+        way = route.direction
         for stage in route.stages:
             if isinstance(stage, Stop):
                 if stage.role != "origin":
-                    eng.stop_facility[(ri, stage.index)] = facility(stage.node, stage.kind)
+                    eng.stop_facility[(ri, stage.index)] = facility(stage.node, stage.kind, way)
                 continue
             leg = stage
-            skey = service_key(leg)
+            skey = service_key(leg, way)
             svc = svc_by_key.get(skey)
             if svc is None:
-                params = merge(SERVICE_DEFAULTS[leg.service].params, scn.services.get(leg.service),
-                               scn.services.get(f"{leg.from_node}-{leg.to_node}"))
+                params = service_params(leg.service, f"{leg.from_node}-{leg.to_node}", scn)
                 queue = BatchQueue(env, rec)
                 svc = Service(
                     key=skey, kind=leg.service, params=params, km=leg.km,
-                    waypoints=[(w.km_from_start, facility(w.node, w.kind)) for w in leg.waypoints],
+                    waypoints=[(w.km_from_start, facility(w.node, w.kind, way))
+                               for w in leg.waypoints],
                     from_node=leg.from_node, to_node=leg.to_node, calendar=leg_calendar(leg),
                     rng=streams.get(f"service:{skey}"), idle=int(params.fleet or 0), queue=queue,
                 )
+                svc.direction = way
+                svc.to_facility = facility(leg.to_node, route.stages[leg.index + 1].kind, way)
                 svc_by_key[skey] = svc
                 eng.services.append(svc)
             eng.leg_service[(ri, leg.index)] = svc
@@ -308,8 +313,7 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
                                         n_stages.max() if len(keys) else 1)))
     # the facility at a service's departure node owns its yard
     for svc in eng.services:
-        fac = eng.facilities.get(svc.from_node)
-        svc.queue.node_facility = fac
+        svc.queue.node_facility = eng.facilities.get(facility_key(svc.from_node, svc.direction))
     # pre-book every fixed-route consignment on its first leg; route choice books weekly
     if is_choice.any():
         from corridorsim.sim.choice import build_choice

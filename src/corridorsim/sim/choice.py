@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from corridorsim.scenario.defaults import DUE_D_DEFAULT
 from corridorsim.scenario.model import ChoiceConfig, RoutePrior, Scenario
+from corridorsim.schedule import due_days, undisturbed_days
 
 if TYPE_CHECKING:  # pragma: no cover
     from corridorsim.sim.build import RouteInstance
@@ -49,8 +49,10 @@ Z90 = 1.2815515655446004
 
 #: Prior door-to-door transit Xi'an -> Duisburg (days, p50 / p90): the undisturbed
 #: baseline_2024 run (corridorsim 120-day run, seed 20240101), in line with the schedule
-#: claims behind ``DUE_D_DEFAULT`` (S23, S39, S41; see scenario/defaults.py). Other O-D
-#: pairs and unknown families fall back to ``DUE_D_DEFAULT`` (p50) + 20 % (p90), assumed.
+#: claims S23, S39, S41. They hold for that pair only (:data:`PRIOR_PAIR`); other pairs and
+#: families start from the route's undisturbed schedule (corridorsim.schedule) with a p90
+#: 20 % above it (assumed) until the run has delivered enough to learn from.
+PRIOR_PAIR = ("CN_XIY", "DE_DUI")
 DEFAULT_PRIORS: dict[str, RoutePrior] = {
     "middle_corridor": RoutePrior(p50_d=24.7, p90_d=31.6),
     "middle_corridor_turkey": RoutePrior(p50_d=24.6, p90_d=29.5),
@@ -60,12 +62,14 @@ DEFAULT_PRIORS: dict[str, RoutePrior] = {
 }
 
 
-def prior_for(family: str, cfg: ChoiceConfig) -> RoutePrior:
+def prior_for(inst: RouteInstance, cfg: ChoiceConfig, scn: Scenario | None = None) -> RoutePrior:
+    """Where a route instance's expected transit starts (see :data:`DEFAULT_PRIORS`)."""
+    family = inst.family
     if family in cfg.initial:
         return cfg.initial[family]
-    if family in DEFAULT_PRIORS:
+    if family in DEFAULT_PRIORS and (inst.origin, inst.destination) == PRIOR_PAIR:
         return DEFAULT_PRIORS[family]
-    p50 = float(DUE_D_DEFAULT.get(family, 30.0))
+    p50 = max(undisturbed_days(inst.route, scn), 0.1)
     return RoutePrior(p50_d=p50, p90_d=1.2 * p50)
 
 
@@ -137,6 +141,7 @@ class ChoiceModel:
     avail: np.ndarray                   # (n_book, F) open at the booking time
     book: np.ndarray                    # record indices of the choice bookings (time order)
     due_given_h: np.ndarray             # (n_book,) due hours from the row, NaN = per route
+    due_route_h: np.ndarray             # (R,) due hours from each route instance's schedule
     gc_static: np.ndarray               # (S, R) USD/TEU: freight + carbon + ASC per seg/instance
     vot: np.ndarray                     # (S,)
     vor: np.ndarray                     # (S,)
@@ -248,9 +253,7 @@ class ChoiceModel:
         ri = inst[np.arange(len(b)), choice]
         rec.route[idx] = ri
         due = self.due_given_h[b]
-        fam = np.array(self.families, dtype=object)[choice]
-        per_route = np.array([float(DUE_D_DEFAULT.get(f, 30.0)) * 24.0 for f in fam])
-        rec.due_h[idx] = np.where(np.isnan(due), per_route, due)
+        rec.due_h[idx] = np.where(np.isnan(due), self.due_route_h[ri], due)
         # hand the bookings to their first leg
         for r in np.unique(ri):
             sel = idx[ri == r]
@@ -419,7 +422,7 @@ def build_choice(scn: Scenario, routes: Mapping[str, RouteInstance], rec: RunRec
         freight[ri], co2[ri] = route_rates(scn, routes[k])
         if cfg.reference_shares or any(p.reference_shares for p in cfg.segments.values()):
             freight_ref[ri], co2_ref[ri] = route_rates(scn, routes[k], reference=True)
-        pr = prior_for(routes[k].family, cfg)
+        pr = prior_for(routes[k], cfg, scn)
         prior_mean[ri] = _prior_mean_d(pr)
         prior_spread[ri] = pr.p90_d - pr.p50_d
     # nests: every family in a nest; the unnested ones alone with dissimilarity 1
@@ -443,7 +446,9 @@ def build_choice(scn: Scenario, routes: Mapping[str, RouteInstance], rec: RunRec
     cap = np.array([cfg.capacity_teu_per_week.get(f, np.inf) for f in families], dtype=float)
     fam_of_inst = np.array([fam_idx.get(routes[k].family, -1) for k in keys], dtype=np.int64)
     cm = ChoiceModel(scn=scn, families=families, inst=inst, avail=avail, book=book,
-                     due_given_h=due_given_h, gc_static=gc_static, vot=vot, vor=vor, scale=scale,
+                     due_given_h=due_given_h,
+                     due_route_h=np.array([due_days(routes[k].route, scn) * 24.0 for k in keys]),
+                     gc_static=gc_static, vot=vot, vor=vor, scale=scale,
                      prior_mean_d=prior_mean, prior_spread_d=prior_spread, nest=nest, lam=lam_a,
                      cap_teu=cap)
     cm.fixed_idx = fixed_idx.astype(np.int64)

@@ -46,6 +46,7 @@ class Facility:
     queue_trace: list[tuple[float, int]] = field(default_factory=list)
     yard_level: float = 0.0
     yard_event: simpy.Event | None = None
+    direction: str = "westbound"
 
     def service_time(self, load_teu: float) -> float:
         p = self.params
@@ -73,6 +74,9 @@ class Service:
     vehicle_event: simpy.Event | None = None
     trips: int = 0
     index: int = -1
+    direction: str = "westbound"
+    #: the facility at ``to_node`` for this direction (set when the engine is built)
+    to_facility: Facility | None = None
 
 
 class BatchQueue:
@@ -208,7 +212,7 @@ class Engine:
         for (ri, st), svc in self.leg_service.items():
             self.next_service[ri, st] = svc.index
             fac = self.stop_facility.get((ri, st + 1))
-            if fac is None or fac is not self.facilities.get(svc.to_node):
+            if fac is None or fac is not svc.to_facility:
                 raise InternalError(f"route {ri} stage {st}: leg {svc.key} is not followed by "
                                     f"a stop at {svc.to_node}")
 
@@ -463,7 +467,7 @@ class Engine:
         rec.t_in[nxt_rows] = now
         # one vehicle, one passage: every consignment on board arrives at the same node, so
         # the train or ship is processed once whichever route families it carries
-        env.process(self._stop(idx, nxt_rows, self.facilities[svc.to_node]))
+        env.process(self._stop(idx, nxt_rows, svc.to_facility))
         if svc.params.fleet is not None:
             env.process(self._return(svc, t_arr - t_dep))
 

@@ -1,0 +1,85 @@
+"""A route's undisturbed schedule, and the due date promised from it.
+
+The undisturbed schedule is what a box would take if nothing queued: running time at each
+service's speed plus its typical running delay, the mean wait for a timetabled departure
+(half the headway), and the typical service and dwell at every stop and en-route facility (borders,
+canals). It knows nothing of consolidation, queues, storms or disruptions — the simulation
+adds those. It sets:
+
+- the **due date** of a demand row that gives no ``due_d``: the undisturbed schedule plus
+  :data:`DUE_MARGIN_SHARE` of it plus :data:`DUE_MARGIN_D` days (ASSUMED, the slack a
+  forwarder quotes on top of a published schedule);
+- the starting expectation of route choice for a family without a prior.
+
+It is computed from the same defaults and scenario overrides the engine uses, so a faster
+ship or a slower border moves the promise too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corridorsim.routing import Leg, Route, Stop
+from corridorsim.scenario.defaults import facility_params, service_params
+
+__all__ = ["DUE_MARGIN_D", "DUE_MARGIN_SHARE", "due_days", "undisturbed_days",
+           "undisturbed_hours"]
+
+#: ASSUMED slack on top of the undisturbed schedule (share of it, and days).
+DUE_MARGIN_SHARE = 0.25
+DUE_MARGIN_D = 2.0
+
+
+def _typical_h(dist: Any) -> float:
+    """A distribution's typical value: the median of a lognormal (its mean is pulled up by
+    the long tail the simulation samples), else the mean."""
+    if dist.lognormal is not None:
+        return float(dist.lognormal.median_h)
+    return float(dist.mean_h)
+
+
+def _facility_hours(node: str, kind: str, scn: Any, load_teu: float) -> float:
+    if kind == "border_internal":
+        kind = "border"
+    p = facility_params(node, kind if kind != "origin" else "terminal", scn)
+    h = 0.0
+    if p.service is not None:
+        h += _typical_h(p.service)
+    elif p.handling_teu_per_h:
+        h += load_teu / p.handling_teu_per_h / 2.0  # on average a box waits for half the ship
+    if p.dwell is not None:
+        h += _typical_h(p.dwell)
+    if p.open_hours is not None:  # mean wait for the daily window, arriving at random
+        a, b = p.open_hours
+        closed = (a - b) % 24.0
+        h += closed / 24.0 * closed / 2.0
+    return h
+
+
+def undisturbed_hours(route: Route, scn: Any = None) -> float:
+    """Hours door to door if nothing queued (see the module docstring)."""
+    total = 0.0
+    load = 0.0
+    for stage in route.stages:
+        if isinstance(stage, Leg):
+            p = service_params(stage.service, f"{stage.from_node}-{stage.to_node}", scn)
+            total += stage.km / float(p.speed_kmh or 1.0)
+            if p.delay is not None:
+                total += _typical_h(p.delay)
+            if p.headway_h:
+                total += p.headway_h / 2.0
+            load = float(p.capacity_teu or 0.0)
+            for w in stage.waypoints:
+                total += _facility_hours(w.node, w.kind, scn, load)
+        elif isinstance(stage, Stop) and stage.role != "origin":
+            total += _facility_hours(stage.node, stage.kind, scn, load)
+    return total
+
+
+def undisturbed_days(route: Route, scn: Any = None) -> float:
+    return undisturbed_hours(route, scn) / 24.0
+
+
+def due_days(route: Route, scn: Any = None) -> float:
+    """Days promised door to door when a demand row gives no ``due_d``."""
+    return round(undisturbed_days(route, scn) * (1.0 + DUE_MARGIN_SHARE) + DUE_MARGIN_D, 1)
