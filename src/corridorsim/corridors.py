@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CHOKEPOINTS",
     "CORRIDORS",
     "EUROPE",
     "Corridor",
@@ -32,13 +33,21 @@ EUROPE: tuple[str, ...] = (
     "CHE", "SRB", "MKD", "BIH", "MNE", "ALB", "LIE",
 )
 
-#: Routing impedance per km by mode (sea = 1). ASSUMED: a hinterland rail km costs about
-#: three times a deep-sea km once the sea freight's flat per-box rate is spread over the
-#: voyage (S48 Shanghai–Rotterdam 1,490 USD/FEU over ~19,600 km ≈ 0.08 USD/FEU-km against
-#: 0.11–0.38 USD/FEU-km by rail, S6; cost_tariffs.csv), so a deep-sea family calls at the
-#: port with the shortest hinterland leg unless another saves much more sailing. It only
-#: ranks paths; every reported km, hour and dollar comes from the network and the model.
-ROUTING_WEIGHT: dict[str, float] = {"rail": 3.0, "road": 6.0, "sea": 1.0}
+#: Chokepoint tags (a disruption ``target``, a sea link's ``chokepoints``) and the node that
+#: stands for each on the map. ``sunda`` has no node (no route uses the Sunda Strait).
+CHOKEPOINTS: dict[str, str | None] = {
+    "suez": "EG_SUZ", "babalmandab": "YE_BAB", "malacca": "SG_SIN", "gibraltar": "ES_GIB",
+    "bosporus": "TR_IST", "cape": "ZA_CGH", "sunda": None,
+}
+
+#: Routing impedance per km by mode (sea = 1). ASSUMED (no figure in the facts): deep-sea
+#: freight is charged per box and voyage (S48: 1,490 USD/FEU Shanghai–Rotterdam, ≈ 0.08
+#: USD/FEU-km, and a longer voyage costs little more), while pre- and on-carriage to a port
+#: is a short rail or road haul priced far above trunk rates. With 8, a deep-sea family calls
+#: at the port with the shortest hinterland leg unless another saves ~8 km of sailing per km
+#: of land (Duisburg: Antwerp or Rotterdam, Budapest: Koper, Łódź: Gdańsk, Xi'an: Shanghai).
+#: It only ranks paths; every reported km, hour and dollar comes from the network and model.
+ROUTING_WEIGHT: dict[str, float] = {"rail": 8.0, "road": 16.0, "sea": 1.0}
 
 
 @dataclass(frozen=True)
@@ -195,7 +204,7 @@ CORRIDORS: dict[str, Corridor] = {c.id: c for c in (
         countries=("CHN", *EUROPE),
         avoid_nodes=("ZA_CGH", "ES_GIB", "SI_KOP", "NL_RTM", "BE_ANR", "DE_HAM", "PL_GDN"),
         gateways=(("SG_SIN",), ("EG_SUZ",), ("GR_PIR",)),
-        source="S41, S86",
+        source="S41; facts §1 (Piraeus as Med gateway); the family itself is assumed",
         description="Deep sea via Suez to Piraeus, rail through the Balkans to central Europe "
                     "(the China–Europe Land-Sea Express route)",
     ),

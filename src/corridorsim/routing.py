@@ -181,45 +181,49 @@ def _place(net: Network, node: str) -> str:
     return f"{net.nodes.at[node, 'name']} ({node}, {_country(net, node)})"
 
 
-def _family_graph(net: Network, fam: Corridor, ends: tuple[str, str]) -> nx.MultiGraph:
-    """The part of the network ``fam`` may use (a read-only view)."""
+def _family_graph(net: Network, fam: Corridor) -> nx.MultiGraph:
+    """The part of the network ``fam`` may use, each link weighted by its routing
+    impedance ``w`` (cached on the network: built once per family)."""
+    cache: dict[Corridor, nx.MultiGraph] = net.__dict__.setdefault("_family_graphs", {})
+    if fam in cache:
+        return cache[fam]
     nodes, links = net.nodes, net.links
     avoid_c = set(fam.avoid_countries)
     allow_c = set(fam.countries) if fam.countries is not None else None
     avoid_n = set(fam.avoid_nodes)
     sea_links = set(fam.sea_links) if fam.sea_links is not None else None
 
-    def node_ok(n: str) -> bool:
-        if n in ends:
-            return True
+    def node_ok(n: str, country: str, kind: str) -> bool:
         if n in avoid_n:
             return False
-        c = str(nodes.at[n, "country"])
-        kind = str(nodes.at[n, "kind"])
         if kind == "chokepoint" and "sea" in fam.modes:
             return True  # straits and canals: the sea links decide
-        if c in avoid_c:
+        if country in avoid_c:
             return False
-        return allow_c is None or c in allow_c
+        return allow_c is None or country in allow_c
 
-    def link_ok(u: str, v: str, k: str) -> bool:
-        rec = links.loc[k]
-        mode = str(rec["mode"])
-        if mode not in fam.modes:
-            return False
+    ok_nodes = {n for n, c, k in zip(nodes.index, nodes["country"].astype(str),
+                                     nodes["kind"].astype(str), strict=True) if node_ok(n, c, k)}
+    g = nx.MultiGraph()
+    g.add_nodes_from(ok_nodes)
+    for k, a, b, mode, area, crossed_s, km in zip(
+            links.index, links["from"], links["to"], links["mode"].astype(str),
+            links["sea_area"], links["countries"], links["length_km"], strict=True):
+        if a not in ok_nodes or b not in ok_nodes or mode not in fam.modes:
+            continue
         if mode == "sea":
-            if str(rec["sea_area"]) not in fam.sea_areas:
-                return False
-            if sea_links is not None and k not in sea_links \
-                    and f"{rec['to']}-{rec['from']}" not in sea_links:
-                return False
-            return True
-        crossed = set(_split(rec["countries"]))
-        if crossed & avoid_c:
-            return False
-        return allow_c is None or crossed <= allow_c or not crossed
-
-    return nx.subgraph_view(net.graph, filter_node=node_ok, filter_edge=link_ok)
+            if str(area) not in fam.sea_areas:
+                continue
+            if sea_links is not None and k not in sea_links and f"{b}-{a}" not in sea_links:
+                continue
+        else:
+            crossed = set(_split(crossed_s))
+            if crossed & avoid_c or (allow_c is not None and crossed and not crossed <= allow_c):
+                continue
+        g.add_edge(a, b, key=k, w=float(km) * ROUTING_WEIGHT.get(mode, 1.0),
+                   length_km=float(km))
+    cache[fam] = g
+    return g
 
 
 def _why_not(net: Network, fam: Corridor, origin: str, destination: str) -> str | None:
@@ -243,23 +247,17 @@ def _node_path(net: Network, fam: Corridor, origin: str, destination: str
     reason = _why_not(net, fam, origin, destination)
     if reason:
         raise NotApplicable(f"{fam.id} cannot serve {origin} → {destination}: {reason}")
-    graph = _family_graph(net, fam, (origin, destination))
-
-    def weight(u: str, v: str, data: dict[str, dict[str, object]]) -> float:
-        return min(float(d["length_km"]) * ROUTING_WEIGHT.get(str(d["mode"]), 1.0)
-                   for d in data.values())  # type: ignore[arg-type]
-
+    graph = _family_graph(net, fam)
     try:
-        path = nx.dijkstra_path(graph, origin, destination, weight=weight)
-    except nx.NetworkXNoPath:
+        path = nx.dijkstra_path(graph, origin, destination, weight="w")
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
         raise NotApplicable(
             f"{fam.id} cannot serve {origin} → {destination}: no path on the network within "
             f"its definition ({fam.label})") from None
     steps: list[tuple[str, str, str]] = []
     for u, v in pairwise(path):
         edges = graph.get_edge_data(u, v)
-        lid = min(edges, key=lambda k: (float(edges[k]["length_km"])
-                                        * ROUTING_WEIGHT.get(str(edges[k]["mode"]), 1.0), k))
+        lid = min(edges, key=lambda k: (float(edges[k]["w"]), k))
         steps.append((u, v, lid))
     return steps
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
+from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.errors import NetworkError, ScenarioError
 from corridorsim.network import Network, extend_network
 from corridorsim.places import PlaceError, resolve_place
@@ -16,7 +17,7 @@ from corridorsim.scenario.model import Scenario
 __all__ = ["CHOKEPOINT_TAGS", "SEA_AREAS", "canonical_places", "check_scenario",
            "scenario_network"]
 
-CHOKEPOINT_TAGS = ("suez", "babalmandab", "malacca", "gibraltar", "bosporus", "cape", "sunda")
+CHOKEPOINT_TAGS = tuple(CHOKEPOINTS)
 # ``route:<family>`` closes a whole route family (no new bookings); a bare family id that is
 # not also a chokepoint tag (``northern``) means the same.
 SEA_AREAS = ("caspian", "black_sea", "deep_sea", "lake_van")

@@ -61,6 +61,15 @@ SERVICE_DEFAULTS: dict[str, Sourced] = {
         "16 kn reference speed (S41); 20–24k TEU ships on Far East–Europe loops (S45); one "
         "weekly departure per loop and the delay distribution are assumed",
     ),
+    "lake_van_ferry": Sourced(
+        ServiceParams(capacity_teu=100, max_hold_h=48, speed_kmh=22.0,
+                      delay=lognormal(1.0, 6.0)),
+        "S69", 2022,
+        "Van–Tatvan train ferry across Lake Van on the Iran–Türkiye line (S69: the 2022 "
+        "Southern test train); ferry of ~50 wagons ≈ 100 TEU, ~4–5 h crossing and a 48 h "
+        "maximum hold are assumed",
+        assumed=True,
+    ),
     "truck": Sourced(
         ServiceParams(capacity_teu=2, max_hold_h=0.0, speed_kmh=42.0, delay=lognormal(1.0, 4.0)),
         "S12", 2022,
@@ -195,6 +204,18 @@ NODE_DEFAULTS: dict[str, Sourced] = {
         FacilityParams(servers=20, handling_teu_per_h=600.0, dwell=lognormal(36.0, 96.0)),
         "assumed", None, "Rotterdam Maasvlakte: large deep-sea terminal", assumed=True,
     ),
+    # Deep-sea container ports added for any-pair routing: large terminals like Shanghai and
+    # Rotterdam above (no queue at the volumes the scenarios carry); dwell assumed.
+    **{node: Sourced(
+        FacilityParams(servers=20, handling_teu_per_h=600.0, dwell=lognormal(36.0, 96.0)),
+        "assumed", None, f"{name}: large deep-sea terminal", assumed=True)
+       for node, name in (("CN_NGB", "Ningbo-Zhoushan"), ("CN_YTN", "Shenzhen Yantian"),
+                          ("CN_TSN", "Tianjin Xingang"), ("BE_ANR", "Antwerp"),
+                          ("DE_HAM", "Hamburg"), ("PL_GDN", "Gdańsk DCT"),
+                          ("SI_KOP", "Koper"), ("GR_PIR", "Piraeus"))},
+    # Exit posts of the gateways whose gauge change is across the border (as Alashankou):
+    "CN_EHT": _exit_post("T-V7; S12", 2025, "Erenhot exit; the Zamyn-Uud gauge change"),
+    "CN_MZH": _exit_post("S12", 2022, "Manzhouli exit; the Zabaikalsk gauge change"),
     "EG_SUZ": Sourced(
         FacilityParams(servers=1000, service=fixed(14.0)),
         "assumed", None, "Suez Canal transit ~14 h in convoy", assumed=True,

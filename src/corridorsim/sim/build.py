@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
+from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.network import Network
 from corridorsim.routing import Leg, Route, Stop
 from corridorsim.scenario.defaults import CUSTOMS_UNIONS, facility_params, service_params
@@ -36,8 +38,7 @@ def route_key(family: str, origin: str, destination: str) -> str:
 
 # Ids that are both a route family and a chokepoint tag (``suez``, ``cape``) mean the
 # chokepoint; write ``route:<id>`` to close a whole route family (no new bookings).
-CHOKEPOINT_TAGS = frozenset({"suez", "babalmandab", "malacca", "gibraltar", "bosporus", "cape",
-                             "sunda"})
+CHOKEPOINT_TAGS = frozenset(CHOKEPOINTS)
 
 
 def route_target(target: str) -> str | None:
@@ -159,6 +160,19 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
             ok &= ~((times >= t0) & (times < t1))
         return ok
 
+    # TEU per week on each service from the fixed-route rows: due dates count the wait for a
+    # train to fill at that volume (corridorsim.schedule)
+    svc_teu: dict[str, float] = {}
+    for row in scn.demand:
+        if row.route is not None:
+            r = routes[route_key(row.route, row.origin, row.destination)].route
+            for leg in r.legs:
+                k = service_key(leg, r.direction)
+                svc_teu[k] = svc_teu.get(k, 0.0) + row.teu_per_week
+
+    def leg_volume(direction: str) -> Callable[[Leg], float]:
+        return lambda leg: svc_teu.get(service_key(leg, direction), 0.0)
+
     row_inst: dict[int, np.ndarray] = {}
     for i, row in enumerate(scn.demand):
         if row.route is None:
@@ -191,7 +205,9 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
             if route_target(d.target) == row.route and d.capacity_factor == 0.0:
                 keep &= ~((times >= d.start_d * 24) & (times < d.end_d * 24))
         refused[row.route] = refused.get(row.route, 0.0) + float(sizes[~keep].sum())
-        due_d = row.due_d if row.due_d is not None else due_days(routes[key].route, scn)
+        route_i = routes[key].route
+        due_d = row.due_d if row.due_d is not None else due_days(
+            route_i, scn, volume=leg_volume(route_i.direction))
         n = int(keep.sum())
         parts.append((times[keep], sizes[keep], reefer[keep],
                       np.full(n, keys.index(key), dtype=np.int32),
