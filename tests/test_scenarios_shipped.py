@@ -16,7 +16,7 @@ from corridorsim.scenario.load import load_scenario, scenario_from_dict, shipped
 HORIZON_D = 45.0
 WARMUP_D = 7.0
 EXPECTED = {"baseline_2024", "red_sea_crisis_2024", "surge_2022", "caspian_winter",
-            "world_bank_2030"}
+            "world_bank_2030", "eastbound_2025", "china_europe_2025"}
 
 
 @cache
@@ -126,3 +126,23 @@ def test_caspian_winter_storms_are_more_frequent_in_winter() -> None:
     for m in (0, 1, 2, 10, 11):  # Nov..Mar
         assert rates[m] > base_rates[m]
     assert scn.provenance["weather.caspian.storms_per_month"].assumed
+
+
+def test_eastbound_2025_runs_eastbound() -> None:
+    res = _run("eastbound_2025")
+    assert {r.route.direction for r in res.routes.values()} == {"eastbound"}
+    s = res.summary
+    assert set(s["destination"]) <= {"CN_XIY", "CN_CGO", "CN_SHA"}
+    assert (s["teu_delivered"] > 0).all()
+    fac = res.facilities
+    assert set(fac["direction"]) == {"eastbound"}
+
+
+def test_china_europe_2025_serves_every_pair() -> None:
+    res = _run("china_europe_2025")
+    s = res.summary
+    pairs = set(zip(s["route"], s["origin"], s["destination"], strict=True))
+    assert ("northern_mongolia", "CN_CGO", "DE_HAM") in pairs
+    assert ("suez_piraeus", "CN_SHA", "HU_BUD") in pairs
+    assert ("southern", "CN_XIY", "TR_HAL") in pairs
+    assert len(pairs) == 14

@@ -121,7 +121,7 @@ def nodes_table(net: Network, *, country: str | None = None, kind: str | None = 
     """One row per node: id, name, country, kind, roles, gauge, lon, lat, source."""
     n = net.nodes
     df = pd.DataFrame({
-        "id": n.index.astype(str),
+        "id": n.index.astype(str).to_numpy(),
         "name": n["name"].astype(str),
         "country": n["country"].astype(str),
         "kind": n["kind"].astype(str),
@@ -135,4 +135,4 @@ def nodes_table(net: Network, *, country: str | None = None, kind: str | None = 
         df = df[df["country"].str.upper() == country.upper()]
     if kind:
         df = df[(df["kind"] == kind) | df["roles"].str.split(";").map(lambda r: kind in r)]
-    return df.sort_values(["country", "id"]).reset_index(drop=True)
+    return df.reset_index(drop=True).sort_values(["country", "id"]).reset_index(drop=True)

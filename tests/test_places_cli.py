@@ -1,0 +1,103 @@
+"""Places a planner can find and add: `corridorsim nodes`, names wherever a place is asked
+for, `routes` for any pair, and a scenario's own `network:` section."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from corridorsim.cli import main
+from corridorsim.run import run_scenario
+from corridorsim.scenario.load import scenario_from_dict
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_nodes_lists_places_by_country_and_kind() -> None:
+    res = invoke("nodes", "--country", "KAZ")
+    assert res.exit_code == 0, res.output
+    for name in ("Aktau", "Dostyk", "Almaty", "Astana"):
+        assert name in res.stdout
+    assert "Duisburg" not in res.stdout
+    rows = _rows(invoke("nodes", "--kind", "port", "--format", "csv").stdout)
+    ids = {r["id"] for r in rows}
+    assert {"CN_SHA", "NL_RTM", "KZ_AKU", "GR_PIR", "SI_KOP", "PL_GDN"} <= ids
+    assert all(r["kind"] == "port" for r in rows)
+    assert {"id", "name", "country", "kind", "roles", "lon", "lat", "source"} <= set(rows[0])
+    bad = invoke("nodes", "--country", "XXX")
+    assert bad.exit_code == 2 and "no node matches" in bad.output
+
+
+def test_routes_by_name_both_directions() -> None:
+    west = invoke("routes", "--origin", "Chongqing", "--destination", "Lodz")
+    assert west.exit_code == 0, west.output
+    assert "Chongqing → Łódź" in west.stdout and "(CN_CKG → PL_LOD)" in west.stdout
+    assert "northern" in west.stdout and "Małaszewicze" in west.stdout
+    east = invoke("routes", "--origin", "Duisburg", "--destination", "Xi'an")
+    assert east.exit_code == 0, east.output
+    line = next(ln for ln in east.stdout.splitlines() if ln.startswith("middle_corridor "))
+    assert "Duisburg – " in east.stdout.split(line, 1)[1].splitlines()[1]
+    na = invoke("routes", "--origin", "xian", "--destination", "almaty")
+    assert "not applicable" in na.stdout and "China and Europe" in na.stdout
+
+
+def test_routes_csv_has_via_and_reasons() -> None:
+    res = invoke("routes", "--origin", "CN_XIY", "--destination", "TR_HAL", "--format", "csv")
+    assert res.exit_code == 0, res.output
+    rows = {r["route"]: r for r in _rows(res.stdout)}
+    via = rows["middle_corridor_turkey"]["via"].split(";")
+    assert via[0] == "CN_XIY" and via[-1] == "TR_HAL" and "GE_AKH" in via
+    assert len(via) == len(set(via))
+    assert rows["northern"]["via"] == "" and "TUR" in rows["northern"]["note"]
+    assert rows["middle_corridor"]["note"] == ""
+
+
+def test_misspelt_place_gets_a_suggestion() -> None:
+    res = invoke("routes", "--origin", "Duisbrug", "--destination", "Xi'an")
+    assert res.exit_code == 2
+    assert "unknown origin 'Duisbrug'" in res.output and "Duisburg" in res.output
+    assert "Traceback" not in res.output
+
+
+def _verona(**extra):  # type: ignore[no-untyped-def]
+    data = {
+        "name": "verona", "seed": 3, "horizon_d": 40, "warmup_d": 5,
+        "routes": ["northern"],
+        "network": {
+            "nodes": [{"id": "IT_VRN", "name": "Verona Quadrante Europa", "country": "ITA",
+                       "kind": "terminal", "lon": 10.93, "lat": 45.41, "aliases": ["Verona"]}],
+            "links": [{"from": "IT_MIL", "to": "IT_VRN", "mode": "rail", "traction": "electric"}],
+        },
+        "demand": [{"route": "northern", "origin": "Xi'an", "destination": "Verona",
+                    "teu_per_week": 200}],
+    }
+    data.update(extra)
+    return scenario_from_dict(data)
+
+
+def test_scenario_adds_a_place_and_uses_names() -> None:
+    res = run_scenario(_verona())
+    inst = next(iter(res.routes.values()))
+    assert (inst.origin, inst.destination) == ("CN_XIY", "IT_VRN")
+    assert inst.route.nodes[-2:] == ("IT_MIL", "IT_VRN")
+    assert inst.route.legs[-1].assumed  # straight line: flagged assumed
+    assert res.info["teu_delivered"] > 0
+
+
+def test_bad_network_section_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text("name: bad\nnetwork:\n  links:\n    - {from: IT_MIL, to: IT_XXX}\n"
+                 "demand:\n  - {route: northern, teu_per_week: 10}\n", encoding="utf-8")
+    res = invoke("validate", str(f))
+    assert res.exit_code == 2, res.output
+    assert "network.links[0]" in res.output and "IT_XXX" in res.output
+    assert "Traceback" not in res.output
