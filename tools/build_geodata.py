@@ -661,7 +661,6 @@ class RailGraph:
 
     def __init__(self, xy: np.ndarray, ei: np.ndarray, ej: np.ndarray, kind: np.ndarray):
         from scipy.sparse import csr_matrix
-        from scipy.spatial import cKDTree
 
         a, b = np.minimum(ei, ej), np.maximum(ei, ej)
         keep = a != b
@@ -727,7 +726,7 @@ class RailGraph:
         k = lo + np.searchsorted(self.ej[lo:hi], b)
         return int(self.kind[k])
 
-    def with_edges(self, extra: list[tuple[int, int, int]]) -> "RailGraph":
+    def with_edges(self, extra: list[tuple[int, int, int]]) -> RailGraph:
         if not extra:
             return self
         e = np.array(extra, dtype=np.int64)
@@ -794,6 +793,179 @@ def load_countries(path: Path) -> gpd.GeoDataFrame:
     c = c[["ADM0_A3", "NAME", "geometry"]].rename(columns={"ADM0_A3": "iso3", "NAME": "name"})
     c["geometry"] = shapely.make_valid(c.geometry.values)
     return c.sort_values("iso3").reset_index(drop=True)
+
+
+def read_scgraph_railways():
+    """(nodes [[lat, lon], ...], adjacency [{j: km}, ...]) of ``scgraph_data.world_railways``.
+
+    The module is a Python literal (``graph=[...]`` and ``nodes=[...]`` lines) that also builds an
+    ``scgraph`` GeoGraph on import; it is read as text instead, so the ``scgraph`` version does
+    not matter (its 2.x layout lacks ``scgraph.core``)."""
+    import re
+
+    text = (resources.files("scgraph_data") / "world_railways.py").read_text(encoding="utf-8")
+    lines = {}
+    for line in text.splitlines():
+        for key in ("graph", "nodes"):
+            if line.startswith(key + "=["):
+                lines[key] = line[len(key) + 1:]
+    nodes = json.loads(lines["nodes"])
+    adjacency = json.loads(re.sub(r"([{,]\s*)(\d+):", r'\1"\2":', lines["graph"]))
+    return nodes, adjacency
+
+
+def _csr(n, ei, ej, w):
+    from scipy.sparse import csr_matrix
+    m = csr_matrix((np.concatenate([w, w]), (np.concatenate([ei, ej]), np.concatenate([ej, ei]))), shape=(n, n))
+    m.sort_indices()
+    return m
+
+
+def _edge_km(xy, ei, ej):
+    return GEOD.inv(xy[ei, 0], xy[ei, 1], xy[ej, 0], xy[ej, 1])[2] / 1000.0
+
+
+def network_far(m, xy, src, dst, limit_km, cell_deg=1.0):
+    """For each pair (src[k], dst[k]): True where the network distance on m exceeds limit_km
+    (or there is no path). Bounded Dijkstra on 1-degree tiles widened by limit_km, which is exact:
+    a path of at most limit_km never leaves that box."""
+    from scipy.sparse.csgraph import dijkstra
+
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    far = np.ones(len(src), bool)
+    cx = np.floor(xy[:, 0] / cell_deg).astype(np.int64)
+    cy = np.floor(xy[:, 1] / cell_deg).astype(np.int64)
+    key = cx * 1000 + cy
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+
+    def cell(x, y):
+        k = x * 1000 + y
+        return order[np.searchsorted(ks, k, "left"):np.searchsorted(ks, k, "right")]
+
+    skey = key[src]
+    mlat = limit_km / 110.0
+    for k in np.unique(skey):
+        sel = np.flatnonzero(skey == k)
+        x, y = int(cx[src[sel[0]]]), int(cy[src[sel[0]]])
+        lat = min(max(abs(y * cell_deg), abs((y + 1) * cell_deg)) + mlat, 89.0)
+        mlon = mlat / math.cos(math.radians(lat))
+        nb = np.concatenate([cell(x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
+        nb = nb[(xy[nb, 0] >= x * cell_deg - mlon) & (xy[nb, 0] <= (x + 1) * cell_deg + mlon)
+                & (xy[nb, 1] >= y * cell_deg - mlat) & (xy[nb, 1] <= (y + 1) * cell_deg + mlat)]
+        nb = np.sort(nb)
+        sub = m[nb][:, nb]
+        s_loc = np.searchsorted(nb, src[sel])
+        d_loc = np.minimum(np.searchsorted(nb, dst[sel]), len(nb) - 1)
+        inside = nb[d_loc] == dst[sel]
+        us, inv = np.unique(s_loc, return_inverse=True)
+        dist = dijkstra(sub, directed=True, indices=us, limit=limit_km)[inv.ravel(), d_loc]
+        far[sel] = ~(inside & (dist <= limit_km))
+    return far
+
+
+def _sorted_candidates(tree, uv, idx, pts, radius_km):
+    """For each point: candidate vertex ids within radius, sorted by (distance, id)."""
+    out = []
+    for p, cand in zip(pts, tree.query_ball_point(uv[pts], km_to_chord(radius_km))):
+        c = idx[np.array(cand, dtype=np.int64)]
+        c = c[c != p]
+        d = np.linalg.norm(uv[c] - uv[p], axis=1)
+        out.append(c[np.lexsort((c, d))])
+    return out
+
+
+def heal_rail(xy, ei, ej, aoi):
+    """The three gap-healing passes of SOURCES.md §8 (straight 'gap connector' edges):
+    (a) every dead-end vertex (degree 1) joins the nearest vertex of a different connected
+        component within 2 km (whole graph; components merged as connectors are added);
+    (b) any two AOI vertices within 0.5 km join if their network distance is > 10 km or infinite;
+    (c) every AOI dead-end (after a, b) joins the nearest vertex within 2 km whose network
+        distance is > 10 km.
+    Vertices are visited in index order, candidates by (distance, index): deterministic."""
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    uv = unit_vectors(xy)
+    used = np.unique(np.concatenate([ei, ej]))
+    tree = cKDTree(uv[used])
+
+    # (a)
+    labels = connected_components(_csr(n, ei, ej, _edge_km(xy, ei, ej)), directed=False)[1]
+    parent = np.arange(labels.max() + 1)
+
+    def find(c):
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    deg = np.bincount(np.concatenate([ei, ej]), minlength=n)
+    dead = np.flatnonzero(deg == 1)
+    conn_a = []
+    for d, cand in zip(dead.tolist(), _sorted_candidates(tree, uv, used, dead, 2.0)):
+        cd = find(labels[d])
+        for c in cand.tolist():
+            cc = find(labels[c])
+            if cc != cd:
+                conn_a.append((d, c))
+                parent[cd] = cc
+                break
+    ei1 = np.concatenate([ei, [a for a, _ in conn_a]]).astype(np.int64)
+    ej1 = np.concatenate([ej, [b for _, b in conn_a]]).astype(np.int64)
+
+    # (b)
+    m1 = _csr(n, ei1, ej1, _edge_km(xy, ei1, ej1))
+    in_aoi = used[aoi[used]]
+    pairs = cKDTree(uv[in_aoi]).query_pairs(km_to_chord(0.5), output_type="ndarray")
+    pairs = np.sort(in_aoi[pairs], axis=1)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    adj = set(zip(np.minimum(ei1, ej1).tolist(), np.maximum(ei1, ej1).tolist()))
+    pairs = pairs[[(a, b) not in adj for a, b in pairs.tolist()]]
+    conn_b = pairs[network_far(m1, xy, pairs[:, 0], pairs[:, 1], 10.0)].tolist()
+    ei2 = np.concatenate([ei1, [a for a, _ in conn_b]]).astype(np.int64)
+    ej2 = np.concatenate([ej1, [b for _, b in conn_b]]).astype(np.int64)
+
+    # (c)
+    m2 = _csr(n, ei2, ej2, _edge_km(xy, ei2, ej2))
+    deg = np.bincount(np.concatenate([ei2, ej2]), minlength=n)
+    dead = np.flatnonzero((deg == 1) & aoi)
+    src, dst = [], []
+    for d, cand in zip(dead.tolist(), _sorted_candidates(tree, uv, used, dead, 2.0)):
+        src += [d] * len(cand)
+        dst += cand.tolist()
+    far = network_far(m2, xy, src, dst, 10.0)
+    conn_c, done = [], set()
+    for s, t, f in zip(src, dst, far.tolist()):
+        if f and s not in done:
+            done.add(s)
+            conn_c.append((s, t))
+    print(f"rail healing: {len(conn_a)} + {len(conn_b)} + {len(conn_c)} gap connectors (passes a, b, c)")
+    return conn_a + conn_b + conn_c
+
+
+def load_rail_graph_scgraph() -> RailGraph:
+    """Rail graph from PyPI scgraph_data 2.0.0 (OpenStreetMap, ODbL): AOI clip + gap healing."""
+    nodes, adjacency = read_scgraph_railways()
+    xy = np.round(np.array(nodes, dtype=float)[:, ::-1], 3)  # [lat, lon] -> (lon, lat)
+    src = np.repeat(np.arange(len(adjacency)), [len(a) for a in adjacency])
+    dst = np.array([int(k) for a in adjacency for k in a], dtype=np.int64)
+    ei, ej = np.minimum(src, dst), np.maximum(src, dst)
+    keep = ei != ej  # self-loops dropped
+    pairs = np.unique(np.column_stack([ei[keep], ej[keep]]), axis=0)
+    ei, ej = pairs[:, 0], pairs[:, 1]
+    lon0, lat0, lon1, lat1 = AOI
+    aoi = (xy[:, 0] >= lon0) & (xy[:, 0] <= lon1) & (xy[:, 1] >= lat0) & (xy[:, 1] <= lat1)
+    conn = np.array(heal_rail(xy, ei, ej, aoi), dtype=np.int64).reshape(-1, 2)
+    ei = np.concatenate([ei, conn[:, 0]])
+    ej = np.concatenate([ej, conn[:, 1]])
+    kind = np.concatenate([np.full(len(pairs), TRACK), np.full(len(conn), CONNECTOR)]).astype(np.int64)
+    keep = aoi[ei] | aoi[ej]  # AOI clip: edges with at least one end in the AOI
+    ei, ej, kind = ei[keep], ej[keep], kind[keep]
+    used, inv = np.unique(np.concatenate([ei, ej]), return_inverse=True)
+    inv = inv.ravel()
+    return RailGraph(xy[used], inv[:len(ei)], inv[len(ei):], kind)
 
 
 # ==========================================================================
@@ -875,7 +1047,7 @@ def rail_geometry(route, p_from, p_to, rail: RailGraph):
     """(geometry, geometry_source, manual pieces, end connector km) of a rail link."""
     kind = route[0]
     if kind == "path":
-        (a, da), (b, db) = rail.snap(KEY_POINTS[route[1]]), rail.snap(KEY_POINTS[route[2]])
+        (a, _), (b, _) = rail.snap(KEY_POINTS[route[1]]), rail.snap(KEY_POINTS[route[2]])
         coords, _ = rail.path_coords(a, b)
         coords = cut_path(LineString(coords), p_from, p_to)
         return attach_ends(coords, p_from, p_to), "osm_rail", [], conn(coords, p_from, p_to)
@@ -959,8 +1131,8 @@ def sea_geometry(route, p_from, p_to, sea: PointGraph):
     g = sea.g
     if forbid:
         g = nx.subgraph_view(sea.g, filter_edge=lambda u, v: sea.g[u][v]["passage"] not in forbid)
-    sa, da = sea.snap(p_from)
-    sb, db = sea.snap(p_to)
+    sa, _ = sea.snap(p_from)
+    sb, _ = sea.snap(p_to)
     coords, path = sea.path_coords(sa, sb, graph=g)
     passages = []
     for u, v in zip(path[:-1], path[1:]):
@@ -968,7 +1140,7 @@ def sea_geometry(route, p_from, p_to, sea: PointGraph):
         p = "cape" if p == "south_africa" else p
         if p and p not in passages:
             passages.append(p)
-    return attach_ends(coords, p_from, p_to), "marnet", passages, (da, db)
+    return attach_ends(coords, p_from, p_to), "marnet", passages, conn(coords, p_from, p_to)
 
 
 # ==========================================================================
@@ -1239,8 +1411,8 @@ def run_checks(nodes_df, links, countries, info):
                 ok = False
                 print(f"FAIL: alias {a!r} on {seen[k]} and {nid}")
             seen[k] = nid
-    print(f"roles: " + ", ".join(f"{r} {int(nodes_df.roles.str.split(';').map(lambda x: r in x).sum())}"
-                                 for r in ROLE_ORDER))
+    role_sets = [set((v or "").split(";")) for v in nodes_df.roles]
+    print("roles: " + ", ".join(f"{r} {sum(r in s for s in role_sets)}" for r in ROLE_ORDER))
 
     suez = expand_chain(links, ["CN_SHA", "SG_SIN", "YE_BAB", "EG_SUZ", "ES_GIB", "NL_RTM"])
     cape = expand_chain(links, ["CN_SHA", "SG_SIN", "ZA_CGH", "NL_RTM"])
@@ -1249,7 +1421,7 @@ def run_checks(nodes_df, links, countries, info):
     north = expand_chain(links, NORTH_XIY)
     nk = chain_km(links, north)
     print(f"Xi'an→Duisburg northern: {nk:,.0f} km (ref 9,908 km [S39]; {100 * (nk / 9908 - 1):+.1f} %)")
-    ckg = expand_chain(links, ["CN_CKG"] + NORTH_XIY)
+    ckg = expand_chain(links, ["CN_CKG", *NORTH_XIY])
     ck = chain_km(links, ckg)
     print(f"Chongqing→Xi'an→Duisburg northern: {ck:,.0f} km (ref 11,179 km [S40]; {100 * (ck / 11179 - 1):+.1f} %)")
     btk = expand_chain(links, ["AZ_BAK", "AZ_ALT", "GE_TBS", "GE_AKH", "TR_KRS"])
@@ -1344,16 +1516,31 @@ def load_lake_van():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sources", default="../shared/geodata-sources", type=Path,
-                    help="folder with the prepared layers of SOURCES.md")
+    ap.add_argument("--sources", default=None, type=Path,
+                    help="read the prepared layers of ../shared/geodata-sources (SOURCES.md) from this "
+                         "folder instead of the PyPI packages and tools/geodata_sources/")
     ap.add_argument("--out", default="geodata", type=Path)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    countries = load_countries(args.sources / "ne_50m_admin_0_countries_aoi.geojson")
-    rail = load_rail_graph_prepared(args.sources)
-    sea = load_marnet_graph(args.sources / "marnet_searoute.geojson")
-    print(f"rail graph: {len(rail.xy)} vertices, {len(rail.ei)} edges")
+    if args.sources is not None:
+        print(f"sources: prepared layers in {args.sources}")
+        countries = load_countries(args.sources / "ne_50m_admin_0_countries_aoi.geojson")
+        rail = load_rail_graph_prepared(args.sources)
+        sea = load_marnet_graph(args.sources / "marnet_searoute.geojson")
+    else:
+        try:
+            import scgraph_data  # noqa: F401
+            import searoute
+        except ImportError as exc:
+            raise SystemExit(f"{exc}: install the geodata extra: pip install -e '.[geodata]'") from exc
+        print(f"sources: scgraph_data (rail), searoute {getattr(searoute, '__version__', '')} (marnet), "
+              f"{NE_DIR.relative_to(HERE.parent)} (Natural Earth)")
+        countries = load_countries(NE_DIR / "ne_50m_admin_0_countries_aoi.geojson")
+        rail = load_rail_graph_scgraph()
+        sea = load_marnet_graph(Path(str(resources.files("searoute") / "data" / "marnet_searoute.geojson")))
+    print(f"rail graph: {len(rail.xy)} vertices, {len(rail.ei)} edges "
+          f"({int((rail.kind == CONNECTOR).sum())} gap connectors)")
 
     nodes = build_nodes(sea)
     rows, info = build_links(nodes, rail, sea, countries)
