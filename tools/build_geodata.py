@@ -1078,8 +1078,12 @@ def rail_geometry(route, p_from, p_to, rail: RailGraph):
             cur = nxt
         line = LineString(dedupe(coords))
         coords = cut_path(line, p_from, p_to)
+        geom = attach_ends(coords, p_from, p_to)
+        # keep only the manual parts that lie on the cut line (a link cut from a longer chain)
+        manual = [part for m in manual for part in [geom.intersection(m.buffer(1e-6))]
+                  if not part.is_empty and part.length > 1e-3]
         gsrc = "osm_rail+manual" if manual else "osm_rail"
-        return attach_ends(coords, p_from, p_to), gsrc, manual, conn(coords, p_from, p_to)
+        return geom, gsrc, manual, conn(coords, p_from, p_to)
     if kind == "graph_bridged":
         g = bridged_graph(rail, route[1])
         sa, _ = rail.snap(p_from)
