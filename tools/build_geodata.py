@@ -341,6 +341,8 @@ LINKS = [
     ("CN_CKG", "CN_XIY", "rail", 1435, E, None, ("graph", []), "S40", False, "routed on healed OSM graph", {}),
     ("CN_XIY", "CN_CTU", "rail", 1435, E, None, ("graph", []), "OSM", False, "routed on healed OSM graph", {}),
     ("CN_CTU", "CN_CKG", "rail", 1435, E, None, ("graph", []), "OSM", False, "routed on healed OSM graph", {}),
+    ("CN_CKG", "CN_WUH", "rail", 1435, E, None, ("graph", []), "OSM", False,
+     "routed on healed OSM graph (Chongqing–Wuhan along the Yangtze: Chongqing's way to Shanghai)", {}),
     ("CN_CGO", "CN_WUH", "rail", 1435, E, None, ("graph", []), "OSM", False,
      "Beijing–Guangzhou corridor; routed on healed OSM graph", {}),
     ("CN_WUH", "CN_YTN", "rail", 1435, E, None,
