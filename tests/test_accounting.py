@@ -186,6 +186,42 @@ def test_cape_sea_leg_128_times_longer_gives_128_times_emissions(km, include_tar
         1.28 * out.loc["suez", "co2e_ttw_kg_per_teu"], rel=1e-9)
 
 
+def test_cape_rates_follow_the_leg_not_the_family_id() -> None:
+    """The Cape deep-sea factor and tariff apply to segments flagged ``cape`` (their leg
+    rounds the Cape), whatever the route is called."""
+    km = 10_000.0
+    segments = seg(deep("detour", 1, km), deep("cape", 1, km), deep("suez", 1, km))
+    segments["cape"] = [True, False, False]
+    f = load_factors({"sea_deep_sea_cape_wtw_g_per_teu_km": 60.0})
+    out = stage_intensities(segments, stops_df(), f, include_tare=False).set_index("route")
+    t = load_tariffs()
+    cost = stage_costs(segments, stops_df(), t).set_index("route")["cost_usd_per_teu_sea"]
+    assert out.loc["detour", "co2e_wtw_kg_per_teu"] == pytest.approx(60.0 * km / 1000.0)
+    assert out.loc["cape", "co2e_wtw_kg_per_teu"] == pytest.approx(
+        out.loc["suez", "co2e_wtw_kg_per_teu"])
+    assert cost["detour"] == pytest.approx(t["sea_deep_sea_cape_usd_per_feu"] / t["teu_per_feu"])
+    assert cost["cape"] == cost["suez"] == pytest.approx(
+        t["sea_deep_sea_usd_per_feu"] / t["teu_per_feu"])
+    # without the column no segment rounds the Cape
+    plain = stage_costs(segments.drop(columns="cape"), stops_df(), t)
+    assert plain["cost_usd_per_teu_sea"].nunique() == 1
+
+
+def test_route_tables_flag_the_legs_that_round_the_cape() -> None:
+    from corridorsim.accounting import route_tables
+    from corridorsim.network import load_network
+    from corridorsim.routing import resolve_routes
+
+    routes = resolve_routes(load_network())
+    segs, _ = route_tables(routes)
+    assert segs["cape"].dtype == bool
+    flagged = segs[segs["cape"]]
+    assert set(flagged["route"]) == {"cape"}
+    assert (flagged["service"] == "deep_sea").all()
+    legs = {leg.index for leg in routes["cape"].legs if "cape" in leg.chokepoints}
+    assert set(flagged["stage_index"]) == legs
+
+
 # --- (c) cost and break-even -------------------------------------------------------------
 
 def test_break_even_two_routes_by_hand() -> None:

@@ -2,6 +2,7 @@
 
 Pipeline::
 
+    segments, stops = route_tables(routes)       # route instances' stages (cape flagged)
     factors = load_factors(overrides)            # emission_factors.csv
     tariffs = load_tariffs(overrides)            # cost_tariffs.csv
     intens = stage_intensities(segments, stops, factors)
@@ -12,7 +13,8 @@ Pipeline::
     pairs = break_even_cargo_value(summary)
 
 Input tables: ``segments`` (route, stage_index, mode, service, sea_area, country,
-traction, km), ``stops`` (route, stage_index, node, kind, transshipment, country),
+traction, km, and optionally ``cape``: the segment's leg rounds the Cape of Good Hope, so
+the Cape deep-sea factor and tariff apply), ``stops`` (route, stage_index, node, kind, transshipment, country),
 ``legs`` (consignment_id, route, stage_index, stage_kind, teu, start_h, end_h, moving_h,
 waiting_h) and ``consignments`` (consignment_id, route, teu, created_h, delivered_h,
 transit_h, reefer). Stages are keyed by ``(route, stage_kind, stage_index)`` where
@@ -45,6 +47,7 @@ from corridorsim.accounting.factors import (
     load_tariffs,
 )
 from corridorsim.accounting.footprint import route_accounting, shipment_footprint
+from corridorsim.accounting.pipeline import route_tables
 
 __all__ = [
     "FactorTable",
@@ -61,6 +64,7 @@ __all__ = [
     "mass_basis_t_per_teu",
     "route_accounting",
     "route_country_emissions",
+    "route_tables",
     "shipment_footprint",
     "stage_costs",
     "stage_intensities",

@@ -4,8 +4,9 @@ Cost components (USD per TEU unless stated; tariffs in ``cost_tariffs.csv``):
 
 * rail: ``km x rail_usd_per_feu_km_<ISO3> / teu_per_feu``;
 * road: ``km x road_usd_per_feu_km / teu_per_feu``;
-* sea: one lane tariff per route and sea service (deep sea per FEU / teu_per_feu,
-  Caspian and Black Sea feeders per TEU), spread over that service's segments by km;
+* sea: one lane tariff per route and sea service (deep sea per FEU / teu_per_feu, the
+  Cape rate on segments whose leg rounds the Cape (``segments.cape``); Caspian and Black
+  Sea feeders per TEU), spread over that service's segments by km;
 * handling: port handling per port call; terminal lift per non-port transshipment stop;
 * border: ``border_usd_per_bcp / border_teu_per_bcp_unit`` at every ``border`` stop;
 * inventory: ``cargo_value_usd_per_teu x inventory_rate_per_year x hours / 8760``, per
@@ -26,7 +27,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from corridorsim.accounting.emissions import _KEYS, _positions, _require
+from corridorsim.accounting.emissions import _KEYS, _positions, _require, cape_mask
 from corridorsim.accounting.factors import FactorTable, load_tariffs
 from corridorsim.errors import ScenarioError
 
@@ -138,7 +139,7 @@ def stage_costs(
     if (sea & (lane == "")).any():
         raise ScenarioError("segments: sea segment without a known service/sea_area; allowed: "
                             "deep_sea, caspian_feeder, black_sea_feeder")
-    deep = np.where(s["route"].eq("cape"), t["sea_deep_sea_cape_usd_per_feu"],
+    deep = np.where(cape_mask(s), t["sea_deep_sea_cape_usd_per_feu"],
                     t["sea_deep_sea_usd_per_feu"]) / feu
     lane_usd = np.select([lane == "deep_sea", lane == "caspian", lane == "black_sea"],
                          [deep, t["sea_caspian_feeder_usd_per_teu"],

@@ -46,6 +46,15 @@ _SEG_COLS = ["route", "stage_index", "mode", "service", "sea_area", "country", "
 _STOP_COLS = ["route", "stage_index", "kind", "transshipment", "country"]
 
 
+def cape_mask(segments: pd.DataFrame) -> np.ndarray:
+    """Segments on a deep-sea leg that rounds the Cape of Good Hope: the optional boolean
+    ``cape`` column of ``segments`` (the leg's chokepoints include ``"cape"``); False
+    everywhere without it. The Cape deep-sea factor and tariff apply to these."""
+    if "cape" not in segments.columns:
+        return np.zeros(len(segments), dtype=bool)
+    return segments["cape"].fillna(False).to_numpy(bool)
+
+
 def _require(df: pd.DataFrame, cols: list[str], name: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -81,6 +90,7 @@ def _segment_rows(
 ) -> pd.DataFrame:
     _require(segments, _SEG_COLS, "segments")
     s = segments[_SEG_COLS].reset_index(drop=True)
+    cape = cape_mask(segments)
     mode, service, area = s["mode"], s["service"].fillna(""), s["sea_area"].fillna("")
     traction = s["traction"].fillna("")
     km = s["km"].to_numpy(float)
@@ -114,7 +124,7 @@ def _segment_rows(
     ref = f["glec_reference_t_per_teu"]
     scale = m / ref
     lane_ttw = f["sea_container_ttw_share"]
-    deep_f = np.where(s["route"].eq("cape"), f["sea_deep_sea_cape_wtw_g_per_teu_km"],
+    deep_f = np.where(cape, f["sea_deep_sea_cape_wtw_g_per_teu_km"],
                       f["sea_deep_sea_wtw_g_per_teu_km"])
     deep_reefer = f["sea_deep_sea_reefer_wtw_g_per_teu_km"] / f["sea_deep_sea_wtw_g_per_teu_km"]
     black_reefer = (f["sea_black_sea_feeder_reefer_wtw_g_per_teu_km"]

@@ -30,9 +30,12 @@ from corridorsim.errors import ScenarioError
 from corridorsim.routing import segments_table, stops_table
 
 __all__ = ["AccountingResult", "LegAccountant", "RecordAccounting", "account_records",
-           "account_run"]
+           "account_run", "route_tables"]
 
 STAGE_OFFSET = 1000  # stage index offset per extra O–D instance of a route family
+#: a segment whose leg rounds the Cape of Good Hope (``Leg.chokepoints``) is priced and
+#: emitted at the Cape deep-sea rates
+CAPE = "cape"
 
 
 class AccountingResult:
@@ -45,6 +48,26 @@ class AccountingResult:
         self.accountant: LegAccountant | None = None
 
 
+def route_tables(routes: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``segments`` and ``stops`` tables of the accounting for ``routes`` (key → route
+    instance or :class:`~corridorsim.routing.Route`), with the mapping's key in ``route``.
+
+    Segments get a boolean ``cape`` column: the segment's leg rounds the Cape (``"cape"``
+    among the leg's chokepoints), known from the leg itself and not from the family id.
+    """
+    segs, stops = [], []
+    for key, inst in routes.items():
+        route = getattr(inst, "route", inst)
+        s = segments_table({key: route})
+        p = stops_table({key: route})
+        s["route"], p["route"] = key, key
+        cape = [leg.index for leg in route.legs if CAPE in leg.chokepoints]
+        s["cape"] = s["stage_index"].isin(cape).to_numpy(bool)
+        segs.append(s)
+        stops.append(p)
+    return pd.concat(segs, ignore_index=True), pd.concat(stops, ignore_index=True)
+
+
 def _static_tables(routes: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     seen: dict[str, int] = {}
     offsets: dict[str, int] = {}
@@ -53,8 +76,7 @@ def _static_tables(routes: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFram
         k = seen.get(inst.family, 0)
         seen[inst.family] = k + 1
         offsets[key] = k * STAGE_OFFSET
-        s = segments_table({inst.family: inst.route})
-        p = stops_table({inst.family: inst.route})
+        s, p = route_tables({inst.family: inst})
         s["stage_index"] += k * STAGE_OFFSET
         p["stage_index"] += k * STAGE_OFFSET
         segs.append(s)

@@ -84,14 +84,18 @@ def route_rates(scn: Scenario, inst: RouteInstance, *, reference: bool = False) 
 
     ``reference=True`` uses the shipped tariffs and emission factors (no scenario overrides).
     """
-    from corridorsim.accounting import load_factors, load_tariffs, stage_costs, stage_intensities
-    from corridorsim.routing import segments_table, stops_table
+    from corridorsim.accounting import (
+        load_factors,
+        load_tariffs,
+        route_tables,
+        stage_costs,
+        stage_intensities,
+    )
 
     cfg = scn.accounting
     tariffs = load_tariffs(None if reference else (cfg.tariffs or None))
     factors = load_factors(None if reference else (cfg.emission_factors or None))
-    segs = segments_table({inst.family: inst.route})
-    stops = stops_table({inst.family: inst.route})
+    segs, stops = route_tables({inst.family: inst})  # flags legs rounding the Cape
     cost = float(stage_costs(segs, stops, tariffs)["cost_usd_per_teu"].sum())
     intens = stage_intensities(segs, stops, factors, cargo_t_per_teu=cfg.cargo_t_per_teu,
                                tare_t_per_teu=cfg.tare_t_per_teu, include_tare=cfg.include_tare)
