@@ -371,7 +371,7 @@ def _record_run(name: str) -> dict:
     scn, _ = load_scenario(name)
     data = scn.model_dump()
     demand = [{**row, "reefer_share": 0.3} for row in data["demand"]]
-    if name == "baseline_2024":  # a second instance of the suez family (stage offset 1000)
+    if name == "baseline_2024":  # a second instance of the suez family (another O–D pair)
         demand.append({**demand[3], "origin": "CN_SHA", "destination": "NL_RTM",
                        "teu_per_week": 500.0})
     data.update(horizon_d=40, warmup_d=5, demand=demand)
@@ -426,8 +426,17 @@ def test_record_run_exercises_every_term(record_run: dict) -> None:
         extra = legs[col].to_numpy() - plain.legs[col].to_numpy()
         assert (extra[~reefer_rows] == 0).all()
         assert extra[reefer_rows].sum() > 1e-4 * legs[col].sum(), col
-    if record_run["scn"].name == "baseline_2024":
-        assert any(off > 0 for off in ref.accountant.offsets.values())
+    if record_run["scn"].name == "baseline_2024":  # suez accounted per O–D pair
+        suez = [t for t in ref.accountant.instances.values() if t[0] == "suez"]
+        assert sorted(suez) == [("suez", "CN_SHA", "NL_RTM"), ("suez", "CN_XIY", "DE_DUI")]
+        rows = ref.summary[ref.summary["route"] == "suez"]
+        assert sorted(zip(rows["origin"], rows["destination"], strict=True)) == [
+            ("CN_SHA", "NL_RTM"), ("CN_XIY", "DE_DUI")]
+        assert rows["co2e_wtw_kg_per_teu"].nunique() == 2  # not lumped
+        ids = {k: fp["shipmentId"] for k, fp in ref.footprints.items()
+               if ref.accountant.instances[k][0] == "suez"}
+        assert sorted(ids.values()) == ["corridorsim-suez-CN_SHA-NL_RTM",
+                                        "corridorsim-suez-CN_XIY-DE_DUI"]  # one per instance
 
 
 def test_account_records_matches_account_run(record_run: dict) -> None:

@@ -1,46 +1,83 @@
-"""Per-route key performance indicators (the rows of ``summary.csv``)."""
+"""Per-route key performance indicators (the rows of ``summary.csv``).
+
+A row is a *route instance*: one route family between one origin and one destination
+(``route``, ``origin``, ``destination``). A scenario whose demand has a single
+origin–destination pair has one row per route family.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from corridorsim.results import WAIT_COLUMNS
 
-__all__ = ["SUMMARY_COLUMNS", "route_summary", "route_summary_arrays"]
+__all__ = ["INSTANCE_COLUMNS", "SUMMARY_COLUMNS", "instance_order", "route_summary",
+           "route_summary_arrays"]
+
+#: the columns that name a route instance, first in every per-route table
+INSTANCE_COLUMNS = ["route", "origin", "destination"]
 
 SUMMARY_COLUMNS = [
-    "route", "consignments", "teu_created", "teu_delivered", "teu_in_system",
+    *INSTANCE_COLUMNS, "consignments", "teu_created", "teu_delivered", "teu_in_system",
     "transit_days_mean", "transit_days_p10", "transit_days_p50", "transit_days_p90",
     "transit_days_p95", "on_time_share",
 ]
+_TRANSIT_COLUMNS = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("transit_days_mean"):]
+
+#: a summary row's label: a route family id, or (family, origin, destination)
+RouteLabel = str | tuple[str, str, str]
+
+
+def instance_order(families: Sequence[str], demand: Iterable[Any],
+                   routes: Mapping[str, Any]) -> list[str]:
+    """Keys of ``routes`` (route instances) in summary order: by route family in the order
+    of ``families`` (the scenario's routes), then by origin–destination pair in the order
+    the pairs first appear in ``demand``. Instances of families not in ``families`` are
+    left out."""
+    by_pair = {(inst.family, inst.origin, inst.destination): key for key, inst in routes.items()}
+    pairs = list(dict.fromkeys([(row.origin, row.destination) for row in demand]
+                               + [(inst.origin, inst.destination) for inst in routes.values()]))
+    return [by_pair[(f, o, d)] for f in families for o, d in pairs if (f, o, d) in by_pair]
 
 
 def route_summary(consignments: pd.DataFrame | Mapping[str, np.ndarray],
-                  routes: list[str]) -> pd.DataFrame:
+                  routes: Sequence[RouteLabel]) -> pd.DataFrame:
     """One row per route: transit-time distribution, reliability and waiting by cause.
 
-    Transit statistics use consignments booked after the warm-up and delivered within the
-    horizon; TEU counts use every booking. ``consignments`` is the consignments table or
-    a mapping of its columns as arrays (a run uses :func:`route_summary_arrays`).
+    ``routes`` are route family ids (rows match the ``route`` column), or ``(family,
+    origin, destination)`` triples (rows match ``route``, ``origin`` and ``destination``:
+    one row per route instance). Transit statistics use consignments booked after the
+    warm-up and delivered within the horizon; TEU counts use every booking.
+    ``consignments`` is the consignments table or a mapping of its columns as arrays (a
+    run uses :func:`route_summary_arrays`).
     """
     c = consignments
     cols = {k: np.asarray(c[k]) for k in
             ("teu", "transit_h", "due_h", "delivered", "in_stats", "moving_h", *WAIT_COLUMNS)}
     fam = np.asarray(c["route"]).astype(str)
     code = np.full(len(fam), -1, dtype=np.int64)
-    for i, r in enumerate(routes):
-        code[fam == r] = i
+    if any(isinstance(r, tuple) for r in routes):
+        org = np.asarray(c["origin"]).astype(str)
+        dst = np.asarray(c["destination"]).astype(str)
+        for i, (f, o, d) in enumerate(routes):
+            code[(fam == f) & (org == o) & (dst == d)] = i
+    else:
+        for i, r in enumerate(routes):
+            code[fam == r] = i
     return route_summary_arrays(code, routes, cols)
 
 
-def route_summary_arrays(route_code: np.ndarray, routes: list[str],
+def route_summary_arrays(route_code: np.ndarray, routes: Sequence[RouteLabel],
                          cols: Mapping[str, np.ndarray],
                          time_sums: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`route_summary` on arrays: ``route_code[i]`` indexes ``routes`` (-1: none).
 
+    ``routes`` are family ids (rows get a ``route`` column) or ``(family, origin,
+    destination)`` triples (rows get ``route, origin, destination``).
     ``cols`` holds ``teu, transit_h, due_h, delivered, in_stats`` per consignment and
     either ``moving_h`` and the ``WAIT_COLUMNS`` per consignment, or ``time_sums``: the
     moving and waiting hours by cause summed per route over the consignments the
@@ -60,13 +97,14 @@ def route_summary_arrays(route_code: np.ndarray, routes: list[str],
         in_stats = cols["in_stats"][sel].astype(bool)
         stats = sel[in_stats & delivered]
         days = cols["transit_h"][stats] / 24.0
-        row: dict[str, object] = {
-            "route": route,
+        row: dict[str, object] = (dict(zip(INSTANCE_COLUMNS, route, strict=True))
+                                  if isinstance(route, tuple) else {"route": route})
+        row.update({
             "consignments": len(stats),
             "teu_created": float(teu.sum()),
             "teu_delivered": float(teu[delivered].sum()),
             "teu_in_system": float(teu[~delivered].sum()),
-        }
+        })
         if len(days):
             p10, p50, p90, p95 = np.percentile(days, [10, 50, 90, 95])
             on_time = cols["transit_h"][stats] <= cols["due_h"][stats]
@@ -78,7 +116,7 @@ def route_summary_arrays(route_code: np.ndarray, routes: list[str],
                          else float(cols[col][stats].sum(dtype=np.float64)))
                 row[col.removesuffix("_h") + "_days_mean"] = total / len(stats) / 24.0
         else:
-            row.update(dict.fromkeys(SUMMARY_COLUMNS[5:], np.nan))
+            row.update(dict.fromkeys(_TRANSIT_COLUMNS, np.nan))
         # consignments booked after warm-up but still in transit at the horizon
         row["backlog_teu"] = float(teu[in_stats & ~delivered].sum())
         rows.append(row)

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -24,7 +25,8 @@ import pyarrow.parquet as pq
 from corridorsim.errors import OutputError
 from corridorsim.run import RunResult
 
-__all__ = ["check_output_dir", "output_lock", "write_parquet_chunks", "write_run"]
+__all__ = ["check_output_dir", "footprints_document", "output_lock", "write_parquet_chunks",
+           "write_run"]
 
 TABLES = ("summary.csv", "facilities.csv", "consignments.parquet", "legs.parquet",
           "vehicles.parquet")
@@ -153,12 +155,28 @@ def _write_tables(res: RunResult, tmp: Path) -> None:
         else:
             df.to_parquet(tmp / name, index=False)
     if res.footprints:
-        # one iLEAP / PACT ShipmentFootprint per route: a 1-TEU shipment at the route's
-        # mean per-TEU emissions, one transport chain element per stage
-        doc = {"schema": "iLEAP ShipmentFootprint (PACT Technical Specification extension)",
-               "scenario": res.scenario.name, "seed": res.scenario.seed,
-               "shipmentFootprints": [res.footprints[k] for k in sorted(res.footprints)]}
-        (tmp / "footprints.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        (tmp / "footprints.json").write_text(json.dumps(footprints_document(res), indent=2)
+                                             + "\n", encoding="utf-8")
+
+
+def footprints_document(res: RunResult) -> dict[str, Any]:
+    """The content of ``footprints.json``: one iLEAP / PACT ShipmentFootprint per route
+    instance (a 1-TEU shipment at the instance's mean per-TEU emissions, one transport
+    chain element per stage), ordered by route family, origin and destination, and
+    ``routes``: the ``route`` (family), ``origin`` and ``destination`` of each footprint's
+    ``shipmentId``, in the same order (the iLEAP objects themselves stay as specified)."""
+    def who(key: str) -> tuple[str, str, str]:
+        inst = res.routes.get(key)
+        return (inst.family, inst.origin, inst.destination) if inst is not None else (key, "", "")
+
+    keys = sorted(res.footprints, key=who)
+    fps = [res.footprints[k] for k in keys]
+    return {"schema": "iLEAP ShipmentFootprint (PACT Technical Specification extension)",
+            "scenario": res.scenario.name, "seed": res.scenario.seed,
+            "shipmentFootprints": fps,
+            "routes": [{"shipmentId": fp["shipmentId"], "route": f, "origin": o or None,
+                        "destination": d or None}
+                       for fp, (f, o, d) in zip(fps, map(who, keys), strict=True)]}
 
 
 def write_run(

@@ -19,7 +19,7 @@ import pandas as pd
 from corridorsim._version import __version__
 from corridorsim.accounting.pipeline import account_records
 from corridorsim.errors import InternalError, RouteError, ScenarioError
-from corridorsim.kpis import route_summary_arrays
+from corridorsim.kpis import INSTANCE_COLUMNS, instance_order, route_summary_arrays
 from corridorsim.limits import check_limits
 from corridorsim.network import Network, load_network
 from corridorsim.results import (
@@ -46,7 +46,8 @@ class RunResult:
 
     Attributes
     ----------
-    summary : one row per route (see ``corridorsim.kpis.SUMMARY_COLUMNS``)
+    summary : one row per route instance: route family, origin and destination (see
+        ``corridorsim.kpis.SUMMARY_COLUMNS``)
     consignments : one row per consignment (built from the records on first access)
     legs : one row per consignment and stage (built from the records on first access)
     facilities : one row per facility (utilisation, queues, waits)
@@ -453,9 +454,13 @@ def run_scenario(
     fac = facilities_table(eng, names)
     veh = vehicles_table(eng)
     families = [f for f in scn.routes if any(r.family == f for r in routes.values())]
-    fam_of_key = np.array([families.index(routes[k].family) if routes[k].family in families
-                           else -1 for k in rec.route_ids], dtype=np.int64)
-    fam = fam_of_key[rec.route] if rec.n else np.zeros(0, np.int64)
+    # summary rows: route instances by family (the scenario's order), then by O-D pair
+    # (first seen in the demand)
+    order = instance_order(families, scn.demand, routes)
+    labels = [(routes[k].family, routes[k].origin, routes[k].destination) for k in order]
+    row_of_key = np.array([order.index(k) if k in order else -1 for k in rec.route_ids],
+                          dtype=np.int64)
+    inst_row = row_of_key[rec.route] if rec.n else np.zeros(0, np.int64)
     delivered = ~np.isnan(rec.delivered_h)
     in_stats = rec.created_h >= warmup_h
     counted = in_stats & delivered
@@ -481,18 +486,18 @@ def run_scenario(
         },
         "network": net.source,
     }
-    res = RunResult(scn, net, routes, pd.DataFrame({"route": families}), None, None, fac,
-                    veh, info, trace=trace)
+    res = RunResult(scn, net, routes, pd.DataFrame(labels, columns=INSTANCE_COLUMNS), None,
+                    None, fac, veh, info, trace=trace)
 
     # The analyses below only read the records and are independent, so they run side by
     # side (numpy releases the GIL in its loops); each is deterministic on its own, so the
     # results do not depend on the number of threads.
     def kpis() -> pd.DataFrame:
         return route_summary_arrays(
-            fam, families,
+            inst_row, labels,
             {"teu": rec.teu, "due_h": rec.due_h, "delivered": delivered, "in_stats": in_stats,
              "transit_h": rec.delivered_h - rec.created_h},
-            time_sums=route_time_sums(rec, np.where(counted, fam, -1), len(families)))
+            time_sums=route_time_sums(rec, np.where(counted, inst_row, -1), len(labels)))
 
     tasks: dict[str, Callable[[], Any]] = {
         "accounting": lambda: account_records(scn, routes, trace, counted=counted),
@@ -504,7 +509,7 @@ def run_scenario(
     clock.lap("analysis")
     clock.laps.update({f"{k} (thread)": v for k, v in seconds.items()})
     acc = done["accounting"]
-    summary = done["kpis"].merge(acc.summary, on="route", how="left").round(6)
+    summary = done["kpis"].merge(acc.summary, on=INSTANCE_COLUMNS, how="left").round(6)
     tables = dict(acc.tables)
     if choice:
         tables["route_shares.csv"] = choice[0].table(rec, rec.route_ids, routes)

@@ -84,7 +84,8 @@ def place_queues(res: RunResult) -> pd.DataFrame:
     """One row per service and facility stop: queue at the horizon, growth, utilisation.
 
     Columns: ``place, type (service|facility), kind, name, utilisation, backlog_teu,
-    growth_teu, inflow_teu, saturated, routes`` and ``backlog_by_route`` (dict).
+    growth_teu, inflow_teu, saturated, routes``, ``backlog_by_route`` (dict), and the same
+    by route instance: ``instances`` (route keys) and ``backlog_by_instance`` (dict).
     Computed from the run's records (``res.trace``) when there are some, else from the
     leg table.
     """
@@ -92,7 +93,8 @@ def place_queues(res: RunResult) -> pd.DataFrame:
     rows = (_places_from_trace(res, horizon_h) if res.trace is not None
             else _places_from_legs(res, horizon_h))
     cols = ["place", "type", "kind", "name", "utilisation", "backlog_teu", "growth_teu",
-            "inflow_teu", "saturated", "routes", "backlog_by_route"]
+            "inflow_teu", "saturated", "routes", "backlog_by_route", "instances",
+            "backlog_by_instance"]
     return pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
 
 
@@ -143,15 +145,11 @@ def _places_from_legs(res: RunResult, horizon_h: float) -> list[dict[str, Any]]:
             util = (float(trips["load_teu"].sum() / trips["capacity_teu"].sum())
                     if len(trips) and trips["capacity_teu"].sum() > 0 else float("nan"))
             stuck = grp[~np.isfinite(grp["_dep"].to_numpy(float))]
-            by_route = {str(k): round(float(v), 3)
-                        for k, v in stuck.groupby("route")["teu"].sum().items() if v > 0}
             kind = str(grp["service"].iloc[0])
             rows.append({"place": key, "type": "service", "kind": kind,
                          "name": f"{kind} {grp['node_from'].iloc[0]} → {grp['node_to'].iloc[0]}",
                          "utilisation": round(util, 6) if util == util else util, **a,
-                         "saturated": a["grew"],
-                         "routes": ";".join(sorted(map(str, grp["route"].unique()))),
-                         "backlog_by_route": by_route})
+                         "saturated": a["grew"], **_who(grp, stuck)})
     # ------------------------------------------------------------ facilities (stops + en route)
     stop_rows = started[started["stage_kind"] == "stop"] if len(started) else started
     fac = res.facilities
@@ -166,26 +164,42 @@ def _places_from_legs(res: RunResult, horizon_h: float) -> list[dict[str, Any]]:
             w = grp["teu"].to_numpy(float)
             t_out = np.nan_to_num(grp["end_h"].to_numpy(float), nan=np.inf)
             a = _assess(t_in, t_out, w, horizon_h, max(MIN_GROWTH_TEU, 2.0 * _batch(t_in, w)))
-            stuck = grp[grp["end_h"].isna()]
-            by_route = {str(k): round(float(v), 3)
-                        for k, v in stuck.groupby("route")["teu"].sum().items() if v > 0}
-            routes = ";".join(sorted(map(str, grp["route"].unique())))
+            who = _who(grp, grp[grp["end_h"].isna()])
         else:
             a = {"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False}
-            by_route, routes = {}, ""
-        rows.append(_facility_row(node, f, util, a, by_route, routes))
+            who = _NOBODY
+        rows.append(_facility_row(node, f, util, a, who))
     return rows
 
 
+_NOBODY: dict[str, Any] = {"routes": "", "backlog_by_route": {}, "instances": "",
+                           "backlog_by_instance": {}}
+
+
+def _who(grp: pd.DataFrame, stuck: pd.DataFrame) -> dict[str, Any]:
+    """Route families and route instances (``route_key``) that passed a place (``grp``,
+    leg rows) and the TEU of each still there (``stuck``)."""
+    out: dict[str, Any] = {}
+    for col, name in (("route", "route"), ("route_key", "instance")):
+        if col not in grp.columns:
+            out[f"{name}s"], out[f"backlog_by_{name}"] = "", {}
+            continue
+        out[f"{name}s"] = ";".join(sorted(map(str, grp[col].unique())))
+        out[f"backlog_by_{name}"] = {
+            str(k): round(float(v), 3)
+            for k, v in stuck.groupby(col, observed=True)["teu"].sum().items() if v > 0}
+    return out
+
+
 def _facility_row(node: str, f: dict[str, Any], util: float, a: dict[str, Any],
-                  by_route: dict[str, float], routes: str) -> dict[str, Any]:
+                  who: dict[str, Any]) -> dict[str, Any]:
     """One facility's row of :func:`place_queues` (saturated when its queue grew or its
-    servers were busy at least :data:`UTILISATION_LIMIT` of the horizon)."""
+    servers were busy at least :data:`UTILISATION_LIMIT` of the horizon); ``who``: the
+    ``routes, backlog_by_route, instances, backlog_by_instance`` entries."""
     busy = bool(util == util and util >= UTILISATION_LIMIT)
     return {"place": node, "type": "facility", "kind": str(f.get("kind", "stop")),
             "name": str(f.get("name", node)), "utilisation": util, **a,
-            "saturated": bool(a["grew"] or busy), "routes": routes,
-            "backlog_by_route": by_route}
+            "saturated": bool(a["grew"] or busy), **who}
 
 
 def _at_or_before(x: np.ndarray, w: np.ndarray, ts: np.ndarray) -> np.ndarray:
@@ -229,20 +243,20 @@ def _batch_at_least(t_in: np.ndarray, w: np.ndarray, teu: float) -> bool:
 
 class _Cell:
     """Record rows of one (route, stage): ``t_in``, leaving time ``t_out`` (NaN: not
-    left), TEU ``w`` and route family code ``fam``."""
+    left), TEU ``w`` and group code ``group`` (the route instance)."""
 
-    __slots__ = ("fam", "t_in", "t_out", "w")
+    __slots__ = ("group", "t_in", "t_out", "w")
 
-    def __init__(self, t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, fam: int) -> None:
-        self.t_in, self.t_out, self.w, self.fam = t_in, t_out, w, fam
+    def __init__(self, t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, group: int) -> None:
+        self.t_in, self.t_out, self.w, self.group = t_in, t_out, w, group
 
 
 def _assess_cells(cells: list[_Cell], horizon_h: float,
-                  n_fams: int) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+                  n_groups: int) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
     """:func:`_assess` of a place whose record rows are split in cells.
 
-    Returns the assessment, the TEU still there (backlog) by route family and the rows
-    entered by route family. Rows not entered have ``t_in`` NaN (and ``t_out`` NaN). The
+    Returns the assessment, the TEU still there (backlog) by group (route instance) and
+    the rows entered by group. Rows not entered have ``t_in`` NaN (and ``t_out`` NaN). The
     queue is sampled with bin counts per cell (:func:`_at_or_before`), which add up; the
     batch is looked at only when it matters (``max(MIN_GROWTH_TEU, 2 * batch)`` decides
     only if the queue grew by more than ``MIN_GROWTH_TEU`` and ``GROWTH_SHARE`` of the
@@ -251,17 +265,17 @@ def _assess_cells(cells: list[_Cell], horizon_h: float,
     2 per consignment), so every sum is exact in any order and the result is that of
     :func:`_assess` on the place's rows.
     """
-    stuck = np.zeros(n_fams)
-    entered = np.zeros(n_fams, dtype=np.int64)
+    stuck = np.zeros(n_groups)
+    entered = np.zeros(n_groups, dtype=np.int64)
     t_first = np.inf
     for c in cells:
         not_in = np.isnan(c.t_in)
         n_in = len(not_in) - int(np.count_nonzero(not_in))
         if n_in:
-            entered[c.fam] += n_in
+            entered[c.group] += n_in
             t_first = min(t_first, float(np.fmin.reduce(c.t_in)))
             # not entered implies not left: stuck = not left - not entered
-            stuck[c.fam] += (float(np.sum(c.w, where=np.isnan(c.t_out)))
+            stuck[c.group] += (float(np.sum(c.w, where=np.isnan(c.t_out)))
                              - float(np.sum(c.w, where=not_in)))
     if not entered.any():
         return ({"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False},
@@ -364,47 +378,65 @@ def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]
                 off, w = off[keep], w[keep]
             rows = off + s
             t_out = dep_time[rec.trip[rows] + 1] if leg else rec.t_out[rows]
-            out.append(_Cell(rec.t_in[rows], t_out, w, fam_of[r]))
+            out.append(_Cell(rec.t_in[rows], t_out, w, r))
         return out
 
-    def place(where: list[tuple[int, int]], leg: bool) -> tuple[dict[str, Any], dict, str]:
-        a, stuck, entered = _assess_cells(cells_of(where, leg), horizon_h, len(fams))
-        by_route = {fams[j]: round(float(v), 3) for j, v in enumerate(stuck) if v > 0}
-        return a, by_route, ";".join(fams[j] for j in np.flatnonzero(entered))
+    keys = [str(k) for k in rec.route_ids]
+    key_order = sorted(range(n_routes), key=lambda r: keys[r])
+
+    def place(where: list[tuple[int, int]], leg: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+        a, stuck_r, entered_r = _assess_cells(cells_of(where, leg), horizon_h, n_routes)
+        # by route family: TEU are whole numbers, so the sums are exact in any order
+        stuck = np.zeros(len(fams))
+        entered = np.zeros(len(fams), dtype=np.int64)
+        for r in range(n_routes):
+            stuck[fam_of[r]] += stuck_r[r]
+            entered[fam_of[r]] += entered_r[r]
+        who = {"routes": ";".join(fams[j] for j in np.flatnonzero(entered)),
+               "backlog_by_route": {fams[j]: round(float(v), 3)
+                                    for j, v in enumerate(stuck) if v > 0},
+               "instances": ";".join(keys[r] for r in key_order if entered_r[r]),
+               "backlog_by_instance": {keys[r]: round(float(stuck_r[r]), 3)
+                                       for r in key_order if stuck_r[r] > 0}}
+        return a, who
 
     out: list[dict[str, Any]] = []
     # ------------------------------------------------------------ services (vehicle queues)
     util_of = _service_utilisation(res.vehicles)
     for s in sorted(svc_cells, key=lambda s: tr.service_keys[s]):
-        a, by_route, routes = place(svc_cells[s], leg=True)
-        if not routes:  # no consignment got there
+        a, who = place(svc_cells[s], leg=True)
+        if not who["routes"]:  # no consignment got there
             continue
         key, kind = str(tr.service_keys[s]), str(tr.service_kinds[s])
         util = util_of.get(key, float("nan"))
         out.append({"place": key, "type": "service", "kind": kind,
                     "name": f"{kind} {tr.service_from[s]} → {tr.service_to[s]}",
                     "utilisation": round(util, 6) if util == util else util, **a,
-                    "saturated": a["grew"], "routes": routes, "backlog_by_route": by_route})
+                    "saturated": a["grew"], **who})
     # ------------------------------------------------------------ facilities (stops + en route)
     fac = res.facilities
     fac_by_node = {str(r["node"]): r for r in fac.to_dict("records")} if len(fac) else {}
     for node in sorted(set(fac_by_node) | set(stop_cells)):
         f = fac_by_node.get(node, {})
         util = float(f.get("utilisation", float("nan")))
-        a, by_route, routes = place(stop_cells.get(node, []), leg=False)
-        if not routes and node not in fac_by_node:
+        a, who = place(stop_cells.get(node, []), leg=False)
+        if not who["routes"] and node not in fac_by_node:
             continue
-        out.append(_facility_row(node, f, util, a, by_route, routes))
+        out.append(_facility_row(node, f, util, a, who))
     return out
+
+
+def _saturated(q: pd.DataFrame) -> pd.DataFrame:
+    """The saturated rows of :func:`place_queues`, worst backlog first."""
+    return q[q["saturated"]].sort_values(["backlog_teu", "utilisation"], ascending=False)
 
 
 def saturated_places(res: RunResult, places: pd.DataFrame | None = None
                      ) -> list[dict[str, Any]]:
     """The saturated places as plain dicts (what run.json holds), worst backlog first."""
     q = place_queues(res) if places is None else places
-    q = q[q["saturated"]].sort_values(["backlog_teu", "utilisation"], ascending=False)
     out = []
-    for r in q.to_dict("records"):
+    for r in _saturated(q).to_dict("records"):
         util = r["utilisation"]
         out.append({
             "place": r["place"], "type": r["type"], "kind": r["kind"], "name": r["name"],
@@ -421,27 +453,42 @@ def add_saturation(res: RunResult, places: pd.DataFrame | None = None) -> None:
     """Record saturation in ``res.info`` and the summary (``saturated_places``, ``queued_teu``).
 
     ``info["saturated"]``: list of ``{place, type, kind, name, utilisation, backlog_teu,
-    growth_teu, routes, backlog_teu_by_route}``; ``info["backlog_teu"]``: TEU booked after
-    warm-up and not delivered at the horizon (sum of the summary's ``backlog_teu``), and
-    ``info["queued_teu_at_saturated_places"]``.
+    growth_teu, routes, backlog_teu_by_route}`` (by route family); ``info["backlog_teu"]``:
+    TEU booked after warm-up and not delivered at the horizon (sum of the summary's
+    ``backlog_teu``), and ``info["queued_teu_at_saturated_places"]``. A summary with
+    ``origin`` and ``destination`` columns (one row per route instance) gets the places and
+    queued TEU of each instance; one without, those of each route family.
     """
-    sat = saturated_places(res, places)
+    q = place_queues(res) if places is None else places
+    sat = saturated_places(res, q)
     res.info["saturated"] = sat
     s = res.summary
     if "route" not in s.columns:
         return
-    places: dict[str, list[str]] = {}
+    per_instance = {"origin", "destination"} <= set(s.columns) and "instances" in q.columns
+    if per_instance:
+        key_of = {(i.family, i.origin, i.destination): k for k, i in res.routes.items()}
+        row_keys = [key_of.get((str(r), str(o), str(d)), "") for r, o, d in
+                    zip(s["route"], s["origin"], s["destination"], strict=True)]
+        entries = [(str(r["place"]), round(float(r["backlog_teu"]), 1),
+                    r["backlog_by_instance"], [x for x in r["instances"].split(";") if x])
+                   for r in _saturated(q).to_dict("records")]
+    else:
+        row_keys = [str(r) for r in s["route"]]
+        entries = [(p["place"], p["backlog_teu"], p["backlog_teu_by_route"], p["routes"])
+                   for p in sat]
+    at: dict[str, list[str]] = {}
     queued: dict[str, float] = {}
-    for p in sat:
-        for route, teu in p["backlog_teu_by_route"].items():
-            places.setdefault(route, []).append(p["place"])
+    for place, backlog, by_who, who in entries:
+        for route, teu in by_who.items():
+            at.setdefault(route, []).append(place)
             queued[route] = queued.get(route, 0.0) + float(teu)
-        for route in p["routes"]:
-            places.setdefault(route, [])
-            if p["place"] not in places[route] and p["backlog_teu"] == 0:
-                places[route].append(p["place"])
-    s["saturated_places"] = [";".join(places.get(str(r), [])) for r in s["route"]]
-    s["queued_teu"] = [round(queued.get(str(r), 0.0), 3) for r in s["route"]]
+        for route in who:
+            at.setdefault(route, [])
+            if place not in at[route] and backlog == 0:
+                at[route].append(place)
+    s["saturated_places"] = [";".join(at.get(k, [])) for k in row_keys]
+    s["queued_teu"] = [round(queued.get(k, 0.0), 3) for k in row_keys]
     res.info["backlog_teu"] = (round(float(s["backlog_teu"].sum()), 3)
                                if "backlog_teu" in s.columns else None)
     res.info["queued_teu_at_saturated_places"] = round(sum(queued.values()), 3)

@@ -18,7 +18,9 @@ the Cape deep-sea factor and tariff apply), ``stops`` (route, stage_index, node,
 ``legs`` (consignment_id, route, stage_index, stage_kind, teu, start_h, end_h, moving_h,
 waiting_h) and ``consignments`` (consignment_id, route, teu, created_h, delivered_h,
 transit_h, reefer). Stages are keyed by ``(route, stage_kind, stage_index)`` where
-``stage_kind`` is ``"leg"`` for segments and ``"stop"`` for stops.
+``stage_kind`` is ``"leg"`` for segments and ``"stop"`` for stops. A run
+(:mod:`corridorsim.accounting.pipeline`) keys ``route`` by route instance (family, origin
+and destination), so every O–D pair of a family is accounted on its own.
 """
 
 from corridorsim.accounting.cost import (

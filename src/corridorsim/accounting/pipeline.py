@@ -32,7 +32,6 @@ from corridorsim.routing import segments_table, stops_table
 __all__ = ["AccountingResult", "LegAccountant", "RecordAccounting", "account_records",
            "account_run", "route_tables"]
 
-STAGE_OFFSET = 1000  # stage index offset per extra O–D instance of a route family
 #: a segment whose leg rounds the Cape of Good Hope (``Leg.chokepoints``) is priced and
 #: emitted at the Cape deep-sea rates
 CAPE = "cape"
@@ -68,20 +67,9 @@ def route_tables(routes: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]
     return pd.concat(segs, ignore_index=True), pd.concat(stops, ignore_index=True)
 
 
-def _static_tables(routes: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    seen: dict[str, int] = {}
-    offsets: dict[str, int] = {}
-    segs, stops = [], []
-    for key, inst in routes.items():
-        k = seen.get(inst.family, 0)
-        seen[inst.family] = k + 1
-        offsets[key] = k * STAGE_OFFSET
-        s, p = route_tables({inst.family: inst})
-        s["stage_index"] += k * STAGE_OFFSET
-        p["stage_index"] += k * STAGE_OFFSET
-        segs.append(s)
-        stops.append(p)
-    return pd.concat(segs, ignore_index=True), pd.concat(stops, ignore_index=True), offsets
+def _instances(routes: Mapping[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """(family, origin, destination) of every route instance key."""
+    return {key: (inst.family, inst.origin, inst.destination) for key, inst in routes.items()}
 
 
 class LegAccountant:
@@ -95,7 +83,9 @@ class LegAccountant:
         cfg = self.cfg = scn.accounting
         self.factors = load_factors(cfg.emission_factors or None)
         self.tariffs = load_tariffs(cfg.tariffs or None)
-        segments, stops, self.offsets = _static_tables(routes)
+        segments, stops = route_tables(routes)
+        #: (family, origin, destination) of each route instance key (the tables' ``route``)
+        self.instances = _instances(routes)
         mass = {"cargo_t_per_teu": cfg.cargo_t_per_teu, "tare_t_per_teu": cfg.tare_t_per_teu,
                 "include_tare": cfg.include_tare}
         self.breakdown = intensity_breakdown(segments, stops, self.factors, **mass)
@@ -103,12 +93,12 @@ class LegAccountant:
         self.costs = stage_costs(segments, stops, self.tariffs)
 
     def accounted(self, legs: pd.DataFrame, cons: pd.DataFrame) -> pd.DataFrame:
-        """The accounting frame of ``legs``: a few leg columns plus ``co2e_*``/``cost_usd*``."""
+        """The accounting frame of ``legs``: a few leg columns plus ``co2e_*``/``cost_usd*``;
+        its ``route`` is the route instance key (``legs.route_key``)."""
         cfg = self.cfg
-        acc = legs[["consignment_id", "route", "stage_kind", "stage_index", "teu", "start_h",
+        acc = legs[["consignment_id", "stage_kind", "stage_index", "teu", "start_h",
                     "end_h", "moving_h", "waiting_h"]].copy()
-        off = legs["route_key"].map(self.offsets).astype(np.int64)
-        acc["stage_index"] = acc["stage_index"].to_numpy() + off.to_numpy()
+        acc.insert(1, "route", legs["route_key"].astype(str).to_numpy())
         acc = apply_emissions(acc, self.intens, consignments=cons)
         return apply_costs(acc, self.costs, self.tariffs,
                            cargo_value_usd_per_teu=cfg.cargo_value_usd_per_teu,
@@ -126,11 +116,55 @@ class LegAccountant:
         return legs
 
 
+def _instance_columns(df: pd.DataFrame, instances: Mapping[str, tuple[str, str, str]],
+                      col: str = "route") -> pd.DataFrame:
+    """``df`` with the instance key in ``col`` replaced by the family and ``origin``,
+    ``destination`` inserted right after it; rows ordered by (family, origin,
+    destination), each instance's rows in their order."""
+    keys = df[col].astype(str).tolist()
+    unknown = sorted(set(keys) - set(instances))
+    if unknown:
+        raise ScenarioError(f"accounting: unknown route instance(s) {unknown[:5]}")
+    triples = [instances[k] for k in keys]
+    rank = {t: i for i, t in enumerate(sorted(set(triples)))}
+    out = df.copy()
+    at = out.columns.get_loc(col)
+    out[col] = _str_array([t[0] for t in triples])
+    out.insert(at + 1, "origin", _str_array([t[1] for t in triples]))
+    out.insert(at + 2, "destination", _str_array([t[2] for t in triples]))
+    order = np.argsort(np.array([rank[t] for t in triples], dtype=np.int64), kind="stable")
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _break_even(summary: pd.DataFrame, cfg: Any, tariffs: Any) -> pd.DataFrame | None:
+    """:func:`break_even_cargo_value` between the routes of each origin–destination pair
+    (``route_a, route_b, origin, destination, break_even_value_usd_per_teu``); None when
+    no pair has two routes."""
+    parts = []
+    pairs = summary[["origin", "destination"]].astype(str).itertuples(index=False)
+    for (o, d) in dict.fromkeys(tuple(p) for p in pairs):
+        same = summary[(summary["origin"] == o) & (summary["destination"] == d)]
+        if len(same) < 2:
+            continue
+        be = break_even_cargo_value(same, inventory_rate_per_year=cfg.inventory_rate_per_year,
+                                    tariffs=tariffs)
+        be.insert(2, "origin", _str_array([o] * len(be)))
+        be.insert(3, "destination", _str_array([d] * len(be)))
+        parts.append(be)
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
 def _route_results(cfg: Any, acct: LegAccountant, reduced: pd.DataFrame, stats: pd.DataFrame
                    ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any]]:
     """Per-route summary, extra tables and footprints from the per-stage sums ``reduced``
     (``_KEYS``, ``consignment_id``, ``teu``, ``_CO2``, ``_COST``) of the counted
-    consignments ``stats`` (``consignment_id, route, teu, delivered_h, transit_h``)."""
+    consignments ``stats`` (``consignment_id, route, teu, delivered_h, transit_h``), where
+    ``route`` is the route instance key.
+
+    The summary and the tables have ``route`` (family), ``origin`` and ``destination``;
+    footprints are keyed by route instance key. Break-even values compare the routes of
+    one origin–destination pair only."""
+    instances = acct.instances
     summary = route_accounting(reduced, stats, delivered_only=False)
     by_country = route_country_emissions(reduced, acct.breakdown, stats, delivered_only=False)
     if not by_country.empty:
@@ -138,17 +172,24 @@ def _route_results(cfg: Any, acct: LegAccountant, reduced: pd.DataFrame, stats: 
                                       values="co2e_wtw_kg_per_teu", aggfunc="sum", fill_value=0.0)
         wide.columns = [f"co2e_wtw_kg_per_teu_{c or 'international_waters'}" for c in wide.columns]
         summary = summary.merge(wide.reset_index(), on="route", how="left")
-    tables: dict[str, pd.DataFrame] = {"emissions_by_country.csv": by_country}
-    if len(summary) > 1:
-        tables["break_even.csv"] = break_even_cargo_value(
-            summary, inventory_rate_per_year=cfg.inventory_rate_per_year, tariffs=acct.tariffs)
     footprints: dict[str, Any] = {}
     cargo_t = float(cfg.cargo_t_per_teu)
     intens = acct.intens
+    several = len({(o, d) for _, o, d in instances.values()}) > 1
     for row in summary.to_dict("records"):
-        fam_stages = intens[(intens["route"] == row["route"]) & (intens["stage_index"] < STAGE_OFFSET)]
-        if not fam_stages.empty and np.isfinite(row.get("co2e_wtw_kg_per_teu", np.nan)):
-            footprints[row["route"]] = shipment_footprint(row, fam_stages, cargo_t_per_teu=cargo_t)
+        key = str(row["route"])
+        stages = intens[intens["route"] == key]
+        if not stages.empty and np.isfinite(row.get("co2e_wtw_kg_per_teu", np.nan)):
+            fam, o, d = instances[key]
+            sid = f"corridorsim-{fam}-{o}-{d}" if several else f"corridorsim-{fam}"
+            footprints[key] = shipment_footprint(row, stages, shipment_id=sid,
+                                                 cargo_t_per_teu=cargo_t)
+    summary = _instance_columns(summary, instances)
+    tables: dict[str, pd.DataFrame] = {
+        "emissions_by_country.csv": _instance_columns(by_country, instances)}
+    be = _break_even(summary, cfg, acct.tariffs)
+    if be is not None:
+        tables["break_even.csv"] = be
     drop = {"n_consignments", "teu", "transit_days"}
     summary = summary[[c for c in summary.columns if c not in drop]]
     return summary, tables, footprints
@@ -158,8 +199,9 @@ def account_run(scn: Any, routes: Mapping[str, Any], legs: pd.DataFrame | Iterab
                 cons: pd.DataFrame, *, in_place: bool = False) -> AccountingResult:
     """Emissions (GLEC v3 / ISO 14083) and landed cost for every leg, consignment and route.
 
-    ``legs`` and ``consignments`` need a ``route_key`` column (route instance) besides
-    ``route`` (family). ``legs`` may be one DataFrame or an iterable of chunks split by
+    ``legs`` and ``consignments`` need a ``route_key`` column (route instance); the
+    accounting is per route instance (the summary and tables have ``route`` (family),
+    ``origin`` and ``destination``; footprints are keyed by route instance key). ``legs`` may be one DataFrame or an iterable of chunks split by
     consignment (a large run); with chunks the result's ``legs`` is None (use
     :meth:`LegAccountant.extend` per chunk, ``result.accountant``). ``in_place`` adds the
     consignment columns to ``cons`` itself instead of a copy.
@@ -168,9 +210,10 @@ def account_run(scn: Any, routes: Mapping[str, Any], legs: pd.DataFrame | Iterab
     acct = LegAccountant(scn, routes)
     whole = isinstance(legs, pd.DataFrame)
     chunks: Iterable[pd.DataFrame] = [legs] if whole else legs
-    stats = cons[["consignment_id", "route", "teu", "delivered_h", "transit_h"]][
+    stats = cons[["consignment_id", "teu", "delivered_h", "transit_h"]][
         cons["in_stats"].to_numpy()]
     stats = stats[stats["delivered_h"].notna().to_numpy()]
+    stats.insert(1, "route", cons.loc[stats.index, "route_key"].astype(str).to_numpy())
     n_ids = int(cons["consignment_id"].max()) + 1 if len(cons) else 0
     counted = np.zeros(n_ids, dtype=bool)
     counted[stats["consignment_id"].to_numpy()] = True
@@ -222,17 +265,15 @@ class _StageUnits:
     """:class:`LegAccountant`'s per-stage tables as flat arrays over (route index, stage).
 
     Entry ``ri * s_max + s`` holds stage ``s`` of route instance ``route_ids[ri]`` (looked
-    up in the static tables at ``stage_index = s + offset`` of the instance); one extra last
+    up in the static tables at ``(route_ids[ri], kind, s)``); one extra last
     entry (:attr:`sentinel`) is zero, for rows never entered. Stages a route does not have,
     or that the tables lack, are NaN (``valid`` False).
     """
 
-    def __init__(self, acct: LegAccountant, route_ids: list[str], family: list[str],
-                 is_leg: np.ndarray) -> None:
+    def __init__(self, acct: LegAccountant, route_ids: list[str], is_leg: np.ndarray) -> None:
         n_r, s_max = is_leg.shape
         self.s_max, self.sentinel = s_max, n_r * s_max
-        self.family = list(family)
-        self.offset = np.array([acct.offsets[k] for k in route_ids], dtype=np.int64)
+        self.route_ids = list(route_ids)
         kind = is_leg.ravel()
         self.is_stop = np.append(kind == 0, False)
         self.valid = np.append(np.zeros(n_r * s_max, dtype=bool), True)
@@ -252,8 +293,7 @@ class _StageUnits:
                 self.unit[c] = u
         for flat in np.flatnonzero(kind >= 0).tolist():
             ri, st = divmod(flat, s_max)
-            k = (self.family[ri], "leg" if kind[flat] == 1 else "stop",
-                 st + int(self.offset[ri]))
+            k = (self.route_ids[ri], "leg" if kind[flat] == 1 else "stop", st)
             pos = [where.get(k, -1) for where, _ in tables]
             if min(pos) < 0:
                 continue  # stays NaN and invalid
@@ -265,7 +305,7 @@ class _StageUnits:
     def key_names(self, keys: np.ndarray) -> list[dict[str, Any]]:
         """(route, stage_kind, stage_index) of flat keys, for messages."""
         ri, st = np.divmod(np.asarray(keys, dtype=np.int64), self.s_max)
-        return [{"route": self.family[r], "stage_index": int(s + self.offset[r]),
+        return [{"route": self.route_ids[r], "stage_index": int(s),
                  "stage_kind": "stop" if self.is_stop[k] else "leg"}
                 for r, s, k in zip(ri, st, keys, strict=True)]
 
@@ -388,7 +428,7 @@ def account_records(scn: Any, routes: Mapping[str, Any], trace: Any, counted: np
     acct = LegAccountant(scn, routes)
     attrs = trace.attrs
     route_ids = list(rec.route_ids)
-    units = _StageUnits(acct, route_ids, [routes[k].family for k in route_ids], attrs.is_leg)
+    units = _StageUnits(acct, route_ids, attrs.is_leg)
     value, rate = inventory_parameters(acct.tariffs,
                                        cargo_value_usd_per_teu=acct.cfg.cargo_value_usd_per_teu,
                                        inventory_rate_per_year=acct.cfg.inventory_rate_per_year)
@@ -490,37 +530,35 @@ def account_records(scn: Any, routes: Mapping[str, Any], trace: Any, counted: np
         **{f"cost_usd_{p}": u(f"cost_usd_per_teu_{p}") * T for p in _COST_PARTS},
         "cost_usd_inventory": inventory,
     }
-    # one row per (route, stage_kind, stage_index) - instances of a family have distinct
-    # stage offsets - sorted like account_run's groupby
-    fam = [units.family[r] for r in ri]
+    # one row per (route instance, stage_kind, stage_index), sorted like account_run's groupby
+    keys = [units.route_ids[r] for r in ri]
     kinds = ["stop" if units.is_stop[j] else "leg" for j in k]
-    idx = (st + units.offset[ri]).tolist()
-    order = sorted(range(len(k)), key=lambda j: (fam[j], kinds[j], idx[j]))
+    idx = st.tolist()
+    order = sorted(range(len(k)), key=lambda j: (keys[j], kinds[j], idx[j]))
     reduced = pd.DataFrame({
-        "route": _str_array([fam[j] for j in order]),
+        "route": _str_array([keys[j] for j in order]),
         "stage_kind": _str_array([kinds[j] for j in order]),
         "stage_index": np.array([idx[j] for j in order], dtype=np.int64),
         **{c: sums[c][order] for c in ["teu", *_CO2, *_COST]},
     })
     reduced["consignment_id"] = 0  # already restricted to counted consignments
 
-    # --- counted consignments by route family, one row each: TEU and TEU-weighted transit
+    # --- counted consignments by route instance, one row each: TEU and TEU-weighted transit
     # (``route_accounting`` needs no more; its ``n_consignments`` is dropped from the summary)
-    fams = sorted(set(units.family))
-    fam_of_key = np.array([fams.index(f) for f in units.family], dtype=np.int64)
-    fi = fam_of_key[rec.route[counted]] if len(fams) else np.zeros(0, np.int64)
+    n_r = len(route_ids)
+    ri_c = rec.route[counted].astype(np.int64)
     teu_c = rec.teu[counted]
     transit = rec.delivered_h[counted] - rec.created_h[counted]
-    f_teu = np.bincount(fi, weights=teu_c, minlength=len(fams))
-    f_th = np.bincount(fi, weights=transit * teu_c, minlength=len(fams))
-    f_n = np.bincount(fi, minlength=len(fams))
-    keep = np.flatnonzero(f_n > 0)
+    r_teu = np.bincount(ri_c, weights=teu_c, minlength=n_r)
+    r_th = np.bincount(ri_c, weights=transit * teu_c, minlength=n_r)
+    r_n = np.bincount(ri_c, minlength=n_r)
+    keep = [i for i in sorted(range(n_r), key=lambda i: route_ids[i]) if r_n[i] > 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_transit = f_th[keep] / f_teu[keep]
+        mean_transit = r_th[keep] / r_teu[keep]
     stats = pd.DataFrame({
         "consignment_id": np.arange(len(keep), dtype=np.int64),
-        "route": _str_array([fams[i] for i in keep]),
-        "teu": f_teu[keep],
+        "route": _str_array([route_ids[i] for i in keep]),
+        "teu": r_teu[keep],
         "delivered_h": np.zeros(len(keep)),
         "transit_h": mean_transit,
     })
