@@ -183,7 +183,9 @@ def test_sweep_variants_and_tidy_table(sweep_local: tuple[Any, Path]) -> None:
                                "demand[1].teu_per_week"]
     t = pd.read_csv(out / "sweep.csv")
     assert len(t) == 6 * 2
-    assert list(t.columns[:6]) == ["variant", "design", *spec.parameters, "route"]
+    assert list(t.columns[:8]) == ["variant", "design", *spec.parameters, "route", "origin",
+                                   "destination"]
+    assert set(zip(t["origin"], t["destination"], strict=True)) == {("CN_XIY", "DE_DUI")}
     assert list(t["services.caspian_feeder.fleet"][:8]) == [3, 3, 3, 3, 8, 8, 8, 8]
     lhs = t[t["design"] == "lhs"]
     assert lhs["demand[1].teu_per_week"].between(400, 900).all()
@@ -192,6 +194,7 @@ def test_sweep_variants_and_tidy_table(sweep_local: tuple[Any, Path]) -> None:
     assert len(res.computed) == 6 and not res.reused and not res.errors
     sens = pd.read_csv(out / "sweep_sensitivity.csv")
     assert set(sens["parameter"]) == set(spec.parameters)
+    assert list(sens.columns[:5]) == ["parameter", "route", "origin", "destination", "kpi"]
     html = (out / "sweep_report.html").read_text(encoding="utf-8")
     assert html.count("<svg") == 3
     assert not re.search(r"(src|href)=\"https?://", html)
@@ -250,6 +253,29 @@ def test_resume_after_deleting_store_entries(sweep_local: tuple[Any, Path], fold
     assert res.computed == lost
     write_sweep(res, tmp_path / "out", report=False)
     assert _bytes(tmp_path / "out" / "sweep.csv") == _bytes(out0 / "sweep.csv")
+
+
+def test_sweep_recomputes_tasks_stored_per_route_family(sweep_local: tuple[Any, Path],
+                                                        folder: Path, network: Any,
+                                                        tmp_path: Path) -> None:
+    """A task stored by an older corridorsim (summary rows per route family, without
+    origin/destination) is computed again, so the sweep's rows all name their instance."""
+    import shutil
+
+    res0, out0 = sweep_local
+    store_dir = tmp_path / "store"
+    shutil.copytree(out0 / "store", store_dir)
+    store = ResultStore(store_dir)
+    old = sorted(store.keys())[0]
+    rec = store.get(old)
+    assert rec is not None
+    rec["rows"] = [{k: v for k, v in row.items() if k not in ("origin", "destination")}
+                   for row in rec["rows"]]
+    store.put(old, rec)
+    spec = load_sweep(folder / "sweep.yaml", network=network)
+    res = run_sweep(spec, store_dir, quiet=True, network=network)
+    assert res.computed == [old] and len(res.reused) == 5
+    pd.testing.assert_frame_equal(res.table, res0.table)
 
 
 class _Interrupt:

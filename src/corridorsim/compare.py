@@ -1,4 +1,4 @@
-"""Compare two run folders: a delta table per route (B − A)."""
+"""Compare two run folders: a delta table per route instance (B − A)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,20 @@ __all__ = ["compare_runs", "delta_table"]
 
 KPIS = ["teu_delivered", "transit_days_mean", "transit_days_p50", "transit_days_p90",
         "on_time_share", "co2e_wtw_kg_per_teu", "cost_usd_per_teu"]
+INSTANCE = ["route", "origin", "destination"]
 
 
 def delta_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """One row per route present in either run: each KPI in A, in B and B − A."""
+    """One row per route instance present in either run: each KPI in A, in B and B − A.
+
+    Rows are matched on ``route``, ``origin`` and ``destination``; on ``route`` alone when
+    one of the summaries has no origin/destination (written by an older corridorsim).
+    """
+    keys = [c for c in INSTANCE if c in a.columns and c in b.columns]
     cols = [k for k in KPIS if k in a.columns or k in b.columns]
-    left = a[["route", *[c for c in cols if c in a.columns]]]
-    right = b[["route", *[c for c in cols if c in b.columns]]]
-    m = left.merge(right, on="route", how="outer", suffixes=("_a", "_b")).set_index("route")
+    left = a[[*keys, *[c for c in cols if c in a.columns]]]
+    right = b[[*keys, *[c for c in cols if c in b.columns]]]
+    m = left.merge(right, on=keys, how="outer", suffixes=("_a", "_b")).set_index(keys)
     out = pd.DataFrame(index=m.index)
     for c in cols:
         ca, cb = f"{c}_a", f"{c}_b"

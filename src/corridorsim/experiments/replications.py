@@ -5,7 +5,8 @@ replication every route draws from streams keyed by process name, so routes shar
 random numbers. Replication 0 runs in this process with its full tables (they become the
 run's consignments, legs, ... tables); the others are tasks returning only summary rows.
 ``summary.csv`` then holds the mean over replications with ``<kpi>_ci95_low`` and
-``<kpi>_ci95_high`` columns, and ``replications.csv`` one row per replication and route.
+``<kpi>_ci95_high`` columns, and ``replications.csv`` one row per replication and route
+instance (route family, origin and destination).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from corridorsim.experiments.tasks import (
     summary_rows,
     task_payload,
 )
+from corridorsim.kpis import INSTANCE_COLUMNS
 from corridorsim.network import default_geodata_dir
 from corridorsim.run import RunResult, run_scenario, scenario_hash
 from corridorsim.scenario.model import Scenario
@@ -41,7 +43,8 @@ def _is_shipped(net: Any) -> bool:
 
 def replication_table(rows_by_rep: dict[int, list[dict[str, Any]]],
                       seeds: dict[int, int]) -> pd.DataFrame:
-    """One row per replication and route, ordered by replication (never by completion)."""
+    """One row per replication and route instance, ordered by replication (never by
+    completion)."""
     records = []
     for r in sorted(rows_by_rep):
         for row in rows_by_rep[r]:
@@ -89,13 +92,14 @@ def run_replications(scn: Scenario, net: Any = None, *, replications: int = 1,
     if replications == 1:
         summary = first.summary
     else:
-        summary = aggregate(per_rep.drop(columns=["seed"]), ["route"], "replication")
+        keys = [c for c in INSTANCE_COLUMNS if c in per_rep.columns]
+        summary = aggregate(per_rep.drop(columns=["seed"]), keys, "replication")
     info = dict(first.info)
     info["replications"] = replications
     info["replication_seeds"] = [seeds[r] for r in range(replications)]
     info["aggregation"] = ("summary.csv: mean over replications with 95 % Student-t "
                            "intervals (<kpi>_ci95_low/_high); replications.csv: one row per "
-                           "replication and route; the other tables are replication 0's")
+                           "replication and route instance; the other tables are replication 0's")
     info["executor"] = ex.description
     extra = dict(first.extra_tables)
     extra["replications.csv"] = per_rep

@@ -1,9 +1,10 @@
 """How each KPI responds to each sweep parameter: a table and a small offline HTML page.
 
-``sensitivity`` gives, per parameter × route × KPI, the Spearman rank correlation over
+``sensitivity`` gives, per parameter × route instance (family, origin, destination) × KPI,
+the Spearman rank correlation over
 variants, the least-squares slope (KPI units per parameter unit) and the effect range (max −
 min of the KPI's mean at each parameter value). ``report_html`` draws, per parameter, the
-KPI means against the parameter value per route as inline SVG (matplotlib Agg): no network
+KPI means against the parameter value per route instance as inline SVG (matplotlib Agg): no network
 access, no JavaScript.
 """
 
@@ -32,7 +33,29 @@ REPORT_KPIS = {
     "cost_usd_per_teu": "USD / TEU",
     "teu_delivered": "TEU delivered",
 }
-SENS_COLUMNS = ["parameter", "route", "kpi", "n", "spearman", "slope", "effect_range"]
+SENS_COLUMNS = ["parameter", "route", "origin", "destination", "kpi", "n", "spearman", "slope",
+                "effect_range"]
+_INSTANCE = ("route", "origin", "destination")
+
+
+def _instances(table: pd.DataFrame) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
+    """The rows of each route instance (route, origin, destination), in order of first
+    appearance; a table without origin/destination (an older sweep) by route alone."""
+    keys = [c for c in _INSTANCE if c in table.columns]
+    groups = table.groupby(keys, sort=False, dropna=False)
+    return [(k if isinstance(k, tuple) else (k,), g) for k, g in groups]
+
+
+def _instance_label(key: tuple[Any, ...], several_pairs: bool) -> str:
+    """``route`` or, when the sweep has more than one O/D pair, ``route · O → D``."""
+    if several_pairs and len(key) == 3:
+        return f"{key[0]} · {key[1]} → {key[2]}"
+    return str(key[0])
+
+
+def _several_pairs(table: pd.DataFrame) -> bool:
+    return ({"origin", "destination"} <= set(table.columns)
+            and len(table[["origin", "destination"]].drop_duplicates()) > 1)
 
 
 def _numeric(s: pd.Series) -> pd.Series | None:
@@ -43,20 +66,22 @@ def _numeric(s: pd.Series) -> pd.Series | None:
 
 
 def sensitivity(spec: Any, table: pd.DataFrame) -> pd.DataFrame:
-    """One row per parameter × route × KPI (deterministic order)."""
+    """One row per parameter × route instance × KPI (deterministic order)."""
     rows = []
     if len(table) == 0:
         return pd.DataFrame(columns=SENS_COLUMNS)
     kpis = [k for k in REPORT_KPIS if k in table.columns]
-    routes = list(dict.fromkeys(table["route"]))
+    instances = _instances(table)
     for p in spec.parameters:
-        for route in routes:
-            t = table[table["route"] == route]
+        for key, t in instances:
+            who = dict(zip(_INSTANCE, key, strict=False))
             x = _numeric(t[p])
             for k in kpis:
                 y = t[k].astype(float)
                 ok = y.notna().to_numpy()
-                row: dict[str, Any] = {"parameter": p, "route": route, "kpi": k,
+                row: dict[str, Any] = {"parameter": p, "route": who.get("route"),
+                                       "origin": who.get("origin"),
+                                       "destination": who.get("destination"), "kpi": k,
                                        "n": int(ok.sum()), "spearman": math.nan,
                                        "slope": math.nan, "effect_range": math.nan}
                 if ok.sum():
@@ -87,7 +112,8 @@ def _svg(fig: Any, salt: str) -> str:
 
 
 def _chart(table: pd.DataFrame, param: str, kpis: list[str]) -> str:
-    routes = list(dict.fromkeys(table["route"]))
+    instances = _instances(table)
+    several = _several_pairs(table)
     x = _numeric(table[param])
     cats = None if x is not None else sorted(table[param].astype(str).unique())
     ncol = min(3, len(kpis))
@@ -96,8 +122,7 @@ def _chart(table: pd.DataFrame, param: str, kpis: list[str]) -> str:
     colours = plt.get_cmap("tab10")
     for j, k in enumerate(kpis):
         ax = axes[j // ncol][j % ncol]
-        for n, route in enumerate(routes):
-            t = table[table["route"] == route]
+        for n, (key, t) in enumerate(instances):
             xs = (x[t.index] if x is not None
                   else t[param].astype(str).map({c: i for i, c in enumerate(cats or [])}))
             df = pd.DataFrame({"x": xs.to_numpy(dtype=float), "y": t[k].to_numpy(dtype=float)})
@@ -108,7 +133,7 @@ def _chart(table: pd.DataFrame, param: str, kpis: list[str]) -> str:
             c = colours(n % 10)
             ax.scatter(df["x"], df["y"], s=10, alpha=0.35, color=c)
             ax.plot(means.index, means.to_numpy(), marker="o", ms=3, lw=1.2, color=c,
-                    label=route)
+                    label=_instance_label(key, several))
         ax.set_title(REPORT_KPIS[k], fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)

@@ -49,6 +49,7 @@ from corridorsim.experiments.replications import _is_shipped
 from corridorsim.experiments.stats import aggregate
 from corridorsim.experiments.store import ResultStore, task_key
 from corridorsim.experiments.tasks import replication_seed, simulate_task, task_payload
+from corridorsim.kpis import INSTANCE_COLUMNS
 from corridorsim.run import scenario_hash
 from corridorsim.scenario.model import Scenario
 
@@ -86,8 +87,8 @@ class SweepSpec:
 @dataclass
 class SweepResult:
     spec: SweepSpec
-    table: pd.DataFrame                 # one row per variant × route (means when replicated)
-    replications: pd.DataFrame | None   # one row per variant × replication × route
+    table: pd.DataFrame                 # one row per variant × route instance (means if replicated)
+    replications: pd.DataFrame | None   # one row per variant × replication × route instance
     sensitivity: pd.DataFrame
     errors: list[dict[str, Any]] = field(default_factory=list)
     computed: list[str] = field(default_factory=list)  # store keys simulated by this call
@@ -376,6 +377,8 @@ def run_sweep(spec: SweepSpec, store_dir: Path | str, *, workers: int = 0,
             if key in records or key in todo:
                 continue
             rec = store.get(key)
+            if rec is not None and not _current(rec):
+                rec = None  # stored by a corridorsim whose rows are per route family: redo
             if rec is not None:
                 records[key] = rec
                 reused.append(key)
@@ -430,6 +433,12 @@ def run_sweep(spec: SweepSpec, store_dir: Path | str, *, workers: int = 0,
                        sorted(computed), sorted(reused), executor)
 
 
+def _current(rec: dict[str, Any]) -> bool:
+    """Whether a stored task's summary rows name their route instance (``origin`` and
+    ``destination`` beside ``route``), as this corridorsim writes them."""
+    return all({"origin", "destination"} <= set(row) for row in rec.get("rows", []))
+
+
 def _label(v: Variant) -> str:
     return ", ".join(f"{k}={val!r}" for k, val in v.params.items()) or "base"
 
@@ -453,12 +462,13 @@ def _tables(spec: SweepSpec, jobs: list[tuple[int, int, str]],
                 rows.append({**head, "replication": r, "seed": seeds[r], **row})
     head_cols = ["variant", "design", *spec.parameters]
     if not rows:
-        return pd.DataFrame(columns=[*head_cols, "route"]), None
+        return pd.DataFrame(columns=[*head_cols, *INSTANCE_COLUMNS]), None
     per_rep = pd.DataFrame.from_records(rows)
     if spec.replications == 1:
         return per_rep.drop(columns=["replication", "seed"]).round(6), None
     values = per_rep.drop(columns=["seed", *head_cols[1:]])
-    agg = aggregate(values, ["variant", "route"], "replication")
+    keys = ["variant", *(c for c in INSTANCE_COLUMNS if c in values.columns)]
+    agg = aggregate(values, keys, "replication")
     agg = per_rep[head_cols].drop_duplicates("variant").merge(agg, on="variant", how="right")
     agg = agg.sort_values("variant", kind="stable").reset_index(drop=True)
     return agg, per_rep.round(6)

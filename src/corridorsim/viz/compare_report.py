@@ -61,7 +61,7 @@ def _delta_class(col: str, value: object) -> str:
 def _delta_table(table: pd.DataFrame) -> str:
     formats = {}
     for col in table.columns:
-        if col == "route":
+        if col in ("route", "origin", "destination"):
             continue
         spec = ".1%" if col.startswith("on_time_share") else ",.2f"
         signed = "+" + spec if col.endswith("_delta") else spec
