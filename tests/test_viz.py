@@ -12,7 +12,7 @@ from corridorsim.outputs import write_run
 from corridorsim.run import RunResult, run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
 from corridorsim.viz import write_compare_report, write_map, write_report
-from corridorsim.viz.assets import strip_external
+from corridorsim.viz.assets import esc, strip_external
 from corridorsim.viz.layers import closed_targets
 
 EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)\s*=\s*[\"']?https?://", re.I)
@@ -95,6 +95,26 @@ def test_map_layers_and_furniture(map_text: str) -> None:
     assert "assumed-geom" in map_text
     assert "chokepoint-icon" in map_text
     assert "facility" in map_text
+
+
+def test_map_marks_origin_and_destination(res: RunResult, map_text: str) -> None:
+    # baseline_2024: one O/D pair, Xi'an -> Duisburg, each a ring with a permanent label
+    assert map_text.count("od-marker od-origin") == 1
+    assert map_text.count("od-marker od-destination") == 1
+    assert map_text.count('"className": "od-label"') == 2
+    names = res.network.nodes["name"]
+    for node in ("CN_XIY", "DE_DUI"):
+        assert esc(str(names[node])) in map_text
+    assert "O/D pairs run" in map_text  # legend
+
+
+def test_report_header_names_the_od_pair(res: RunResult, report_text: str) -> None:
+    names = res.network.nodes["name"]
+    head = report_text[:report_text.index('id="kpis"')]
+    assert "O/D pair: " in head
+    assert f'{esc(str(names["CN_XIY"]))} → {esc(str(names["DE_DUI"]))}' in head
+    # one pair: per-route labels stay the family's
+    assert "Middle Corridor ·" not in report_text
 
 
 def test_positron_not_shown_by_default(map_text: str) -> None:

@@ -50,12 +50,14 @@ def _style(ax: matplotlib.axes.Axes) -> None:
 
 def _profile_panel(ax: matplotlib.axes.Axes, prof: pd.DataFrame,
                    colours: Mapping[str, str], labels: Mapping[str, str],
-                   names: Mapping[str, str], *, annotate: bool) -> None:
+                   names: Mapping[str, str], *, annotate: bool,
+                   styles: Mapping[str, str] | None = None) -> None:
     for key, grp in _ordered(prof, "route_key", colours):
         colour = colours.get(str(key), "#333333")
         x = grp["km"].to_numpy(float) / 1000.0
         ax.fill_between(x, grp["p10"], grp["p90"], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(x, grp["p50"], color=colour, linewidth=2, label=labels.get(str(key), key))
+        ax.plot(x, grp["p50"], color=colour, linewidth=2, label=labels.get(str(key), key),
+                linestyle=(styles or {}).get(str(key), "-"))
         if not annotate:
             continue
         steps = grp["p50"].diff()
@@ -68,17 +70,20 @@ def _profile_panel(ax: matplotlib.axes.Axes, prof: pd.DataFrame,
 
 def time_distance_chart(time_prof: pd.DataFrame, cost_prof: pd.DataFrame,
                         colours: Mapping[str, str], labels: Mapping[str, str],
-                        names: Mapping[str, str]) -> Figure:
-    """UNESCAP time/cost–distance chart: cumulative days (and USD/TEU) against km."""
+                        names: Mapping[str, str], *,
+                        styles: Mapping[str, str] | None = None) -> Figure:
+    """UNESCAP time/cost–distance chart: cumulative days (and USD/TEU) against km, one line
+    per route instance (``route_key``; ``styles``: its line style, e.g. one per O/D pair)."""
     panels = 2 if len(cost_prof) else 1
     fig = Figure(figsize=(10, 4.6 * panels), layout="constrained")
     axes = fig.subplots(panels, 1, squeeze=False)[:, 0]
-    _profile_panel(axes[0], time_prof, colours, labels, names, annotate=True)
+    _profile_panel(axes[0], time_prof, colours, labels, names, annotate=True, styles=styles)
     axes[0].set_ylabel("cumulative time (days since booking)")
     axes[0].set_title("Time–distance: median with P10–P90 band; vertical steps are stops "
                       "(borders, gauge changes, transshipments)", fontsize=10)
     if panels == 2:
-        _profile_panel(axes[1], cost_prof, colours, labels, names, annotate=False)
+        _profile_panel(axes[1], cost_prof, colours, labels, names, annotate=False,
+                       styles=styles)
         axes[1].set_ylabel("cumulative cost (USD per TEU)")
         axes[1].set_title("Cost–distance (freight, handling and inventory cost)", fontsize=10)
     for ax in axes:
@@ -91,24 +96,29 @@ def time_distance_chart(time_prof: pd.DataFrame, cost_prof: pd.DataFrame,
 
 
 def transit_chart(sample: pd.DataFrame, colours: Mapping[str, str],
-                  labels: Mapping[str, str]) -> Figure:
-    """Empirical CDF of door-to-door transit time per route."""
+                  labels: Mapping[str, str], *, by: str = "route",
+                  styles: Mapping[str, str] | None = None) -> Figure:
+    """Empirical CDF of door-to-door transit time per route (the groups of column ``by``:
+    ``route`` or ``route_key``, one line per route instance)."""
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax = fig.subplots()
-    for route, grp in _ordered(sample, "route", colours):
+    for route, grp in _ordered(sample, by, colours):
         days = np.sort(grp["transit_h"].to_numpy(float) / 24.0)
         if len(days) == 0:
             continue
         share = np.arange(1, len(days) + 1) / len(days)
         ax.step(days, share, where="post", color=colours.get(str(route), "#333"), linewidth=2,
+                linestyle=(styles or {}).get(str(route), "-"),
                 label=f"{labels.get(str(route), route)} (n={len(days):,})")
     _style(ax)
     ax.set_xlabel("transit time (days)")
     ax.set_ylabel("share of consignments delivered within")
     ax.set_ylim(0, 1.02)
     ax.set_title("Transit-time distribution (ECDF) per route", fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, fontsize=8,
-              frameon=False)
+    _, names = ax.get_legend_handles_labels()
+    long_names = max((len(n) for n in names), default=0) > 45  # e.g. "Family · O → D"
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=1 if long_names else 3,
+              fontsize=8, frameon=False)
     return fig
 
 
@@ -136,7 +146,8 @@ def bottleneck_chart(bn: pd.DataFrame) -> Figure:
 
 def breakdown_chart(summary: pd.DataFrame, cols: list[str], prefix: str,
                     labels: Mapping[str, str], *, xlabel: str, title: str) -> Figure:
-    """Stacked horizontal bars per route of the ``<prefix>_<part>`` columns."""
+    """Stacked horizontal bars per row of ``summary`` (labelled by ``labels`` of its
+    ``route``: a family id or a route instance key) of the ``<prefix>_<part>`` columns."""
     data = summary.set_index("route")[cols].dropna(how="all")
     fig = Figure(figsize=(10, 0.55 * len(data) + 1.9), layout="constrained")
     ax = fig.subplots()

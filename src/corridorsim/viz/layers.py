@@ -20,10 +20,12 @@ from corridorsim.viz.assets import esc, fmt, wait_colour
 
 __all__ = [
     "CHOKEPOINT_NODES",
+    "ENDPOINT_STYLE",
     "add_assumed_geometry",
     "add_base_layers",
     "add_chokepoints",
     "add_closures",
+    "add_endpoints",
     "add_facilities",
     "add_route_layers",
     "closed_targets",
@@ -36,6 +38,9 @@ TILE_ATTR = "© OpenStreetMap contributors © CARTO"
 CHOKEPOINT_NODES = {"suez": "EG_SUZ", "babalmandab": "YE_BAB", "gibraltar": "ES_GIB",
                     "malacca": "SG_SIN", "cape": "ZA_CGH", "bosporus": "TR_IST"}
 CLOSED_STYLE = {"color": "#e31a1c", "weight": 4, "dashArray": "10,8", "opacity": 0.95}
+#: ring colour of the origin and destination markers
+ENDPOINT_STYLE = {"origin": "#1b7837", "destination": "#5e3c99",
+                  "origin and destination": "#08519c"}
 
 
 def _latlon(geom: BaseGeometry, ndigits: int = 4) -> list[list[list[float]]]:
@@ -59,9 +64,16 @@ def route_families(res: Any) -> dict[str, list[Any]]:
     return {f: out[f] for f in dict.fromkeys(order) if f in out}
 
 
-def _summary_row(res: Any, family: str) -> pd.Series:
+def _summary_row(res: Any, inst: Any) -> pd.Series:
+    """The summary row of a route instance (of its family, for a summary without
+    origin/destination columns)."""
     s = res.summary
-    rows = s[s["route"] == family] if "route" in s else s.iloc[0:0]
+    if "route" not in s:
+        return pd.Series(dtype=float)
+    sel = s["route"] == inst.family
+    if {"origin", "destination"} <= set(s.columns):
+        sel &= (s["origin"] == inst.origin) & (s["destination"] == inst.destination)
+    rows = s[sel]
     return rows.iloc[0] if len(rows) else pd.Series(dtype=float)
 
 
@@ -97,10 +109,32 @@ def layer_name(family: str, label: str, colour: str) -> str:
             f'<i class="swatch" style="background:{esc(colour)}"></i>{esc(short)}</span>')
 
 
+def _node_names(res: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in res.network.nodes["name"].items()}
+
+
+def _pairs(res: Any) -> set[tuple[str, str]]:
+    return {(inst.origin, inst.destination) for inst in res.routes.values()}
+
+
+def instance_label(res: Any, inst: Any) -> str:
+    """The route family's label, with ``· Origin → Destination`` when the run has more
+    than one O/D pair."""
+    label = str(inst.route.family.label)
+    if len(_pairs(res)) <= 1:
+        return label
+    names = _node_names(res)
+    return (f"{label} · {names.get(inst.origin, inst.origin)} → "
+            f"{names.get(inst.destination, inst.destination)}")
+
+
 def add_route_layers(m: folium.Map, res: Any) -> dict[str, folium.FeatureGroup]:
-    """One FeatureGroup per route family; one polyline (all legs) per route instance."""
+    """One FeatureGroup per route family; one polyline (all legs) per route instance, in
+    the family's colour, its width by the instance's TEU delivered and its popup the
+    instance's KPIs."""
     fams = route_families(res)
-    teu = {f: float(_summary_row(res, f).get("teu_delivered", math.nan)) for f in fams}
+    rows = {id(i): _summary_row(res, i) for insts in fams.values() for i in insts}
+    teu = {k: float(r.get("teu_delivered", math.nan)) for k, r in rows.items()}
     teu_max = max((v for v in teu.values() if math.isfinite(v)), default=0.0)
     groups: dict[str, folium.FeatureGroup] = {}
     for family, insts in fams.items():
@@ -108,11 +142,12 @@ def add_route_layers(m: folium.Map, res: Any) -> dict[str, folium.FeatureGroup]:
         fg = folium.FeatureGroup(name=layer_name(family, fam.label, fam.colour), show=True)
         for inst in insts:
             lines = [ln for leg in inst.route.legs for ln in _latlon(leg.geometry)]
-            popup = _route_popup(fam.label, _summary_row(res, family), inst.route.total_km)
+            label = instance_label(res, inst)
+            popup = _route_popup(label, rows[id(inst)], inst.route.total_km)
             folium.PolyLine(
-                lines, color=fam.colour, weight=_line_weight(teu[family], teu_max),
+                lines, color=fam.colour, weight=_line_weight(teu[id(inst)], teu_max),
                 opacity=0.85, className=f"route-line route-{family}",
-                tooltip=esc(fam.label), popup=folium.Popup(popup, max_width=320),
+                tooltip=esc(label), popup=folium.Popup(popup, max_width=320),
             ).add_to(fg)
         fg.add_to(m)
         groups[family] = fg
@@ -168,6 +203,37 @@ def add_facilities(m: folium.Map, res: Any) -> None:
             fill=True, fillColor=colour, fillOpacity=0.95, className="facility",
             tooltip=esc(row.get("name", node)),
             popup=folium.Popup(_facility_popup(row), max_width=300),
+        ).add_to(fg)
+    fg.add_to(m)
+
+
+def endpoints(res: Any) -> dict[str, str]:
+    """Origin and destination nodes of the run's route instances: node → ``"origin"``,
+    ``"destination"`` or ``"origin and destination"`` (in demand order)."""
+    out: dict[str, str] = {}
+    for inst in res.routes.values():
+        for node, role in ((inst.origin, "origin"), (inst.destination, "destination")):
+            if out.get(node, role) != role:
+                role = "origin and destination"
+            out[node] = role
+    return out
+
+
+def add_endpoints(m: folium.Map, res: Any) -> None:
+    """Origins and destinations of the O/D pairs run: a coloured ring labelled with the
+    place's name (a permanent tooltip)."""
+    nodes = res.network.nodes
+    fg = folium.FeatureGroup(name="Origins and destinations", show=True)
+    for node, role in endpoints(res).items():
+        if node not in nodes.index:
+            continue
+        pt = nodes.geometry[node]
+        name = str(nodes.at[node, "name"])
+        folium.CircleMarker(
+            [pt.y, pt.x], radius=13, color=ENDPOINT_STYLE[role], weight=3, fill=False,
+            className=f"od-marker od-{role.replace(' ', '-')}",
+            tooltip=folium.Tooltip(f"<b>{esc(name)}</b> · {esc(role)}", permanent=True,
+                                   direction="right", sticky=False, className="od-label"),
         ).add_to(fg)
     fg.add_to(m)
 

@@ -25,12 +25,15 @@ from corridorsim.viz.assets import (
     strip_external,
 )
 from corridorsim.viz.layers import (
+    ENDPOINT_STYLE,
     add_assumed_geometry,
     add_base_layers,
     add_chokepoints,
     add_closures,
+    add_endpoints,
     add_facilities,
     add_route_layers,
+    endpoints,
     route_families,
 )
 
@@ -55,6 +58,7 @@ table.popup td { text-align: right; }
 .leaflet-control-layers-expanded { font-size: 12px; line-height: 1.3; padding: 4px 8px; }
 .map-title { background: rgba(255,255,255,.93); padding: 4px 9px; border-radius: 5px;
   font-weight: 600; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+.od-label { font-size: 12px; padding: 1px 6px; }
 """
 
 
@@ -103,6 +107,11 @@ def _legend_html(res: Any) -> str:
         fam = insts[0].route.family
         rows.append(f'<div><i class="swatch" style="background:{esc(fam.colour)}"></i>'
                     f"{esc(fam.label.split(' (')[0])}</div>")
+    roles = list(dict.fromkeys(endpoints(res).values()))
+    if roles:
+        rows.append("<h4 style='margin-top:5px'>O/D pairs run</h4>")
+        rows += [f'<div><i class="dot" style="background:none;border:3px solid '
+                 f'{ENDPOINT_STYLE[r]}"></i>{esc(r)}</div>' for r in roles]
     rows.append("<h4 style='margin-top:5px'>Facility mean wait</h4><div>")
     rows += [f'<span style="white-space:nowrap"><i class="dot" style="background:{c}"></i>'
              f"{esc(lab)}</span> " for _, c, lab in WAIT_BINS]
@@ -151,6 +160,7 @@ def build_map(res: Any) -> folium.Map:
     add_closures(m, res)
     add_facilities(m, res)
     add_chokepoints(m, res)
+    add_endpoints(m, res)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_Control(_legend_html(res), position="bottomleft", css_class="map-legend"))
     title = f"corridorsim · {esc(res.scenario.name)}"

@@ -16,6 +16,10 @@ from corridorsim.viz.report_data import (
     bottlenecks,
     breakdown_columns,
     defaults_table,
+    instance_keys,
+    instance_labels,
+    node_names,
+    od_pairs,
     provenance_table,
     sample_consignments,
     stage_profile,
@@ -86,19 +90,55 @@ def _families(res: Any) -> dict[str, Any]:
     return {inst.family: inst.route.family for inst in res.routes.values()}
 
 
+#: line styles of the O/D pairs in charts (a family keeps its colour on every pair)
+PAIR_STYLES = ("-", "--", ":", "-.")
+
+
+def _instance_order(res: Any) -> list[str]:
+    """Route instance keys in summary order: by the scenario's route families, then by
+    O/D pair in demand order (instances of other families last)."""
+    pairs = {p: i for i, p in enumerate(od_pairs(res))}
+    fams = list(dict.fromkeys([*getattr(res.scenario, "routes", []),
+                               *(i.family for i in res.routes.values())]))
+    return sorted(res.routes, key=lambda k: (fams.index(res.routes[k].family),
+                                             pairs.get((res.routes[k].origin,
+                                                        res.routes[k].destination), 0)))
+
+
 def _labels(res: Any) -> tuple[dict[str, str], dict[str, str]]:
-    """Short labels and colours keyed by both route family and route key."""
+    """Short labels and colours keyed by both route family and route instance key; an
+    instance's label names its O/D pair ("Family · Origin → Destination") when the run
+    has more than one, and every instance has its family's colour."""
     labels, colours = {}, {}
-    fams: dict[str, int] = {}
-    for inst in res.routes.values():
-        fams[inst.family] = fams.get(inst.family, 0) + 1
-    for key, inst in res.routes.items():
-        fam = inst.route.family
-        short = fam.label.split(" (")[0]
-        labels[inst.family], colours[inst.family] = short, fam.colour
-        suffix = f" {inst.origin}–{inst.destination}" if fams[inst.family] > 1 else ""
-        labels[key], colours[key] = short + suffix, fam.colour
+    inst_labels = instance_labels(res)
+    order = _instance_order(res)
+    for key in order:
+        fam = res.routes[key].route.family
+        labels[res.routes[key].family] = fam.label.split(" (")[0]
+        colours[res.routes[key].family] = fam.colour
+    for key in order:
+        labels[key], colours[key] = inst_labels[key], res.routes[key].route.family.colour
     return labels, colours
+
+
+def _styles(res: Any) -> dict[str, str]:
+    """Line style of every route instance key: one per O/D pair."""
+    pairs = {p: i for i, p in enumerate(od_pairs(res))}
+    return {k: PAIR_STYLES[pairs.get((i.origin, i.destination), 0) % len(PAIR_STYLES)]
+            for k, i in res.routes.items()}
+
+
+def _pairs_line(res: Any) -> str:
+    """The O/D pairs run, by node name (ids in the tooltip)."""
+    names = node_names(res)
+    pairs = od_pairs(res)
+    if not pairs:
+        return ""
+    items = "; ".join(
+        f'<b title="{esc(o)} → {esc(d)}">{esc(names.get(o, o))} → {esc(names.get(d, d))}</b>'
+        for o, d in pairs)
+    head = "O/D pair" if len(pairs) == 1 else f"{len(pairs)} O/D pairs"
+    return f'<p class="meta">{head}: {items}</p>'
 
 
 def _header(res: Any) -> str:
@@ -114,7 +154,8 @@ def _header(res: Any) -> str:
             f'<b>{fmt(info.get("horizon_d", scn.horizon_d), "g")} d</b> · warm-up '
             f'<b>{fmt(info.get("warmup_d"), "g")} d</b> · start <b>{esc(info.get("start_date", ""))}'
             f'</b> · corridorsim {esc(info.get("versions", {}).get("corridorsim", ""))}</p>'
-            f'<div class="kpis">{boxes}</div>'
+            + _pairs_line(res)
+            + f'<div class="kpis">{boxes}</div>'
             '<nav><a href="map.html">map</a><a href="#kpis">KPIs</a><a href="#time">time–distance'
             '</a><a href="#bottlenecks">bottlenecks</a><a href="#accounting">emissions &amp; cost'
             '</a><a href="#assumptions">assumptions</a></nav>')
@@ -130,10 +171,13 @@ KPI_COLS = {
 }
 
 
-def _route_cells(s: pd.DataFrame, labels: dict[str, str], colours: dict[str, str]) -> pd.DataFrame:
+def _route_cells(res: Any, s: pd.DataFrame, labels: dict[str, str],
+                 colours: dict[str, str]) -> pd.DataFrame:
+    """The ``route`` column of a per-route table: colour swatch and label of each row's
+    route instance."""
     return pd.DataFrame({"route": [
         f'<i class="swatch" style="background:{esc(colours.get(r, "#333"))}"></i>'
-        f"{esc(labels.get(r, r))}" for r in s["route"]]})
+        f"{esc(labels.get(r, r))}" for r in instance_keys(res, s)]})
 
 
 def _kpi_table(df: pd.DataFrame, formats: dict[str, Callable[[Any], str]],
@@ -144,7 +188,7 @@ def _kpi_table(df: pd.DataFrame, formats: dict[str, Callable[[Any], str]],
 
 def _kpi_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> str:
     s = res.summary
-    df = _route_cells(s, labels, colours)
+    df = _route_cells(res, s, labels, colours)
     formats: dict[str, Callable[[Any], str]] = {}
     headers: dict[str, str] = {}
     for col, (head, spec) in KPI_COLS.items():
@@ -153,7 +197,7 @@ def _kpi_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> s
         headers[col] = head
     waits = [c for c in s.columns if c.startswith("wait_") and c.endswith("_days_mean")
              and s[c].fillna(0).abs().sum() > 0]
-    wdf = _route_cells(s, labels, colours)
+    wdf = _route_cells(res, s, labels, colours)
     for c in [*waits, "moving_days_mean"]:
         if c in s:
             wdf[c] = s[c].to_numpy()
@@ -192,7 +236,10 @@ def _time_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> 
     sample, fallback = sample_consignments(res)
     if sample.empty:
         return '<h2 id="time">Time–distance</h2><p>No consignment was delivered.</p>'
-    names = {str(k): str(v) for k, v in res.network.nodes["name"].items()}
+    names = node_names(res)
+    styles = _styles(res)
+    by = "route_key" if "route_key" in sample.columns else "route"
+    sample = sample.assign(**{by: sample[by].astype(str)})
     tp = stage_profile(res, sample, value="time")
     cp = stage_profile(res, sample, value="cost")
     note = ("Following the UNESCAP time/cost–distance method: x is cumulative distance, y the "
@@ -203,10 +250,11 @@ def _time_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> 
         note += (" Routes with no delivery after warm-up use warm-up consignments: "
                  + esc(", ".join(labels.get(r, r) for r in sorted(fallback))) + ".")
     return ('<h2 id="time">Time/cost–distance (UNESCAP)</h2>'
-            + _chart(charts.time_distance_chart(tp, cp, colours, labels, names), "td", note)
+            + _chart(charts.time_distance_chart(tp, cp, colours, labels, names, styles=styles),
+                     "td", note)
             + "<h2>Transit-time distributions</h2>"
-            + _chart(charts.transit_chart(sample, colours, labels), "ecdf",
-                     _sample_note(res).strip()))
+            + _chart(charts.transit_chart(sample, colours, labels, by=by, styles=styles),
+                     "ecdf", _sample_note(res).strip()))
 
 
 def _bottleneck_section(res: Any) -> str:
@@ -229,7 +277,7 @@ def _bottleneck_section(res: Any) -> str:
 
 
 def _accounting_section(res: Any, labels: dict[str, str]) -> str:
-    s = res.summary
+    s = res.summary.assign(route=instance_keys(res, res.summary))  # one row per instance
     head = '<h2 id="accounting">Emissions and cost breakdown</h2>'
     co2 = breakdown_columns(s, "co2e_wtw_kg_per_teu", ("rail", "sea", "road", "hub"))
     cost = breakdown_columns(s, "cost_usd_per_teu")
@@ -246,8 +294,8 @@ def _accounting_section(res: Any, labels: dict[str, str]) -> str:
             s, cost, "cost_usd_per_teu", labels, xlabel="USD per TEU",
             title="Logistics cost per TEU by component"), "cost")
     out += _country_table(res, labels)
-    missing = [labels.get(r, r) for r in s["route"]
-               if s.loc[s["route"] == r, co2 + cost].isna().all(axis=1).all()]
+    missing = [labels.get(r, r) for r, empty in
+               zip(s["route"], s[co2 + cost].isna().all(axis=1), strict=True) if empty]
     if missing:
         out += ('<p class="note">No qualifying consignments (booked after warm-up and '
                 f"delivered) for: {esc(', '.join(missing))}.</p>")
@@ -255,15 +303,16 @@ def _accounting_section(res: Any, labels: dict[str, str]) -> str:
 
 
 def _country_table(res: Any, labels: dict[str, str]) -> str:
-    """kg CO2e (WTW) per TEU by country (rows) and route (columns); sea outside territory
-    is shown as international waters."""
+    """kg CO2e (WTW) per TEU by country (rows) and route instance (columns); sea outside
+    territory is shown as international waters."""
     table = res.extra_tables.get("emissions_by_country.csv") if hasattr(res, "extra_tables") else None
     if table is None or table.empty:
         return ""
-    t = table.assign(country=table["country"].fillna("").replace("", "international waters"))
+    t = table.assign(country=table["country"].fillna("").replace("", "international waters"),
+                     route=instance_keys(res, table))
     wide = t.pivot_table(index="country", columns="route", values="co2e_wtw_kg_per_teu",
                          aggfunc="sum", fill_value=0.0)
-    order = [r for r in res.summary["route"] if r in wide.columns]
+    order = [r for r in instance_keys(res, res.summary) if r in wide.columns]
     wide = wide[order]
     wide = wide.loc[wide.sum(axis=1).sort_values(ascending=False).index].reset_index()
     formats = {r: (lambda v: fmt(v, ",.0f") if v else "–") for r in order}

@@ -17,6 +17,9 @@ import pandas as pd
 __all__ = [
     "CAUSES",
     "accounting_tables",
+    "instance_keys",
+    "instance_labels",
+    "od_pairs",
     "bottlenecks",
     "breakdown_columns",
     "defaults_table",
@@ -31,14 +34,54 @@ CAUSES = ("consolidation", "queue", "schedule", "weather", "border", "handling",
           "disruption", "blocking")
 
 
+def node_names(res: Any) -> dict[str, str]:
+    """Node id → name (``net.nodes["name"]``)."""
+    return {str(k): str(v) for k, v in res.network.nodes["name"].items()}
+
+
+def od_pairs(res: Any) -> list[tuple[str, str]]:
+    """The origin–destination pairs of the run's route instances, in the order they first
+    appear in the scenario's demand."""
+    have = [(str(i.origin), str(i.destination)) for i in res.routes.values()]
+    seen = [(str(r.origin), str(r.destination)) for r in getattr(res.scenario, "demand", [])]
+    return [p for p in dict.fromkeys(seen + have) if p in set(have)]
+
+
+def instance_labels(res: Any) -> dict[str, str]:
+    """A label per route instance key: the family's short label, followed by
+    ``· Origin → Destination`` (node names) when the run has more than one O/D pair."""
+    names = node_names(res)
+    several = len(od_pairs(res)) > 1
+    out = {}
+    for key, inst in res.routes.items():
+        short = inst.route.family.label.split(" (")[0]
+        out[key] = (f"{short} · {names.get(inst.origin, inst.origin)} → "
+                    f"{names.get(inst.destination, inst.destination)}" if several else short)
+    return out
+
+
+def instance_keys(res: Any, table: pd.DataFrame) -> list[str]:
+    """The route instance key of every row of a per-route table (``route``, ``origin``,
+    ``destination``); the ``route`` value itself for rows that name no instance (a table
+    without origin/destination, or an instance the run does not have)."""
+    fam = [str(r) for r in table["route"]]
+    if not {"origin", "destination"} <= set(table.columns):
+        return fam
+    key_of = {(i.family, i.origin, i.destination): k for k, i in res.routes.items()}
+    return [key_of.get((f, str(o), str(d)), f) for f, o, d in
+            zip(fam, table["origin"], table["destination"], strict=True)]
+
+
 def sample_consignments(res: Any) -> tuple[pd.DataFrame, set[str]]:
-    """Delivered consignments used for distributions: those after warm-up when a route has
-    any, else all delivered ones of that route. Returns the rows and the routes that fell
-    back to warm-up consignments."""
+    """Delivered consignments used for distributions: those after warm-up when a route
+    instance has any, else all delivered ones of that instance. Returns the rows and the
+    route instances (``route_key``; ``route`` without it) that fell back to warm-up
+    consignments."""
     c = res.consignments
     d = c[c["delivered"].astype(bool)]
     parts, fallback = [], set()
-    for route, grp in d.groupby("route", sort=False):
+    by = "route_key" if "route_key" in d.columns else "route"
+    for route, grp in d.groupby(by, sort=False, observed=True):
         stats = grp[grp["in_stats"].astype(bool)] if "in_stats" in grp else grp
         if len(stats) == 0:
             fallback.add(str(route))

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from corridorsim.viz.assets import esc, fmt
+from corridorsim.viz.report_data import od_pairs
 
 __all__ = ["saturation_section"]
 
@@ -41,7 +42,10 @@ def saturation_section(res: Any) -> str:
             "growth TEU (2nd half)": lambda v: fmt(v, ",.0f"),
         })
     if "backlog_teu" in s.columns and len(s):
-        cols = [c for c in ("route", "teu_created", "teu_delivered", "backlog_teu", "queued_teu",
+        # one row per route instance; its O/D pair is shown when the run has several
+        several = len(od_pairs(res)) > 1 if hasattr(res, "routes") else False
+        who = ("route", "origin", "destination") if several else ("route",)
+        cols = [c for c in (*who, "teu_created", "teu_delivered", "backlog_teu", "queued_teu",
                             "saturated_places") if c in s.columns]
         from corridorsim.viz.report import html_table
 
@@ -50,7 +54,7 @@ def saturation_section(res: Any) -> str:
             tab["saturated_places"] = tab["saturated_places"].fillna("").astype(str).str.replace(";", ", ")
         out += ("<h3>Backlog per route</h3>" + html_table(
             tab, formats={c: (lambda v: fmt(v, ",.0f")) for c in cols
-                          if c not in ("route", "saturated_places")},
+                          if c not in (*who, "saturated_places")},
             headers={"backlog_teu": "backlog TEU (booked after warm-up, not delivered)",
                      "queued_teu": "TEU queued at saturated places",
                      "saturated_places": "saturated places"}))
