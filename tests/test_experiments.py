@@ -383,7 +383,7 @@ def test_failed_task_on_cluster(folder: Path, network: Any, cluster: Any,
     ("base: nowhere\ngrid:\n  seed: [1]\n", r"base: 'nowhere' is neither"),
     ("base: small.yaml\n", r"give grid"),
     ("base: small.yaml\nlhs:\n  samples: 3\n  ranges:\n    seed: [5, 1]\n", r"sweep\.yaml:5: lhs\.ranges\.seed: high \(1\) must be >= low \(5\)"),
-    ("base: small.yaml\ngrid:\n  demand[0].origin: [CN_XIY, CN_XYZ]\n", r"variant 1 .*unknown node 'CN_XYZ'"),
+    ("base: small.yaml\ngrid:\n  demand[0].origin: [CN_XIY, CN_XYZ]\n", r"variant 1 .*unknown origin 'CN_XYZ'"),
 ])
 def test_sweep_file_errors(folder: Path, network: Any, text: str, expected: str,
                            tmp_path: Path) -> None:

@@ -134,16 +134,19 @@ def stage_costs(
     lane = np.select(
         [sea & (service.eq("deep_sea") | area.eq("deep_sea")),
          sea & (service.eq("caspian_feeder") | area.eq("caspian")),
-         sea & (service.eq("black_sea_feeder") | area.eq("black_sea"))],
-        ["deep_sea", "caspian", "black_sea"], "")
+         sea & (service.eq("black_sea_feeder") | area.eq("black_sea")),
+         sea & (service.eq("lake_van_ferry") | area.eq("lake_van"))],
+        ["deep_sea", "caspian", "black_sea", "lake_van"], "")
     if (sea & (lane == "")).any():
         raise ScenarioError("segments: sea segment without a known service/sea_area; allowed: "
-                            "deep_sea, caspian_feeder, black_sea_feeder")
+                            "deep_sea, caspian_feeder, black_sea_feeder, lake_van_ferry")
     deep = np.where(cape_mask(s), t["sea_deep_sea_cape_usd_per_feu"],
                     t["sea_deep_sea_usd_per_feu"]) / feu
-    lane_usd = np.select([lane == "deep_sea", lane == "caspian", lane == "black_sea"],
+    lane_usd = np.select([lane == "deep_sea", lane == "caspian", lane == "black_sea",
+                          lane == "lake_van"],
                          [deep, t["sea_caspian_feeder_usd_per_teu"],
-                          t["sea_black_sea_feeder_usd_per_teu"]], 0.0)
+                          t["sea_black_sea_feeder_usd_per_teu"],
+                          t["sea_lake_van_ferry_usd_per_teu"]], 0.0)
     lane_km = pd.Series(np.where(sea, km, 0.0)).groupby([s["route"], lane]).transform("sum")
     share = np.divide(km, lane_km.to_numpy(float), out=np.zeros_like(km),
                       where=lane_km.to_numpy(float) > 0)

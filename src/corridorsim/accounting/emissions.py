@@ -110,10 +110,11 @@ def _segment_rows(
     deep = sea & (service.eq("deep_sea") | (service.eq("") & area.eq("deep_sea")))
     casp = sea & (service.eq("caspian_feeder") | (service.eq("") & area.eq("caspian")))
     black = sea & (service.eq("black_sea_feeder") | (service.eq("") & area.eq("black_sea")))
-    if (sea & ~(deep | casp | black)).any():
-        found = sorted(set(service[sea & ~(deep | casp | black)]))
+    lake = sea & (service.eq("lake_van_ferry") | (service.eq("") & area.eq("lake_van")))
+    if (sea & ~(deep | casp | black | lake)).any():
+        found = sorted(set(service[sea & ~(deep | casp | black | lake)]))
         raise ScenarioError(f"segments: sea service {found} not allowed; allowed: deep_sea, "
-                            "caspian_feeder, black_sea_feeder (or sea_area)")
+                            "caspian_feeder, black_sea_feeder, lake_van_ferry (or sea_area)")
     grid = _grid(s["country"], f)
     if (elec & grid.isna()).any():
         found = sorted(set(s.loc[elec & grid.isna(), "country"]))
@@ -141,13 +142,16 @@ def _segment_rows(
         raise ScenarioError(f"caspian_vessel={caspian_vessel!r} not allowed; allowed: "
                             "'container_feeder', 'ropax'")
     e_kwh = f["rail_electric_kwh_per_tkm"] * f["rail_electric_loss_factor"]
-    conds = [elec, diesel, road, deep, casp, black]
+    # train ferry (Lake Van): wagons on a Ro-Pax-type ship, per tonne-km of the loaded box
+    ferry_wtw = f["sea_train_ferry_wtw_g_per_tkm"] * m
+    conds = [elec, diesel, road, deep, casp, black, lake]
     wtw = np.select(conds, [e_kwh * grid.fillna(0.0) * m, f["rail_diesel_wtw_g_per_tkm"] * m,
                             f["road_wtw_g_per_tkm"] * m, deep_f * scale, casp_wtw,
-                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale], 0.0)
+                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale, ferry_wtw], 0.0)
     ttw = np.select(conds, [0.0, f["rail_diesel_ttw_g_per_tkm"] * m, f["road_ttw_g_per_tkm"] * m,
                             deep_f * scale * lane_ttw, casp_ttw,
-                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale * lane_ttw], 0.0)
+                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale * lane_ttw,
+                            ferry_wtw * f["sea_ropax_ttw_share"]], 0.0)
     reefer = np.select([deep, casp, black], [deep_reefer, casp_reefer, black_reefer], 1.0) - 1.0
     out = pd.DataFrame({
         "route": s["route"], "stage_kind": "leg", "stage_index": s["stage_index"],
