@@ -101,3 +101,16 @@ def test_bad_network_section_is_refused(tmp_path: Path) -> None:
     assert res.exit_code == 2, res.output
     assert "network.links[0]" in res.output and "IT_XXX" in res.output
     assert "Traceback" not in res.output
+
+
+def test_validate_refuses_a_family_that_cannot_serve_the_pair(tmp_path: Path) -> None:
+    f = tmp_path / "na.yaml"
+    f.write_text("name: na\nroutes: [northern, suez]\ndemand:\n"
+                 "  - {route: northern, origin: Xi'an, destination: Duisburg, teu_per_week: 100}\n"
+                 "  - {route: suez, origin: Xi'an, destination: Almaty, teu_per_week: 100}\n",
+                 encoding="utf-8")
+    res = invoke("validate", str(f))
+    assert res.exit_code == 2, res.output
+    msg = " ".join(res.output.split())
+    assert f"{f}:5:" in msg and "demand[1].route" in msg
+    assert "suez cannot serve CN_XIY → KZ_ALA" in msg and "China and Europe" in msg

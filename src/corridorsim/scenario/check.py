@@ -9,7 +9,8 @@ from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.errors import NetworkError, ScenarioError
 from corridorsim.network import Network, extend_network
 from corridorsim.places import PlaceError, resolve_place
-from corridorsim.routing import ROUTE_FAMILIES, RouteFamily
+from corridorsim.errors import RouteError
+from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
 from corridorsim.scenario.defaults import FACILITY_DEFAULTS, SERVICE_DEFAULTS
 from corridorsim.scenario.load import Positions, _fmt, _where
 from corridorsim.scenario.model import Scenario
@@ -163,7 +164,31 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
         if key not in FACILITY_DEFAULTS and key not in nodes:
             _fail(pos, ("facilities", key), source, key, [*FACILITY_DEFAULTS, *nodes],
                   "facility kind or node")
+    _check_routes_serve(scn, net, fams, pos, source)
     return scn
+
+
+def _check_routes_serve(scn: Scenario, net: Network, fams: Mapping[str, RouteFamily],
+                        pos: Positions, source: str) -> None:
+    """Every fixed-route demand row's family serves its pair; every choice row has one."""
+    choice = list(scn.choice.routes if scn.choice.routes is not None else scn.routes)
+    for i, row in enumerate(scn.demand):
+        ids = [row.route] if row.route is not None else choice
+        reasons = []
+        for fam in ids:
+            try:
+                resolve_route(net, fams[fam], origin=row.origin, destination=row.destination)
+                break
+            except RouteError as exc:
+                reasons.append(str(exc))
+        else:
+            loc = ("demand", i, "route") if row.route is not None else ("demand", i)
+            what = (f"demand[{i}].route: {reasons[0]}" if row.route is not None else
+                    f"demand[{i}]: no route family in choice.routes serves {row.origin} → "
+                    f"{row.destination}: " + "; ".join(reasons))
+            raise ScenarioError(f"{_where(pos, loc, source)}: {what} "
+                                "(`corridorsim routes --origin … --destination …` shows "
+                                "which families serve a pair)")
 
 
 def _check_choice(scn: Scenario, fams: Mapping[str, RouteFamily], pos: Positions,
