@@ -210,10 +210,9 @@ def account_run(scn: Any, routes: Mapping[str, Any], legs: pd.DataFrame | Iterab
     acct = LegAccountant(scn, routes)
     whole = isinstance(legs, pd.DataFrame)
     chunks: Iterable[pd.DataFrame] = [legs] if whole else legs
-    stats = cons[["consignment_id", "teu", "delivered_h", "transit_h"]][
-        cons["in_stats"].to_numpy()]
-    stats = stats[stats["delivered_h"].notna().to_numpy()]
-    stats.insert(1, "route", cons.loc[stats.index, "route_key"].astype(str).to_numpy())
+    keep = cons["in_stats"].to_numpy(bool) & cons["delivered_h"].notna().to_numpy()
+    stats = cons.loc[keep, ["consignment_id", "teu", "delivered_h", "transit_h"]]
+    stats.insert(1, "route", cons["route_key"].astype(str).to_numpy()[keep])  # instance key
     n_ids = int(cons["consignment_id"].max()) + 1 if len(cons) else 0
     counted = np.zeros(n_ids, dtype=bool)
     counted[stats["consignment_id"].to_numpy()] = True
