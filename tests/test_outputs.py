@@ -35,6 +35,10 @@ def test_footprints_in_ileap_shape(run_dir):
     doc = json.loads((run_dir / "footprints.json").read_text(encoding="utf-8"))
     fps = doc["shipmentFootprints"]
     assert {f["shipmentId"] for f in fps} >= {"corridorsim-northern", "corridorsim-middle_corridor"}
+    # each footprint's route instance, in the same order
+    assert [r["shipmentId"] for r in doc["routes"]] == [f["shipmentId"] for f in fps]
+    assert {(r["origin"], r["destination"]) for r in doc["routes"]} == {("CN_XIY", "DE_DUI")}
+    assert [r["route"] for r in doc["routes"]] == sorted(r["route"] for r in doc["routes"])
     for f in fps:
         assert {"shipmentId", "mass", "numberOfItems", "typeOfItems", "tces"} <= set(f)
         assert f["tces"], f["shipmentId"]
@@ -115,13 +119,19 @@ def test_tables_set_by_the_caller_are_written_whole_in_any_order(network, tmp_pa
 
 def test_summary_from_arrays_equals_summary_from_the_table(network):
     """run_scenario computes the KPIs from the records; the table-based route_summary on
-    the consignments table gives the same numbers."""
+    the consignments table gives the same numbers, by route instance or by family (one O/D
+    pair: the same rows)."""
     import pandas as pd
 
-    from corridorsim.kpis import route_summary
+    from corridorsim.kpis import SUMMARY_COLUMNS, route_summary
 
     scn, _ = load_scenario("baseline_2024")
     res = run_scenario(scenario_from_dict({**scn.model_dump(), "horizon_d": 60}), network=network)
-    families = list(res.summary["route"])
-    table = route_summary(res.consignments, families)
+    assert list(res.summary.columns[:len(SUMMARY_COLUMNS)]) == SUMMARY_COLUMNS
+    instances = list(res.summary[["route", "origin", "destination"]].itertuples(index=False,
+                                                                              name=None))
+    assert instances == [(f, "CN_XIY", "DE_DUI") for f in scn.routes]
+    table = route_summary(res.consignments, instances)
     pd.testing.assert_frame_equal(res.summary[table.columns], table, rtol=1e-6)
+    families = route_summary(res.consignments, list(res.summary["route"]))
+    pd.testing.assert_frame_equal(table.drop(columns=["origin", "destination"]), families)
