@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from corridorsim.corridors import CORRIDORS
 from corridorsim.network import Network
 from corridorsim.run import RunResult, run_scenario
 from corridorsim.scenario.load import scenario_from_dict
@@ -38,6 +39,7 @@ __all__ = ["CONDITIONS", "ValidationResult", "condition_scenario", "run_check", 
 
 LIGHT_TEU_PER_WEEK = {"middle_corridor": 400, "middle_corridor_turkey": 200, "northern": 400}
 LIGHT_OTHER_TEU_PER_WEEK = 2000.0
+DEEP_SEA_PORTS = ("CN_SHA", "NL_RTM")
 
 
 def _short(data: dict[str, Any], horizon_d: float, warmup_d: float) -> dict[str, Any]:
@@ -54,6 +56,9 @@ def _light(data: dict[str, Any]) -> dict[str, Any]:
     data.update(weather={"caspian": None, "black_sea": None}, disruptions=[])
     for row in data["demand"]:
         row["teu_per_week"] = LIGHT_TEU_PER_WEEK.get(row["route"], LIGHT_OTHER_TEU_PER_WEEK)
+        if CORRIDORS.get(str(row.get("route")), None) and CORRIDORS[row["route"]].deep_sea:
+            # the sailing observations (C14, C15) are port to port, Shanghai–Rotterdam
+            row.update(origin=DEEP_SEA_PORTS[0], destination=DEEP_SEA_PORTS[1])
     return data
 
 
