@@ -275,8 +275,9 @@ def facilities_table(eng: Engine, net_names: Mapping[str, str]) -> pd.DataFrame:
     """One row per facility: utilisation, vehicles, queue and wait statistics."""
     rows = []
     horizon = eng.horizon_h
-    for node in sorted(eng.facilities):
-        f = eng.facilities[node]
+    for key in sorted(eng.facilities):
+        f = eng.facilities[key]
+        node = f.node
         trace = f.queue_trace
         if trace:
             t = np.array([x[0] for x in trace] + [horizon])
@@ -291,6 +292,7 @@ def facilities_table(eng: Engine, net_names: Mapping[str, str]) -> pd.DataFrame:
             "node": node,
             "name": net_names.get(node, node),
             "kind": f.kind,
+            "direction": f.direction,
             "servers": servers,
             "vehicles": f.passages,
             "teu": round(f.teu, 3),

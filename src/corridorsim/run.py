@@ -8,7 +8,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from typing import Any
@@ -32,7 +32,14 @@ from corridorsim.results import (
     route_time_sums,
     vehicles_table,
 )
-from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
+from corridorsim.scenario.check import canonical_places, scenario_network
+from corridorsim.routing import (
+    ROUTE_FAMILIES,
+    RouteFamily,
+    RouteOption,
+    resolve_route,
+    route_options,
+)
 from corridorsim.saturation import add_saturation, place_queues
 from corridorsim.scenario.model import Scenario
 from corridorsim.sim.build import RouteInstance, build_engine, route_key
@@ -208,34 +215,52 @@ def scenario_hash(scn: Scenario) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+def _options(net: Network, fams: Mapping[str, RouteFamily], ids: Sequence[str], origin: str,
+             destination: str, *, distinct: bool) -> list[Any]:
+    """route_options over any family mapping (the shipped registry or a caller's)."""
+    if fams is ROUTE_FAMILIES:
+        return route_options(net, ids, origin=origin, destination=destination,
+                             distinct=distinct)
+    out = []
+    for f in ids:
+        try:
+            out.append(RouteOption(f, resolve_route(net, fams[f], origin=origin,
+                                                    destination=destination)))
+        except RouteError as exc:
+            out.append(RouteOption(f, None, str(exc)))
+    return out
+
+
 def resolve_instances(
     scn: Scenario, net: Network, families: Mapping[str, RouteFamily] | None = None
 ) -> dict[str, RouteInstance]:
-    """Resolve every (route family, origin, destination) the scenario's demand uses."""
+    """Resolve every (route family, origin, destination) the scenario's demand uses.
+
+    A fixed-route demand row whose family cannot serve its pair is an error naming the
+    reason; with route choice, families that cannot serve a pair (or repeat another
+    family's path for it) are left out of that pair's choice set.
+    """
     fams = families if families is not None else ROUTE_FAMILIES
     out: dict[str, RouteInstance] = {}
     choice_routes = scn.choice.routes if scn.choice.routes is not None else scn.routes
     for i, row in enumerate(scn.demand):
         if row.route is None:
             # route choice: every family the shippers may pick, where it serves the O-D
-            errors: list[str] = []
             for fam in choice_routes:
                 if fam not in fams:
                     raise ScenarioError(
                         f"choice.routes: unknown route family {fam!r}; allowed: {', '.join(fams)}")
-                key = route_key(fam, row.origin, row.destination)
-                if key in out:
-                    continue
-                try:
-                    r = resolve_route(net, fams[fam], origin=row.origin,
-                                      destination=row.destination)
-                except RouteError as exc:
-                    errors.append(f"{fam}: {exc}")
-                    continue
-                out[key] = RouteInstance(fam, row.origin, row.destination, r)
-            if not any(route_key(f, row.origin, row.destination) in out for f in choice_routes):
-                raise ScenarioError(f"demand[{i}]: no route family in choice.routes serves "
-                                    f"{row.origin}-{row.destination}: {'; '.join(errors)}")
+            options = _options(net, fams, choice_routes, row.origin, row.destination,
+                               distinct=families is None)
+            for op in options:
+                key = route_key(op.family, row.origin, row.destination)
+                if op.route is not None and key not in out:
+                    out[key] = RouteInstance(op.family, row.origin, row.destination, op.route)
+            if not any(op.route is not None for op in options):
+                raise ScenarioError(
+                    f"demand[{i}]: no route family in choice.routes serves "
+                    f"{row.origin} → {row.destination}: "
+                    + "; ".join(f"{op.family}: {op.reason}" for op in options))
             continue
         if row.route not in fams:
             raise ScenarioError(
@@ -438,6 +463,9 @@ def run_scenario(
     t0 = time.perf_counter()
     clock = _Stopwatch()
     net = network if network is not None else load_network()
+    # the scenario's own places and links, and places written as names
+    net = scenario_network(scn, net)
+    scn = canonical_places(scn, net, families=families)
     routes = resolve_instances(scn, net, families)
     streams = Streams(scn.seed)
     # refuse runaway demand before allocating (docs/limits.md)
