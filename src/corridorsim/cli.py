@@ -148,12 +148,17 @@ def _print_summary(res: Any) -> None:
             ("kg CO2e/TEU", "co2e_wtw_kg_per_teu", "{:,.0f}"),
             ("USD/TEU", "cost_usd_per_teu", "{:,.0f}")]
     table = Table(title=f"{res.scenario.name}: door-to-door per route")
+    rows = res.summary.to_dict("records")
+    if "origin" in res.summary and len({(r["origin"], r["destination"]) for r in rows}) > 1:
+        # several pairs: each route cell names its pair on a second line
+        rows = [{**r, "route": f"{r['route']}\n  {r['origin']} → {r['destination']}"}
+                for r in rows]
     for head, _, _ in cols:
         if head == "route":
             table.add_column(head, justify="left", no_wrap=True, min_width=22)
         else:
             table.add_column(head, justify="right")
-    for row in res.summary.to_dict("records"):
+    for row in rows:
         cells = []
         for _, key, fmt in cols:
             v = row.get(key)

@@ -16,6 +16,7 @@ import pandas as pd
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
+from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.viz.assets import esc, fmt, wait_colour
 
 __all__ = [
@@ -34,9 +35,8 @@ __all__ = [
 
 TILE_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
 TILE_ATTR = "© OpenStreetMap contributors © CARTO"
-# chokepoint tags used on links → the node that stands for them on the map
-CHOKEPOINT_NODES = {"suez": "EG_SUZ", "babalmandab": "YE_BAB", "gibraltar": "ES_GIB",
-                    "malacca": "SG_SIN", "cape": "ZA_CGH", "bosporus": "TR_IST"}
+# chokepoint tags used on links → the node that stands for them on the map (the registry's)
+CHOKEPOINT_NODES = {tag: node for tag, node in CHOKEPOINTS.items() if node is not None}
 CLOSED_STYLE = {"color": "#e31a1c", "weight": 4, "dashArray": "10,8", "opacity": 0.95}
 #: ring colour of the origin and destination markers
 ENDPOINT_STYLE = {"origin": "#1b7837", "destination": "#5e3c99",
