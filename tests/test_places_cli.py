@@ -114,3 +114,15 @@ def test_validate_refuses_a_family_that_cannot_serve_the_pair(tmp_path: Path) ->
     msg = " ".join(res.output.split())
     assert f"{f}:5:" in msg and "demand[1].route" in msg
     assert "suez cannot serve CN_XIY → KZ_ALA" in msg and "China and Europe" in msg
+
+
+def test_fleet_in_both_directions_is_flagged() -> None:
+    def scn(rows):  # type: ignore[no-untyped-def]
+        return scenario_from_dict({"name": "dirs", "horizon_d": 30, "warmup_d": 5,
+                                   "routes": ["middle_corridor"], "demand": rows})
+    west = {"route": "middle_corridor", "origin": "Xi'an", "destination": "Duisburg",
+            "teu_per_week": 200}
+    east = {**west, "origin": "Duisburg", "destination": "Xi'an"}
+    assert run_scenario(scn([west])).info["warnings"] == []
+    warned = run_scenario(scn([west, east])).info["warnings"]
+    assert len(warned) == 1 and "caspian_feeder" in warned[0] and "both directions" in warned[0]

@@ -88,6 +88,9 @@ def run(scenario: str, out: Path | None, seed: int | None, horizon_days: float |
         paths = write_run(res, out, extras=extras)
     if not quiet:
         _print_summary(res)
+    for w in res.info.get("warnings", []):
+        err_console.print(f"[yellow]warning:[/] {w}", markup=True, highlight=False,
+                          soft_wrap=True)
     for p in paths:
         click.echo(str(p))
     if not quiet:

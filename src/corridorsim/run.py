@@ -42,7 +42,7 @@ from corridorsim.routing import (
 )
 from corridorsim.saturation import add_saturation, place_queues
 from corridorsim.scenario.model import Scenario
-from corridorsim.sim.build import RouteInstance, build_engine, route_key
+from corridorsim.sim.build import RouteInstance, build_engine, route_key, run_warnings
 from corridorsim.sim.streams import Streams
 
 __all__ = ["RunResult", "run_scenario", "scenario_hash"]
@@ -505,6 +505,7 @@ def run_scenario(
         "teu_delivered": float(rec.teu[delivered].sum()),
         "teu_in_system": float(rec.teu[~delivered].sum()),
         "teu_refused": refused,
+        "warnings": run_warnings(scn, routes),
         "vehicle_trips": len(veh),
         "versions": {
             "corridorsim": __version__,

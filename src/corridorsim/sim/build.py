@@ -135,6 +135,27 @@ def choice_families(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str
 NO_OPEN_ROUTE = "(no open route)"
 
 
+def run_warnings(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
+    """What the model cannot yet represent for this scenario's routes, in plain words.
+
+    A fleet-limited service (a Caspian feeder) used in both directions gets a fleet in each:
+    the ships of one direction do not carry the other's cargo on their way back, so the
+    crossing's capacity is overstated.
+    """
+    legs: dict[tuple[str, str, str], set[str]] = {}
+    for inst in routes.values():
+        for leg in inst.route.legs:
+            params = service_params(leg.service, f"{leg.from_node}-{leg.to_node}", scn)
+            if params.fleet is None:
+                continue
+            a, b = sorted((leg.from_node, leg.to_node))
+            legs.setdefault((leg.service, a, b), set()).add(f"{leg.from_node}-{leg.to_node}")
+    return [f"{service} {a}–{b} runs in both directions: each direction has its own fleet "
+            "(ships do not yet carry the other direction's cargo on their way back), so the "
+            "crossing's capacity is overstated for this run"
+            for (service, a, b), ways in sorted(legs.items()) if len(ways) > 1]
+
+
 def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
                  streams: Streams, *, choice_out: list[Any] | None = None,
                  ) -> tuple[Engine, RunRecords, dict[str, float]]:

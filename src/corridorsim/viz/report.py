@@ -36,6 +36,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
 h1 { font-size: 24px; margin: 8px 0 4px; } h2 { font-size: 19px; margin: 28px 0 8px;
   border-bottom: 2px solid #eee; padding-bottom: 3px; } h3 { font-size: 15px; margin: 18px 0 6px; }
 .meta { color: #555; } .meta b { color: #222; }
+.warning { background: #fff4e0; border-left: 4px solid #e6a100; padding: 6px 10px; }
 .kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }
 .kpi { background: #f6f7f9; border-radius: 6px; padding: 8px 14px; min-width: 130px; }
 .kpi .v { font-size: 20px; font-weight: 600; } .kpi .l { font-size: 12px; color: #666; }
@@ -155,6 +156,8 @@ def _header(res: Any) -> str:
             f'<b>{fmt(info.get("warmup_d"), "g")} d</b> · start <b>{esc(info.get("start_date", ""))}'
             f'</b> · corridorsim {esc(info.get("versions", {}).get("corridorsim", ""))}</p>'
             + _pairs_line(res)
+            + "".join(f'<p class="warning"><b>warning:</b> {esc(w)}</p>'
+                      for w in info.get("warnings", []))
             + f'<div class="kpis">{boxes}</div>'
             '<nav><a href="map.html">map</a><a href="#kpis">KPIs</a><a href="#time">time–distance'
             '</a><a href="#bottlenecks">bottlenecks</a><a href="#accounting">emissions &amp; cost'
