@@ -183,13 +183,25 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
 
     # TEU per week on each service from the fixed-route rows: due dates count the wait for a
     # train to fill at that volume (corridorsim.schedule)
+    # (route-choice rows count by their reference shares, or evenly, over the families
+    # that serve their pair)
     svc_teu: dict[str, float] = {}
     for row in scn.demand:
         if row.route is not None:
-            r = routes[route_key(row.route, row.origin, row.destination)].route
+            split = {row.route: 1.0}
+        else:
+            seg = scn.choice.segments.get(row.segment)
+            ref = (seg.reference_shares if seg is not None and seg.reference_shares else
+                   scn.choice.reference_shares) or {}
+            have = [f for f in fams if route_key(f, row.origin, row.destination) in routes]
+            w = {f: float(ref.get(f, 1.0 if not ref else 0.0)) for f in have}
+            tot = sum(w.values()) or float(len(have))
+            split = {f: (w[f] / tot if sum(w.values()) else 1.0 / tot) for f in have}
+        for fam, share in split.items():
+            r = routes[route_key(fam, row.origin, row.destination)].route
             for leg in r.legs:
                 k = service_key(leg, r.direction)
-                svc_teu[k] = svc_teu.get(k, 0.0) + row.teu_per_week
+                svc_teu[k] = svc_teu.get(k, 0.0) + row.teu_per_week * share
 
     def leg_volume(direction: str) -> Callable[[Leg], float]:
         return lambda leg: svc_teu.get(service_key(leg, direction), 0.0)
@@ -364,8 +376,11 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
             if hit.any():
                 b_i, f_i = np.nonzero(hit)
                 avail[b_i, f_i] = open_at(ri, rec.created_h[book[b_i]])
+        due_route_h = np.array([due_days(routes[k].route, scn,
+                                         volume=leg_volume(routes[k].route.direction)) * 24.0
+                                for k in keys])
         cm = build_choice(scn, routes, rec, fams, book, inst, avail, due_h[book],
-                          np.flatnonzero(~is_choice))
+                          np.flatnonzero(~is_choice), due_route_h)
         eng.extra_processes.append(lambda: cm.process(eng, streams))
         if choice_out is not None:
             choice_out.append(cm)
