@@ -51,6 +51,9 @@ def test_routes_by_name_both_directions() -> None:
 
 
 def test_routes_csv_has_via_and_reasons() -> None:
+    none = invoke("routes", "--origin", "Baku", "--destination", "Duisburg", "--route",
+                  "northern", "--format", "csv")
+    assert none.exit_code == 0 and "AZE" in _rows(none.stdout)[0]["note"]
     res = invoke("routes", "--origin", "CN_XIY", "--destination", "TR_HAL", "--format", "csv")
     assert res.exit_code == 0, res.output
     rows = {r["route"]: r for r in _rows(res.stdout)}
@@ -84,13 +87,20 @@ def _verona(**extra):  # type: ignore[no-untyped-def]
     return scenario_from_dict(data)
 
 
-def test_scenario_adds_a_place_and_uses_names() -> None:
+def test_scenario_adds_a_place_and_uses_names(tmp_path: Path) -> None:
     res = run_scenario(_verona())
     inst = next(iter(res.routes.values()))
     assert (inst.origin, inst.destination) == ("CN_XIY", "IT_VRN")
     assert inst.route.nodes[-2:] == ("IT_MIL", "IT_VRN")
     assert inst.route.legs[-1].assumed  # straight line: flagged assumed
     assert res.info["teu_delivered"] > 0
+    assert "1 node(s), 1 link(s)" in res.info["network"]
+    # map and report draw the added place (the basemap still comes from the shipped geodata)
+    from corridorsim.viz import write_map, write_report
+
+    html = write_map(res, tmp_path)[0].read_text(encoding="utf-8")
+    assert "Verona Quadrante Europa" in html and "IT_MIL-IT_VRN" in html
+    assert write_report(res, tmp_path)[0].exists()
 
 
 def test_bad_network_section_is_refused(tmp_path: Path) -> None:

@@ -211,7 +211,7 @@ def routes(origin: str, destination: str, families: tuple[str, ...], fmt: str,
     """Each route family's route between two places (or why it has none)."""
     from corridorsim.network import load_network
     from corridorsim.places import resolve_place
-    from corridorsim.routing import route_options, route_table
+    from corridorsim.routing import ROUTE_TABLE_COLUMNS, route_options, route_table
 
     net = load_network()
     o = resolve_place(net, origin, what="origin")
@@ -223,6 +223,7 @@ def routes(origin: str, destination: str, families: tuple[str, ...], fmt: str,
     if fmt == "csv":
         import pandas as pd
 
+        table = table.reindex(columns=ROUTE_TABLE_COLUMNS)
         table["note"] = ""
         full = pd.concat([table, pd.DataFrame(na, columns=["route", "origin", "destination",
                                                            "note"])], ignore_index=True)

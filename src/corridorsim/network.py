@@ -73,13 +73,16 @@ class Network:
     graph : networkx.MultiGraph
         Nodes are node ids; each edge has key = link id and the link's attributes.
     source : str
-        Where the data came from (folder), for messages and ``run.json``.
+        The geodata folder the network was read from (``countries.geojson`` lies there too).
+    added : str
+        What was added to it (a scenario's ``network:`` section), for ``run.json``.
     """
 
     nodes: gpd.GeoDataFrame
     links: gpd.GeoDataFrame
     graph: nx.MultiGraph = field(repr=False)
     source: str = ""
+    added: str = ""
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:
@@ -397,4 +400,5 @@ def extend_network(net: Network, nodes: list[dict[str, Any]], links: list[dict[s
                        **{k: v for k, v in rec.items() if k != "geometry"})
     return Network(nodes=gpd.GeoDataFrame(all_nodes, crs="EPSG:4326"),
                    links=gpd.GeoDataFrame(all_links, crs="EPSG:4326"), graph=graph,
-                   source=f"{net.source} + {source}")
+                   source=net.source,
+                   added=f"{len(new_nodes)} node(s), {len(new_links)} link(s) from {source}")

@@ -43,6 +43,7 @@ __all__ = [
     "Waypoint",
     "resolve_route",
     "resolve_routes",
+    "ROUTE_TABLE_COLUMNS",
     "route_options",
     "route_table",
     "segments_table",
@@ -448,6 +449,11 @@ def route_via(route: Route) -> str:
     return ";".join(route.nodes)
 
 
+ROUTE_TABLE_COLUMNS = ["route", "origin", "destination", "total_km", "rail_km", "sea_km",
+                       "road_km", "countries", "chokepoints", "legs", "transshipments",
+                       "gauge_changes", "borders", "via"]
+
+
 def route_table(routes: dict[str, Route]) -> pd.DataFrame:
     """One row per route: the ``corridorsim routes`` table."""
     rows = []
@@ -469,7 +475,7 @@ def route_table(routes: dict[str, Route]) -> pd.DataFrame:
             + sum(1 for s in r.stops if s.kind == "gauge_change"),
             "via": route_via(r),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=ROUTE_TABLE_COLUMNS)
 
 
 def segments_table(routes: dict[str, Route]) -> pd.DataFrame:

@@ -513,7 +513,7 @@ def run_scenario(
             "numpy": np.__version__,
             "pandas": pd.__version__,
         },
-        "network": net.source,
+        "network": net.source + (f" + {net.added}" if net.added else ""),
     }
     res = RunResult(scn, net, routes, pd.DataFrame(labels, columns=INSTANCE_COLUMNS), None,
                     None, fac, veh, info, trace=trace)
