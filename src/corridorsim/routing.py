@@ -286,7 +286,9 @@ def resolve_route(
     steps = _node_path(net, fam, origin, destination)
     links, nodes = net.links, net.nodes
 
-    # group steps into legs: break at a change of mode, gauge, sea area, or at a port/gauge change
+    # group steps into legs: break at a change of mode, gauge or sea area, at a gauge-change
+    # node, and where a ship calls at a port; a train runs through terminals, hubs and port
+    # cities on its way (no re-consolidation there)
     groups: list[list[tuple[str, str, str]]] = []
     for step in steps:
         u, _, lid = step
@@ -297,7 +299,8 @@ def resolve_route(
                 p["mode"] == c["mode"]
                 and (p["gauge_mm"] == c["gauge_mm"] or p["mode"] != "rail")
                 and (p["sea_area"] == c["sea_area"] or p["mode"] != "sea")
-                and nodes.at[u, "kind"] not in ("port", "gauge_change", "terminal")
+                and nodes.at[u, "kind"] != "gauge_change"
+                and not (c["mode"] == "sea" and nodes.at[u, "kind"] == "port")
             )
             if same:
                 groups[-1].append(step)
@@ -307,13 +310,15 @@ def resolve_route(
     stages: list[Stop | Leg] = []
     km_done = 0.0
 
-    def add_stop(node: str, role: str) -> None:
+    def add_stop(node: str, role: str, by_sea: bool = False) -> None:
+        """An end of the route is a port only where the ship berths there; a train reaching a
+        port city ends at its rail terminal."""
         kind = str(nodes.at[node, "kind"])
-        if role != "transfer" and kind not in ("port", "gauge_change"):
+        if role != "transfer" and not (kind == "gauge_change" or (kind == "port" and by_sea)):
             kind = "terminal"
         stages.append(Stop(len(stages), node, kind, str(nodes.at[node, "country"]), role, km_done))
 
-    add_stop(origin, "origin")
+    add_stop(origin, "origin", by_sea=bool(groups) and links.at[groups[0][0][2], "mode"] == "sea")
     for gi, group in enumerate(groups):
         first = links.loc[group[0][2]]
         mode = str(first["mode"])
@@ -377,7 +382,8 @@ def resolve_route(
             )
         )
         km_done += km
-        add_stop(group[-1][1], "destination" if gi == len(groups) - 1 else "transfer")
+        add_stop(group[-1][1], "destination" if gi == len(groups) - 1 else "transfer",
+                 by_sea=mode == "sea")
     west = float(nodes.geometry[destination].x) < float(nodes.geometry[origin].x)
     return Route(
         id=fam.id, family=fam, origin=origin, destination=destination,

@@ -6,7 +6,7 @@ marked ``assumed`` are our own and are listed as such in every report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from corridorsim.scenario.model import FacilityParams, ServiceParams, fixed, lognormal
@@ -23,6 +23,9 @@ class Sourced:
     year: int | None
     note: str
     assumed: bool = False
+    #: for a node default: the facility kind it describes (a port's berth and yard do not
+    #: apply to the same city's rail terminal); None: any
+    kind: str | None = None
 
 
 SERVICE_DEFAULTS: dict[str, Sourced] = {
@@ -227,6 +230,10 @@ NODE_DEFAULTS: dict[str, Sourced] = {
     ),
 }
 
+# a node default with a handling rate describes the node's port (berths, cranes, yard)
+NODE_DEFAULTS = {k: (replace(v, kind="port") if getattr(v.params, "handling_teu_per_h", None)
+                     else v) for k, v in NODE_DEFAULTS.items()}
+
 CUSTOMS_UNIONS: tuple[frozenset[str], ...] = (
     frozenset({"AUT", "BEL", "BGR", "HRV", "CZE", "DEU", "FRA", "GRC", "HUN", "ITA", "LUX",
                "NLD", "POL", "ROU", "SVK", "SVN", "ESP", "DNK", "LTU", "LVA", "EST", "FIN",
@@ -256,6 +263,9 @@ def facility_params(node: str, kind: str, scn: Any = None) -> FacilityParams:
     """A facility's parameters: the kind's default, the node's sourced default, then the
     scenario's overrides by kind and by node (later wins)."""
     over = scn.facilities if scn is not None else {}
+    node_default = NODE_DEFAULTS.get(node)
+    if node_default is not None and node_default.kind not in (None, kind):
+        node_default = None
     return merge(FACILITY_DEFAULTS[kind].params,  # type: ignore[no-any-return]
-                 NODE_DEFAULTS[node].params if node in NODE_DEFAULTS else None,
+                 node_default.params if node_default is not None else None,
                  over.get(kind), over.get(node))

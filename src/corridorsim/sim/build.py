@@ -60,7 +60,8 @@ def service_key(leg: Leg, direction: str = "westbound") -> str:
 
 
 def facility_key(node: str, direction: str = "westbound") -> str:
-    """Facilities queue per direction: the westbound one keeps the node id."""
+    """Facilities queue per direction: the westbound one keeps the node id. (A stop of another
+    kind than its node — the rail terminal of a port city — adds ``[kind]``.)"""
     return node if direction == "westbound" else f"{node} ({direction})"
 
 
@@ -314,6 +315,8 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
     # ---------------------------------------------------------------- facilities
     def facility(node: str, kind: str, direction: str) -> Facility:
         fkey = facility_key(node, direction)
+        if kind != str(net.nodes.at[node, "kind"]):  # e.g. the rail terminal of a port city
+            fkey += f" [{kind}]"
         fac = eng.facilities.get(fkey)
         if fac is not None:
             return fac
