@@ -172,3 +172,16 @@ def test_places_by_name(network):
     assert resolve_place(network, "CONSTANTA") == "RO_CND"
     with pytest.raises(RouteError, match="did you mean .*Duisburg"):
         resolve_place(network, "Duisbrug")
+
+
+def test_a_pair_that_does_not_use_a_corridor_is_not_offered(network):
+    # Hamburg → Rotterdam passes no gateway of any China–Europe corridor
+    ops = route_options(network, origin="DE_HAM", destination="NL_RTM")
+    assert all(op.route is None for op in ops)
+    assert "does not use this corridor" in {op.family: op for op in ops}["middle_corridor"].reason
+
+
+def test_exact_names_win(network):
+    assert resolve_place(network, "Baku") == "AZ_BAK"          # the city, named exactly
+    assert resolve_place(network, "Port of Baku") == "AZ_ALT"
+    assert resolve_place(network, "Istanbul") == "TR_HAL"      # not the Marmaray tunnel

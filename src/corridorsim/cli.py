@@ -247,7 +247,7 @@ def routes(origin: str, destination: str, families: tuple[str, ...], fmt: str,
             text = op.reason
         else:
             lines.append(f"{op.family:<30}{r.total_km:>8,.0f}{r.km_by_mode('rail'):>8,.0f}"
-                         f"{r.km_by_mode('sea'):>8,.0f}{route_schedule_days(r):>7.0f}")
+                         f"{r.km_by_mode('sea'):>8,.0f}{_days(route_schedule_days(r)):>7}")
             text = route_summary_text(r, names)
         lines += textwrap.wrap(text, width=width - 4, initial_indent="    ",
                                subsequent_indent="    ")
@@ -256,6 +256,10 @@ def routes(origin: str, destination: str, families: tuple[str, ...], fmt: str,
         "queues; the simulation gives the distribution. `--format csv` adds countries, legs, "
         "borders and the node ids of each route (via).", width=width)]
     click.echo("\n".join(lines))
+
+
+def _days(d: float) -> str:
+    return f"{d:.1f}" if d < 10 else f"{d:.0f}"
 
 
 def _short(name: object) -> str:

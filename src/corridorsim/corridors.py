@@ -9,7 +9,9 @@ the facts about a family from here; to add a family, add one :class:`Corridor` b
 
 Gateways are listed westbound (China → Europe); an eastbound route passes them in reverse.
 They are not waypoints to force: the allowed part of the network is drawn so that a route
-can only pass through them, and the router checks that it did.
+can only pass through them. A pair whose path passes none of a family's gateways does not
+use that corridor (Hamburg → Rotterdam is no Middle Corridor trip): the family is reported
+as not applicable.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ class Corridor:
         Countries and nodes it never enters.
     gateways
         Westbound, the groups of nodes the route passes (one node of each group) when the
-        origin and destination lie on either side; checked, not forced.
+        origin and destination lie on either side; a path through none of them is not this
+        corridor.
     deep_sea
         A deep-sea family (rail hinterland legs in China and Europe only).
     source

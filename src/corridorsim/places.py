@@ -39,24 +39,31 @@ def normalise(text: str) -> str:
     return " ".join(t.split())
 
 
-def _keys(nid: str, name: str, aliases: Iterable[str]) -> list[str]:
-    out = [normalise(nid), normalise(name)]
+def _keys(nid: str, name: str, aliases: Iterable[str]) -> list[tuple[str, int]]:
+    """Normalised keys a node is found by, each with its priority: 0 for the id, the full
+    name and the aliases; 1 for parts of the name (before the parenthesis, the pieces of
+    "A / B", the words in parentheses) and the name without a generic word ("port", "pier")."""
+    exact = [normalise(nid), normalise(name), *(normalise(a) for a in aliases)]
+    parts = []
     head = name.split(" (")[0]
-    out.append(normalise(head))
     inner = re.findall(r"\(([^)]*)\)", name)
     for part in [head, *inner]:
         for piece in re.split(r"\s*/\s*", part):
-            out.append(normalise(piece))
-    for a in aliases:
-        out.append(normalise(a))
-    more = []
-    for k in out:
+            parts.append(normalise(piece))
+    for k in exact + parts:
         for g in _GENERIC:
             if k.endswith(" " + g):
-                more.append(k[: -len(g) - 1])
+                parts.append(k[: -len(g) - 1])
             if k.startswith(g + " "):
-                more.append(k[len(g) + 1:])
-    return [k for k in dict.fromkeys(out + more) if k]
+                parts.append(k[len(g) + 1:])
+    out: dict[str, int] = {}
+    for k in exact:
+        if k:
+            out.setdefault(k, 0)
+    for k in parts:
+        if k:
+            out.setdefault(k, 1)
+    return list(out.items())
 
 
 def place_index(net: Network) -> dict[str, list[str]]:
@@ -64,28 +71,34 @@ def place_index(net: Network) -> dict[str, list[str]]:
     cached = getattr(net, "_place_index", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    prio_of: dict[tuple[str, str], int] = {}
+    object.__setattr__(net, "_place_priority", prio_of)
     nodes = net.nodes
     aliases = nodes["aliases"] if "aliases" in nodes.columns else pd.Series("", index=nodes.index)
     index: dict[str, list[str]] = {}
     for nid, name, al in zip(nodes.index, nodes["name"], aliases, strict=True):
         extra = [a for a in str(al or "").split(";") if a and al == al]
-        for k in _keys(str(nid), str(name), extra):
-            index.setdefault(k, [])
-            if nid not in index[k]:
-                index[k].append(str(nid))
+        for k, prio in _keys(str(nid), str(name), extra):
+            hits = index.setdefault(k, [])
+            if str(nid) not in hits:
+                hits.append(str(nid))
+                prio_of[(k, str(nid))] = prio
     object.__setattr__(net, "_place_index", index)
     return index
 
 
-def _rank(net: Network, ids: list[str]) -> list[str]:
-    """Prefer places planners ship from/to, then ports and terminals, then the rest."""
+def _rank(net: Network, ids: list[str], key: str = "") -> list[str]:
+    """Prefer an exact id/name/alias match, then places planners ship from/to, then ports
+    and terminals, then the rest."""
+    prio = getattr(net, "_place_priority", {})
     nodes = net.nodes
     roles = nodes["roles"] if "roles" in nodes.columns else pd.Series("", index=nodes.index)
 
     def score(n: str) -> tuple[int, str]:
         r = str(roles.get(n, "") or "")
         kind = str(nodes.at[n, "kind"])
-        return (0 if "od" in r.split(";") else 1 if kind in ("terminal", "port") else 2, n)
+        role = 0 if "od" in r.split(";") else 1 if kind in ("terminal", "port") else 2
+        return (prio.get((key, n), 1), role, n)
     return sorted(ids, key=score)
 
 
@@ -98,7 +111,11 @@ def resolve_place(net: Network, text: str, *, what: str = "place") -> str:
     index = place_index(net)
     hits = index.get(key)
     if hits:
-        return _rank(net, hits)[0]
+        return _rank(net, hits, key)[0]
+    # a typed name that starts exactly one place's name ("Verona" → "Verona Quadrante Europa")
+    starts = sorted({n for k, ids in index.items() if k.startswith(key + " ") for n in ids})
+    if len(starts) == 1:
+        return starts[0]
     pool = list(index)
     close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
     # also: a typed word that starts a place's name ("duis" → Duisburg)

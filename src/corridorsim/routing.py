@@ -255,6 +255,13 @@ def _node_path(net: Network, fam: Corridor, origin: str, destination: str
         raise NotApplicable(
             f"{fam.id} cannot serve {origin} → {destination}: no path on the network within "
             f"its definition ({fam.label})") from None
+    gates = {n for group in fam.gateways for n in group}
+    if gates and not gates & set(path):
+        names = ", ".join(sorted({str(net.nodes.at[n, "name"]).split(" (")[0]
+                                  for n in gates if n in net.nodes.index}))
+        raise NotApplicable(
+            f"{fam.id} cannot serve {origin} → {destination}: the pair does not use this "
+            f"corridor (its path passes none of {fam.id}'s gateways: {names})")
     steps: list[tuple[str, str, str]] = []
     for u, v in pairwise(path):
         edges = graph.get_edge_data(u, v)
