@@ -95,6 +95,7 @@ def test_scenario_adds_a_place_and_uses_names(tmp_path: Path) -> None:
     assert inst.route.legs[-1].assumed  # straight line: flagged assumed
     assert res.info["teu_delivered"] > 0
     assert "1 node(s), 1 link(s)" in res.info["network"]
+    assert any("IT_MIL-IT_VRN is a straight line" in w for w in res.info["warnings"])
     # map and report draw the added place (the basemap still comes from the shipped geodata)
     from corridorsim.viz import write_map, write_report
 

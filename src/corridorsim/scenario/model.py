@@ -319,7 +319,7 @@ class Disruption(_Frozen):
         return self
 
 
-Lon = Annotated[float, Field(ge=-180, le=200, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 
 

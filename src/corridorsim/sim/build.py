@@ -151,10 +151,21 @@ def run_warnings(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
                 continue
             a, b = sorted((leg.from_node, leg.to_node))
             legs.setdefault((leg.service, a, b), set()).add(f"{leg.from_node}-{leg.to_node}")
-    return [f"{service} {a}–{b} runs in both directions: each direction has its own fleet "
-            "(ships do not yet carry the other direction's cargo on their way back), so the "
-            "crossing's capacity is overstated for this run"
-            for (service, a, b), ways in sorted(legs.items()) if len(ways) > 1]
+    out = [f"{service} {a}–{b} runs in both directions: each direction has its own fleet "
+           "(ships do not yet carry the other direction's cargo on their way back), so the "
+           "crossing's capacity is overstated for this run"
+           for (service, a, b), ways in sorted(legs.items()) if len(ways) > 1]
+    # a planner's own links drawn as straight lines: long ones shorten the route unrealistically
+    used = {lid for inst in routes.values() for leg in inst.route.legs for lid in leg.link_ids}
+    for i, lk in enumerate(scn.network.links):
+        lid = f"{lk.from_}-{lk.to}"
+        if lk.geometry is None and lid in used:
+            km = sum(leg.km for inst in routes.values() for leg in inst.route.legs
+                     if lid in leg.link_ids and len(leg.link_ids) == 1)
+            out.append(f"network.links[{i}] {lid} is a straight line (no geometry): its length "
+                       "is the great-circle distance, shorter than any railway or sea lane; "
+                       "give its geometry for a real route" + (f" ({km:,.0f} km)" if km else ""))
+    return out
 
 
 def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
