@@ -137,3 +137,14 @@ def test_fleet_in_both_directions_is_flagged() -> None:
     assert run_scenario(scn([west])).info["warnings"] == []
     warned = run_scenario(scn([west, east])).info["warnings"]
     assert len(warned) == 1 and "caspian_feeder" in warned[0] and "both directions" in warned[0]
+
+
+def test_disruption_of_a_place_no_route_passes_is_flagged() -> None:
+    scn = scenario_from_dict({
+        "name": "dz", "horizon_d": 30, "warmup_d": 5, "routes": ["northern", "middle_corridor"],
+        "demand": [{"route": "northern", "teu_per_week": 100},
+                   {"route": "middle_corridor", "teu_per_week": 100}],
+        "disruptions": [{"target": "Baku", "start_d": 5, "end_d": 9},
+                        {"target": "aktau", "start_d": 5, "end_d": 9}]})
+    warnings = run_scenario(scn).info["warnings"]
+    assert len(warnings) == 1 and "AZ_BAK" in warnings[0] and "changes nothing" in warnings[0]

@@ -128,6 +128,13 @@ def test_caspian_winter_storms_are_more_frequent_in_winter() -> None:
     assert scn.provenance["weather.caspian.storms_per_month"].assumed
 
 
+@pytest.mark.parametrize("name", RUNNABLE)
+def test_shipped_scenario_has_no_warnings(name: str) -> None:
+    # a shipped scenario never disrupts something its routes do not pass, nor leans on a
+    # straight-line link or a fleet counted twice
+    assert _run(name).info["warnings"] == []
+
+
 def test_eastbound_2025_runs_eastbound() -> None:
     res = _run("eastbound_2025")
     assert {r.route.direction for r in res.routes.values()} == {"eastbound"}

@@ -155,6 +155,19 @@ def run_warnings(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
            "(ships do not yet carry the other direction's cargo on their way back), so the "
            "crossing's capacity is overstated for this run"
            for (service, a, b), ways in sorted(legs.items()) if len(ways) > 1]
+    # a disruption of something no route of this run passes changes nothing
+    touched: set[str] = set()
+    for inst in routes.values():
+        r = inst.route
+        touched |= set(r.nodes) | {inst.family, f"route:{inst.family}"}
+        for leg in r.legs:
+            touched |= set(leg.link_ids) | set(leg.chokepoints)
+            if leg.sea_area:
+                touched.add(leg.sea_area)
+    for i, d in enumerate(scn.disruptions):
+        if d.target not in touched:
+            out.append(f"disruptions[{i}] ({d.name or d.target}): no route of this run passes "
+                       f"{d.target!r}, so it changes nothing")
     # a planner's own links drawn as straight lines: long ones shorten the route unrealistically
     used = {lid for inst in routes.values() for leg in inst.route.legs for lid in leg.link_ids}
     for i, lk in enumerate(scn.network.links):
