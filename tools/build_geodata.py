@@ -168,6 +168,9 @@ NODES = [
      "Kuryk;Quryq"),
     ("KZ_AST", "Astana", "KAZ", "hub", 1520, 71.45, 51.17, "G (SOURCES.md key point); NE pp 2 km", OD,
      "Astana;Nur-Sultan;Akmola"),
+    ("KZ_PTP", "Petropavl", "KAZ", "hub", 1520, 69.239, 54.856,
+     "G; on the OSM line where the Kokshetau line meets the Trans-Siberian (Omsk and Kurgan lines), "
+     "NE pp Petropavlovsk 2.9 km", "", "Petropavl;Petropavlovsk;Qyzyljar;Kyzylzhar"),
     # ---- Central Asia / Iran (UZ, TM 1520 mm; IR 1435 mm)
     ("UZ_TAS", "Tashkent", "UZB", "hub", 1520, 69.29, 41.31, "G; NE pp 0.4 km", OD, "Tashkent;Toshkent"),
     ("TM_BRK", "Bereket", "TKM", "hub", 1520, 55.503, 39.25,
@@ -232,6 +235,8 @@ NODES = [
      "G; Melzo intermodal terminal, 17 km E of NE pp Milan", OD, "Milan;Milano;Melzo"),
     ("DE_DUI", "Duisburg", "DEU", "terminal", 1435, 6.76, 51.43, "G; NE pp 0.7 km; S39", OD,
      "Duisburg;Duisport"),
+    ("DE_BER", "Berlin", "DEU", "hub", 1435, 13.40, 52.522,
+     "G; on the OSM Warsaw–Duisburg line (Stadtbahn), NE pp 0.2 km", OD, "Berlin"),
     ("NL_RTM", "Rotterdam (Maasvlakte)", "NLD", "port", None, 4.05, 51.95,
      "G; Maasvlakte (searoute ports Rotterdam is the city, 28 km E); S41", f"{OD};{DS}",
      "Rotterdam;Maasvlakte"),
@@ -416,11 +421,22 @@ LINKS = [
     ("KZ_MNG", "KZ_KUR", "rail", 1520, D, None, ("manual", [(51.40, 43.52), (51.55, 43.32)]), "S54", True,
      "MANUAL: Kuryk port branch absent from OSM-derived data (nearest graph node 60 km away); "
      "plausible line drawn Mangyshlak→Kuryk", {}),
-    ("KZ_AKG", "KZ_AST", "rail", 1520, E, None, ("path", "Aktogay", "Astana"), "S70", True,
-     "traction assumed (not in facts)", {}),
-    ("KZ_AST", "RU_OMS", "rail", 1520, E, None, ("path", "Astana", "Omsk"), "S70", True,
-     "via Petropavl; traction assumed (not in facts)",
-     {"split_names": {("KAZ", "RUS"): (None, "Kazakhstan–Russia border (Petropavl line)")}}),
+    # Moyynty–Karaganda–Astana: cut at Moyynty from the Aktogay–Astana path (which runs through
+    # Moyynty), so Aktogay→Moyynty→Astana is the former Aktogay–Astana link
+    ("KZ_MOY", "KZ_AST", "rail", 1520, E, None, ("path", "Aktogay", "Astana"), "S70", True,
+     "via Karaganda; cut at Moyynty from the Aktogay–Astana path; traction assumed (not in facts)", {}),
+    # Astana–Petropavl–Omsk: one path, cut at Petropavl
+    ("KZ_AST", "KZ_PTP", "rail", 1520, E, None, ("path", "Astana", "Omsk"), "S70", True,
+     "via Kokshetau; cut at Petropavl from the Astana–Omsk path; traction assumed (not in facts)", {}),
+    ("KZ_PTP", "RU_OMS", "rail", 1520, E, None, ("path", "Astana", "Omsk"), "S70", True,
+     "Trans-Siberian Petropavl–Isilkul–Omsk; cut at Petropavl from the Astana–Omsk path; traction assumed "
+     "(not in facts)",
+     {"split_names": {("KAZ", "RUS"): ("BX_KAZ_RUS", "Kazakhstan–Russia border (Petropavl line)")}}),
+    ("KZ_PTP", "RU_YEK", "rail", 1520, E, None, ("graph", []), "OSM", True,
+     "Trans-Siberian (South Urals line) via Petukhovo–Kurgan–Shadrinsk–Kamensk-Uralsky; shortest path on the "
+     "healed OSM graph (it has no Petropavl–Ishim line); traction assumed (not in facts)",
+     {"split_names": {("KAZ", "RUS"): ("BX_KAZ_RUS_MAMLYUTKA",
+                                       "Kazakhstan–Russia border (Mamlyutka–Petukhovo)")}}),
     ("KZ_SHU", "UZ_TAS", "rail", 1520, E, None, ("graph", []), "OSM", True,
      "via Taraz–Shymkent–Saryagash; traction assumed; the NE 50m KGZ polygon clips ~12 km of the "
      "Lugovaya–Merke line (artefact, not split)",
@@ -501,7 +517,14 @@ LINKS = [
     ("GR_PIR", "RS_BEG", "rail", 1435, E, None, ("graph", []), "OSM", False,
      "via Thessaloniki–Skopje–Niš (Corridor X)", {}),
     ("PL_MAL", "PL_WAW", "rail", 1435, E, None, ("path", "Malaszewicze", "Warsaw"), "S67", False, "", {}),
-    ("PL_WAW", "DE_DUI", "rail", 1435, E, None, ("path", "Warsaw", "Duisburg"), "S39", False, "via Berlin", {}),
+    # Warsaw–Berlin–Duisburg: one path, cut at Berlin
+    ("PL_WAW", "DE_BER", "rail", 1435, E, None, ("path", "Warsaw", "Duisburg"), "S39", False,
+     "via Poznań–Frankfurt (Oder); cut at Berlin from the Warsaw–Duisburg path",
+     {"split_names": {("POL", "DEU"): ("BX_POL_DEU", "Poland–Germany border (Warsaw–Duisburg line)")}}),
+    ("DE_BER", "DE_DUI", "rail", 1435, E, None, ("path", "Warsaw", "Duisburg"), "S39", False,
+     "cut at Berlin from the Warsaw–Duisburg path", {}),
+    ("DE_BER", "DE_HAM", "rail", 1435, E, None, ("graph", []), "OSM", False,
+     "Berlin–Hamburg line; shortest path on the healed OSM graph", {}),
     ("PL_WAW", "PL_LOD", "rail", 1435, E, None, ("graph", []), "OSM", False, "", {}),
     ("PL_WAW", "PL_GDN", "rail", 1435, E, None, ("graph", []), "OSM", False, "", {}),
     ("PL_LOD", "CZ_PRG", "rail", 1435, E, None, ("graph", []), "OSM", False, "via Wrocław–Lichkov", {}),
@@ -565,8 +588,8 @@ LINKS = [
 
 # Russia/Belarus/Mongolia nodes (Northern routes); every other non-deep-sea link is checked to
 # avoid Russia.
-NORTHERN_NODES = {"KZ_AST", "RU_OMS", "RU_YEK", "RU_MOW", "BY_BRS", "PL_MAL", "PL_WAW", "RU_ZAB", "RU_CHT",
-                  "RU_UUD", "RU_IRK", "RU_NSK", "MN_ULN", "MN_ZUU", "CN_MZH"}
+NORTHERN_NODES = {"KZ_AST", "KZ_PTP", "RU_OMS", "RU_YEK", "RU_MOW", "BY_BRS", "PL_MAL", "PL_WAW", "RU_ZAB",
+                  "RU_CHT", "RU_UUD", "RU_IRK", "RU_NSK", "MN_ULN", "MN_ZUU", "CN_MZH"}
 
 # Caspian / Volga–Don exclusion boxes for the marnet graph (lon0, lat0, lon1, lat1)
 MARNET_EXCLUDE_BOXES = [(42.0, 36.0, 62.0, 60.0), (39.4, 46.5, 62.0, 60.0)]
@@ -1380,7 +1403,7 @@ def expand_chain(links, stops):
     return out
 
 
-NORTH_XIY = ["CN_XIY", "CN_URC", "CN_AKU", "KZ_DOS", "KZ_AKG", "KZ_AST", "RU_OMS", "RU_YEK", "RU_MOW",
+NORTH_XIY = ["CN_XIY", "CN_URC", "CN_AKU", "KZ_DOS", "KZ_AKG", "KZ_MOY", "KZ_AST", "KZ_PTP", "RU_YEK", "RU_MOW",
              "BY_BRS", "PL_MAL", "PL_WAW", "DE_DUI"]
 SOUTHERN = ["KZ_ALT", "KZ_ALA", "KZ_SHU", "KZ_MOY", "KZ_ZHZ", "KZ_SAK", "KZ_BEY", "TM_BRK", "IR_INB", "IR_THR",
             "IR_TBZ", "TR_KPY", "TR_VAN", "TR_TAT", "TR_ANK"]
