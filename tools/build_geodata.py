@@ -129,6 +129,8 @@ NODES = [
     ("CN_LYG", "Lianyungang", "CHN", "port", None, 119.45, 34.74,
      "G; NE ports 4 km; S62; not deep_sea: sea–rail land-bridge port (assumption)", OD,
      "Lianyungang"),
+    ("CN_NKG", "Nanjing", "CHN", "hub", 1435, 118.803, 32.084,
+     "G; on the OSM line at a junction by Nanjing station, NE pp 4.3 km", OD, "Nanjing;Nanking"),
     # ---- Mongolia / Russia east (1520 mm)
     ("MN_ZUU", "Zamyn-Uud", "MNG", "gauge_change", None, 111.948, 43.689,
      "G; on the OSM line at the Zamyn-Uud yard junction, 5 km SE of the town (not in NE pp); T-V7",
@@ -171,6 +173,9 @@ NODES = [
     ("KZ_PTP", "Petropavl", "KAZ", "hub", 1520, 69.239, 54.856,
      "G; on the OSM line where the Kokshetau line meets the Trans-Siberian (Omsk and Kurgan lines), "
      "NE pp Petropavlovsk 2.9 km", "", "Petropavl;Petropavlovsk;Qyzyljar;Kyzylzhar"),
+    ("KZ_ARS", "Arys", "KAZ", "hub", 1520, 68.789, 42.431,
+     "G; on the OSM line at the Arys junction (Shu–Tashkent and Trans-Aral lines), NE pp 1.5 km", "",
+     "Arys;Arys junction"),
     # ---- Central Asia / Iran (UZ, TM 1520 mm; IR 1435 mm)
     ("UZ_TAS", "Tashkent", "UZB", "hub", 1520, 69.29, 41.31, "G; NE pp 0.4 km", OD, "Tashkent;Toshkent"),
     ("TM_BRK", "Bereket", "TKM", "hub", 1520, 55.503, 39.25,
@@ -296,6 +301,9 @@ COUNTRY_NAMES = {
 #     ("graph", [via lon/lat...])   -> shortest path from node to node (through via points)
 #     ("legs", start, [("g"|"m", pt)...], {pt: waypoints}) -> chained graph ("g") and manual
 #                                      straight ("m") legs, then cut at the points nearest the nodes
+#     ("cut", A, B, route)          -> the A–B line built by route (as if it were a link), cut at the
+#                                      two nodes (a node inserted on an existing link: its pieces
+#                                      add up to the old line)
 #     ("graph_bridged", bbox)       -> as graph, small fragments inside bbox bridged by straight
 #                                      "manual" segments (Gebze–İzmit gap)
 #     ("manual", [waypoints])       -> hand-drawn polyline between the two nodes
@@ -303,7 +311,8 @@ COUNTRY_NAMES = {
 #     ("marnet", forbid_passages)   -> shortest path on the marnet graph
 #     ("manual", [waypoints])       -> hand-drawn open-water polyline
 #   extra: dict (split_names: {(A, B): (node_id or None, name or None)}, chokepoints,
-#          ignore_countries: NE 50m artefacts not to split at)
+#          ignore_countries: NE 50m artefacts not to split at,
+#          credit_countries: {artefact: iso3}: km NE 50m puts in artefact are credited to iso3)
 # Rail links crossing an international border are split there automatically.
 # --------------------------------------------------------------------------
 E, D = "electric", "diesel"
@@ -367,6 +376,15 @@ LINKS = [
     ("CN_YIW", "CN_CGO", "rail", 1435, E, None, ("graph", []), "OSM", False, "routed on healed OSM graph", {}),
     ("CN_CGO", "CN_BJS", "rail", 1435, E, None, ("graph", []), "OSM", False,
      "Beijing–Guangzhou corridor; routed on healed OSM graph", {}),
+    ("CN_NKG", "CN_SHA", "rail", 1435, E, None,
+     ("legs", (118.803, 32.084), TO_YANGSHAN, {(122.07, 30.63): DONGHAI}), "OSM", True,
+     "Nanjing–Shanghai via Changzhou–Suzhou, routed on healed OSM graph to the Lingang/Luchaogang railhead; "
+     "railhead → Donghai Bridge → Yangshan (road in reality) drawn manually", {}),
+    ("CN_NKG", "CN_LYG", "rail", 1435, E, None, ("graph", []), "OSM", False,
+     "via Huai'an; shortest path on the healed OSM graph", {}),
+    ("CN_NKG", "CN_BJS", "rail", 1435, E, None, ("graph", [(116.99, 36.67)]), "OSM", False,
+     "Beijing–Shanghai corridor via Bengbu–Xuzhou–Jinan (via point: Jinan station); routed on healed OSM "
+     "graph, which does not tell the conventional line from the high-speed line", {}),
     ("CN_BJS", "CN_TSN", "rail", 1435, E, None,
      ("legs", (116.39, 39.93), [("g", XINGANG_END), ("m", (117.78, 38.98))], {}), "OSM", True,
      "routed on healed OSM graph to the end of the OSM lines at Xingang; the last ~9 km to the container "
@@ -437,11 +455,17 @@ LINKS = [
      "healed OSM graph (it has no Petropavl–Ishim line); traction assumed (not in facts)",
      {"split_names": {("KAZ", "RUS"): ("BX_KAZ_RUS_MAMLYUTKA",
                                        "Kazakhstan–Russia border (Mamlyutka–Petukhovo)")}}),
-    ("KZ_SHU", "UZ_TAS", "rail", 1520, E, None, ("graph", []), "OSM", True,
-     "via Taraz–Shymkent–Saryagash; traction assumed; the NE 50m KGZ polygon clips ~12 km of the "
-     "Lugovaya–Merke line (artefact, not split)",
-     {"split_names": {("KAZ", "UZB"): (None, "Kazakhstan–Uzbekistan border (Saryagash–Keles)")},
-      "ignore_countries": {"KGZ"}}),
+    # Shu–Tashkent: the former KZ_SHU–UZ_TAS line, cut at the Arys junction
+    ("KZ_SHU", "KZ_ARS", "rail", 1520, E, None, ("cut", "KZ_SHU", "UZ_TAS", ("graph", [])), "OSM", True,
+     "via Taraz–Shymkent; cut at Arys from the Shu–Tashkent line; traction assumed; the NE 50m KGZ polygon "
+     "clips ~12 km of the Lugovaya–Merke line (artefact: not split, km credited to KAZ)",
+     {"ignore_countries": {"KGZ"}, "credit_countries": {"KGZ": "KAZ"}}),
+    ("KZ_ARS", "UZ_TAS", "rail", 1520, E, None, ("cut", "KZ_SHU", "UZ_TAS", ("graph", [])), "OSM", True,
+     "via Saryagash; cut at Arys from the Shu–Tashkent line; traction assumed",
+     {"split_names": {("KAZ", "UZB"): (None, "Kazakhstan–Uzbekistan border (Saryagash–Keles)")}}),
+    ("KZ_ARS", "KZ_SAK", "rail", 1520, D, None, ("graph", []), "OSM", True,
+     "Trans-Aral line via Turkestan–Kyzylorda–Aral; shortest path on the healed OSM graph; traction assumed "
+     "(KZ mostly diesel [S70])", {}),
     ("KZ_BEY", "TM_BRK", "rail", 1520, D, None, ("path", "Beyneu", "Turkmenbashi"), "S69", True,
      "via Uzen (opened 2014 [S69]); traction assumed",
      {"split_names": {("KAZ", "TKM"): (None, "Kazakhstan–Turkmenistan border (Uzen–Bereket line)")}}),
@@ -1019,8 +1043,10 @@ def country_runs(line: LineString, countries: gpd.GeoDataFrame):
     return runs
 
 
-def country_attrs(line, countries):
+def country_attrs(line, countries, credit=None):
     runs = country_runs(line, countries)
+    if credit:  # NE 50m artefacts: credit their km to the country the line really is in
+        runs = [(s, e, credit.get(iso, iso), k) for s, e, iso, k in runs]
     kmc = {}
     for _, _, iso, k in runs:
         kmc[iso] = kmc.get(iso, 0.0) + k
@@ -1121,6 +1147,20 @@ def rail_geometry(route, p_from, p_to, rail: RailGraph):
         geom = attach_ends([p_from] + list(route[1]) + [p_to], p_from, p_to)
         return geom, "manual", [geom], (0.0, 0.0)
     raise ValueError(kind)
+
+
+def cut_geometry(route, p_from, p_to, nodes, rail: RailGraph):
+    """("cut", A, B, parent_route): the A–B line of parent_route, cut at the points nearest the two
+    nodes (a node inserted on an existing line sits on one of its vertices)."""
+    _, pa, pb, parent = route
+    pgeom, gsrc, manual, _ = rail_geometry(parent, nodes[pa]["pt"], nodes[pb]["pt"], rail)
+    coords = cut_path(pgeom, p_from, p_to)
+    geom = attach_ends(coords, p_from, p_to)
+    manual = [part for m in manual for part in [geom.intersection(m.buffer(1e-6))]
+              if not part.is_empty and part.length > 1e-3]
+    if gsrc == "osm_rail+manual" and not manual:
+        gsrc = "osm_rail"
+    return geom, gsrc, manual, conn(coords, p_from, p_to)
 
 
 def bridged_graph(rail: RailGraph, bbox, max_gap_km=15.0) -> RailGraph:
@@ -1240,7 +1280,10 @@ def build_links(nodes, rail, sea, countries):
         chokepoints = list(extra.get("chokepoints", []))
         note_full = note
         if mode == "rail":
-            geom, gsrc, manual, ends = rail_geometry(route, p_from, p_to, rail)
+            if route[0] == "cut":
+                geom, gsrc, manual, ends = cut_geometry(route, p_from, p_to, nodes, rail)
+            else:
+                geom, gsrc, manual, ends = rail_geometry(route, p_from, p_to, rail)
             if gsrc == "osm_rail+manual":
                 note_full = f"{note} ({sum(km(m) for m in manual):.1f} km drawn manually)"
             pieces = split_at_borders(link, geom, nodes, countries)
@@ -1257,7 +1300,7 @@ def build_links(nodes, rail, sea, countries):
             if gsrc == "osm_rail+manual" and len(pieces) > 1:
                 has_manual = any(g.buffer(1e-6).intersection(m).length > 1e-3 for m in manual)
                 piece_src = gsrc if has_manual else "osm_rail"
-            order, kmc, main = country_attrs(g, countries)
+            order, kmc, main = country_attrs(g, countries, extra.get("credit_countries"))
             if mode == "sea":
                 kmc, main = {}, None
             rows.append({
