@@ -150,7 +150,7 @@ CORRIDORS: dict[str, Corridor] = {c.id: c for c in (
         "#1f77b4", modes=("rail",),
         avoid_countries=("MNG", "IRN", "TKM", "AZE", "GEO", "TUR"),
         avoid_nodes=_OTHER_CN_EXITS,
-        gateways=(_CN_KZ, ("BX_KAZ_RUS",), ("BY_BRS",), ("PL_MAL",)),
+        gateways=(_CN_KZ, ("BX_KAZ_RUS", "BX_KAZ_RUS_MAMLYUTKA"), ("BY_BRS",), ("PL_MAL",)),
         source="S39, S42, S66, S67",
         description="Rail via Alashankou/Dostyk or Khorgos/Altynkol, Kazakhstan, Russia and "
                     "Belarus into the EU at Brest–Małaszewicze",
