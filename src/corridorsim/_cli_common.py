@@ -7,6 +7,7 @@ code (2); Ctrl-C exits 130 and SIGTERM 143. Command modules import from here, no
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -42,6 +43,10 @@ def handle_errors(fn: F) -> F:
                 raise
             err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # `corridorsim routes | head`: the reader has gone
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except Terminated:
             err_console.print("[red]terminated[/]: no partial results were left behind")
             sys.exit(143)
