@@ -319,7 +319,7 @@ def test_overrides_apply_and_tables_are_documented() -> None:
     with pytest.raises(TypeError):
         f.mapping["road_wtw_g_per_tkm"] = 1.0  # type: ignore[index]
     table = assumptions_table()
-    assert table["source"].str.fullmatch(r"S\d+").all()
+    assert table["source"].str.fullmatch(r"S\d+|T-[A-Z]+\d+").all()
     assert table["year"].notna().all()
     assert (table.loc[table["assumed"], "note"].str.len() > 20).all()
 
@@ -485,3 +485,25 @@ def test_extend_legs_matches_leg_accountant(record_run: dict) -> None:
     ids = fast["consignment_id"].to_numpy()
     whole = fast[(ids >= lo) & (ids < hi)].reset_index(drop=True)
     pd.testing.assert_frame_equal(chunk.reset_index(drop=True), whole)
+
+
+def test_europe_to_china_pays_the_backhaul_rates() -> None:
+    """Eastbound rail and deep sea are charged at their (lower) backhaul tariffs (S6, T-R3)."""
+    from corridorsim.accounting import load_tariffs, route_tables, stage_costs
+    from corridorsim.network import load_network
+    from corridorsim.routing import resolve_route
+
+    network = load_network()
+    t = load_tariffs()
+
+    def cost(fam: str, o: str, d: str) -> pd.Series:
+        segs, stops = route_tables({fam: resolve_route(network, fam, origin=o, destination=d)})
+        return stage_costs(segs, stops, t).sum(numeric_only=True)
+
+    west, east = cost("northern", "CN_XIY", "DE_DUI"), cost("northern", "DE_DUI", "CN_XIY")
+    assert east["cost_usd_per_teu_rail"] == pytest.approx(
+        west["cost_usd_per_teu_rail"] * t["rail_eastbound_factor"], rel=1e-6)
+    sw, se = cost("suez", "CN_SHA", "NL_RTM"), cost("suez", "NL_RTM", "CN_SHA")
+    assert se["cost_usd_per_teu_sea"] == pytest.approx(
+        sw["cost_usd_per_teu_sea"] * t["sea_deep_sea_eastbound_factor"], rel=1e-6)
+    assert se["cost_usd_per_teu_handling"] == pytest.approx(sw["cost_usd_per_teu_handling"])

@@ -126,6 +126,10 @@ def stage_costs(
     area, km = s["sea_area"].fillna(""), s["km"].to_numpy(float)
     rail, road, sea = mode.eq("rail"), mode.eq("road"), mode.eq("sea")
     rates = s["country"].map(t.with_prefix("rail_usd_per_feu_km_")).astype(float)
+    # Europe → China: the rail and deep-sea backhaul rates (feeders: no data, same both ways)
+    east = (s["eastbound"].to_numpy(bool) if "eastbound" in s.columns
+            else np.zeros(len(s), dtype=bool))
+    rates = rates * np.where(east, t["rail_eastbound_factor"], 1.0)
     if (rail & rates.isna()).any():
         found = sorted(set(s.loc[rail & rates.isna(), "country"]))
         raise ScenarioError(f"segments: no rail tariff for {found}; add an override "
@@ -142,6 +146,7 @@ def stage_costs(
                             "deep_sea, caspian_feeder, black_sea_feeder, lake_van_ferry")
     deep = np.where(cape_mask(s), t["sea_deep_sea_cape_usd_per_feu"],
                     t["sea_deep_sea_usd_per_feu"]) / feu
+    deep = deep * np.where(east, t["sea_deep_sea_eastbound_factor"], 1.0)
     lane_usd = np.select([lane == "deep_sea", lane == "caspian", lane == "black_sea",
                           lane == "lake_van"],
                          [deep, t["sea_caspian_feeder_usd_per_teu"],

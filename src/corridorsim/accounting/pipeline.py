@@ -52,7 +52,8 @@ def route_tables(routes: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]
     instance or :class:`~corridorsim.routing.Route`), with the mapping's key in ``route``.
 
     Segments get a boolean ``cape`` column: the segment's leg rounds the Cape (``"cape"``
-    among the leg's chokepoints), known from the leg itself and not from the family id.
+    among the leg's chokepoints), known from the leg itself and not from the family id; and
+    ``eastbound``: the route runs Europe → China (the backhaul tariffs apply).
     """
     segs, stops = [], []
     for key, inst in routes.items():
@@ -62,6 +63,7 @@ def route_tables(routes: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]
         s["route"], p["route"] = key, key
         cape = [leg.index for leg in route.legs if CAPE in leg.chokepoints]
         s["cape"] = s["stage_index"].isin(cape).to_numpy(bool)
+        s["eastbound"] = getattr(route, "direction", "westbound") == "eastbound"
         segs.append(s)
         stops.append(p)
     return pd.concat(segs, ignore_index=True), pd.concat(stops, ignore_index=True)
