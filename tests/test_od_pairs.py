@@ -153,3 +153,25 @@ def test_replications_per_pair(network: Any) -> None:
     per = r.extra_tables["replications.csv"]
     assert list(per.columns[:5]) == ["replication", "seed", "route", "origin", "destination"]
     assert len(per) == 2 * len(INSTANCES)
+
+
+def test_route_shares_per_pair() -> None:
+    """With route choice on two pairs, each pair's shares add up to 1 per week and segment,
+    and what the choice saw is that pair's route, not another pair's."""
+    scn = scenario_from_dict({
+        "name": "choice_pairs", "seed": 5, "horizon_d": 42, "warmup_d": 7,
+        "routes": ["middle_corridor", "northern"],
+        "choice": {"segments": {"general": {"reference_shares": {"middle_corridor": 0.3,
+                                                                  "northern": 0.7}}}},
+        "demand": [{"origin": XIY, "destination": DUI, "teu_per_week": 300},
+                   {"origin": CKG, "destination": "PL_LOD", "teu_per_week": 200}]})
+    res = run_scenario(scn)
+    sh = res.extra_tables["route_shares.csv"]
+    assert set(zip(sh["origin"], sh["destination"], strict=True)) == {(XIY, DUI), (CKG, "PL_LOD")}
+    booked = sh[sh["teu"] > 0]
+    sums = booked.groupby(["week", "origin", "destination", "segment"])["share"].sum()
+    assert (sums.round(6) == 1.0).all()
+    first = sh[sh["week"] == 0].set_index(["route", "origin"])
+    # the Chongqing–Łódź routes are longer than Xi'an–Duisburg's: the choice saw that
+    assert (first.loc[("northern", CKG), "expected_transit_d"]
+            != first.loc[("northern", XIY), "expected_transit_d"])

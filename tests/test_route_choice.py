@@ -74,7 +74,8 @@ def test_closed_route_gets_zero_share(small_net) -> None:
     res = run_scenario(_twin(disruptions=[{"target": "route:b", "start_d": 0}]),
                        network=small_net, families=TWIN)
     sh = res.extra_tables["route_shares.csv"]
-    assert list(sh.columns[:5]) == ["week", "route", "segment", "teu", "share"]
+    assert list(sh.columns[:7]) == ["week", "route", "origin", "destination", "segment", "teu",
+                                   "share"]
     assert (sh.loc[sh["route"] == "b", "teu"] == 0).all()
     assert _share(res, "a") == 1.0
     c = res.consignments

@@ -266,15 +266,23 @@ class ChoiceModel:
             q.preload(sel, rec.created_h[sel])
             ev, q.push_event = q.push_event, eng.env.event()
             ev.succeed()
-        # shares
+        # shares per origin–destination pair and segment, over the families serving the pair
         segs = rec.segment_ids
         teu = rec.teu[idx]
-        for s in np.unique(seg):
-            ms = seg == s
-            tot = float(teu[ms].sum())
-            for f, fam_id in enumerate(self.families):
-                t = float(teu[ms & (choice == f)].sum())
-                self.rows_teu.append((week, fam_id, segs[int(s)], t, t / tot if tot > 0 else 0.0))
+        od = rec.od[idx]
+        for o in np.unique(od):
+            mo = od == o
+            first = int(np.flatnonzero(mo)[0])
+            for s in np.unique(seg[mo]):
+                ms = mo & (seg == s)
+                tot = float(teu[ms].sum())
+                for f, fam_id in enumerate(self.families):
+                    ri = int(inst[first, f])
+                    if ri < 0:
+                        continue
+                    t = float(teu[ms & (choice == f)].sum())
+                    self.rows_teu.append((week, fam_id, segs[int(s)], t,
+                                          t / tot if tot > 0 else 0.0, ri))
 
     def _fixed_teu(self, rec: RunRecords, t_lo: float, t_hi: float) -> np.ndarray:
         out = np.zeros(len(self.families))
@@ -305,34 +313,34 @@ class ChoiceModel:
 
     def table(self, rec: RunRecords, route_ids: Sequence[str],
               routes: Mapping[str, RouteInstance]) -> pd.DataFrame:
-        """``route_shares.csv``: week, route, segment, teu, share (+ expectations)."""
-        cols = ["week", "route", "segment", "teu", "share"]
+        """``route_shares.csv``: week, route, origin, destination, segment, teu, share (of the
+        pair's and segment's bookings that week) and what the choice saw for that route
+        instance (generalized cost, expected transit and spread, observations)."""
+        cols = ["week", "route", "segment", "teu", "share", "ri"]
         df = pd.DataFrame(self.rows_teu, columns=cols)
         if df.empty:
-            return df
-        # expected cost and transit seen by the choice that week (first instance per family)
-        first = {}
-        for ri, k in enumerate(route_ids):
-            first.setdefault(routes[k].family, ri)
+            return df.drop(columns="ri")
         seg_pos = {s: i for i, s in enumerate(rec.segment_ids)}
         ex = {w: (g, m, s, c) for w, g, m, s, c in self.expect_rows}
         gc, mt, sp, n = [], [], [], []
-        for w, fam, s in zip(df["week"], df["route"], df["segment"], strict=True):
+        for w, ri, s in zip(df["week"], df["ri"], df["segment"], strict=True):
             g, m, spr, c = ex[int(w)]
-            ri = first[fam]
             gc.append(float(g[seg_pos[s], ri]))
             mt.append(float(m[ri]))
             sp.append(float(spr[ri]))
             n.append(int(c[ri]))
+        keys = [route_ids[int(ri)] for ri in df["ri"]]
+        df.insert(2, "origin", [routes[k].origin for k in keys])
+        df.insert(3, "destination", [routes[k].destination for k in keys])
         df["generalized_cost_usd_per_teu"] = np.round(gc, 3)
         df["expected_transit_d"] = np.round(mt, 4)
         df["expected_spread_d"] = np.round(sp, 4)
         df["observations"] = n
         df["share"] = df["share"].round(6)
-        return df
+        return df.drop(columns="ri")
 
     # filled in by build()
-    rows_teu: list[tuple[int, str, str, float, float]] = field(default_factory=list)
+    rows_teu: list[tuple[int, str, str, float, float, int]] = field(default_factory=list)
     expect_rows: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     fixed_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     fam_of_inst: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
