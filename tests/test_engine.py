@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netbuild import line_network, write_network, open_family
+from netbuild import line_network, open_family, write_network
 
 from corridorsim.network import load_network
 from corridorsim.outputs import write_run
@@ -130,7 +130,6 @@ def _random_network(tmp_path, n_rail: int, sea: bool, gauge_change: bool):
     links.append({"from": last, "to": "END", "gauge_mm": 1520 if gauge_change else 1435,
                   "country": "GEO", "km_by_country": {"GEO": 1}})
     net = load_network(write_network(tmp_path, nodes, links))
-    via = tuple(n["id"] for n in nodes[1:-1])
     return net, {"r": open_family("r", "random")}
 
 

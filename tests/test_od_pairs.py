@@ -91,7 +91,7 @@ def test_accounting_tables_per_pair(res: RunResult, run_dir: Path) -> None:
     be = pd.read_csv(run_dir / "break_even.csv")
     assert list(be.columns) == ["route_a", "route_b", "origin", "destination",
                                 "break_even_value_usd_per_teu"]
-    assert list(be.itertuples(index=False, name=None))[0][:4] == (
+    assert next(be.itertuples(index=False, name=None))[:4] == (
         "middle_corridor", "northern", CKG, DUI)
     assert len(be) == 1
     doc = json.loads((run_dir / "footprints.json").read_text(encoding="utf-8"))

@@ -168,7 +168,7 @@ def test_places_by_name(network):
     assert resolve_place(network, "aktau") == "KZ_AKU"
     assert resolve_place(network, "Xi'an") == resolve_place(network, "xian") == "CN_XIY"
     assert resolve_place(network, "CONSTANTA") == "RO_CND"
-    with pytest.raises(RouteError, match="did you mean .*Duisburg"):
+    with pytest.raises(RouteError, match=r"did you mean .*Duisburg"):
         resolve_place(network, "Duisbrug")
 
 

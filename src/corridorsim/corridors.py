@@ -22,8 +22,8 @@ __all__ = [
     "CHOKEPOINTS",
     "CORRIDORS",
     "EUROPE",
-    "Corridor",
     "ROUTING_WEIGHT",
+    "Corridor",
     "corridor",
 ]
 

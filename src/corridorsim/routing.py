@@ -16,7 +16,7 @@ straits) without unloading.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_DESTINATION",
     "DEFAULT_ORIGIN",
     "ROUTE_FAMILIES",
+    "ROUTE_TABLE_COLUMNS",
     "Leg",
     "NotApplicable",
     "Route",
@@ -43,7 +44,6 @@ __all__ = [
     "Waypoint",
     "resolve_route",
     "resolve_routes",
-    "ROUTE_TABLE_COLUMNS",
     "route_options",
     "route_table",
     "segments_table",

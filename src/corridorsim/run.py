@@ -32,7 +32,6 @@ from corridorsim.results import (
     route_time_sums,
     vehicles_table,
 )
-from corridorsim.scenario.check import canonical_places, scenario_network
 from corridorsim.routing import (
     ROUTE_FAMILIES,
     RouteFamily,
@@ -41,6 +40,7 @@ from corridorsim.routing import (
     route_options,
 )
 from corridorsim.saturation import add_saturation, place_queues
+from corridorsim.scenario.check import canonical_places, scenario_network
 from corridorsim.scenario.model import Scenario
 from corridorsim.sim.build import RouteInstance, build_engine, route_key, run_warnings
 from corridorsim.sim.streams import Streams

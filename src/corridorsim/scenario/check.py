@@ -6,10 +6,9 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 from corridorsim.corridors import CHOKEPOINTS
-from corridorsim.errors import NetworkError, ScenarioError
+from corridorsim.errors import NetworkError, RouteError, ScenarioError
 from corridorsim.network import Network, extend_network
 from corridorsim.places import PlaceError, resolve_place
-from corridorsim.errors import RouteError
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
 from corridorsim.scenario.defaults import FACILITY_DEFAULTS, SERVICE_DEFAULTS
 from corridorsim.scenario.load import Positions, _fmt, _where

@@ -14,8 +14,8 @@ from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.network import Network
 from corridorsim.routing import Leg, Route, Stop
 from corridorsim.scenario.defaults import CUSTOMS_UNIONS, facility_params, service_params
-from corridorsim.schedule import due_days
 from corridorsim.scenario.model import DemandRow, Scenario, StormConfig
+from corridorsim.schedule import due_days
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.engine import BatchQueue, Engine, Facility, Service
 from corridorsim.sim.records import RunRecords
