@@ -77,6 +77,22 @@ def test_signal_leaves_no_partial_folder(tmp_path: Path, sig: int, code: int) ->
     assert _leftovers(tmp_path, "res") == [], "temp folder or lock left behind"
 
 
+def test_interrupt_works_when_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """A run started in the background of a script inherits SIGINT ignored; an interrupt
+    still stops it cleanly."""
+    out = tmp_path / "res"
+    proc = subprocess.Popen(
+        [*CLI, "run", "saturation_demo", "--out", str(out), "--horizon-days", "730",
+         "--no-viz", "--force"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    _wait_for_lock(out, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert not out.exists()
+
+
 def test_interrupt_keeps_previous_complete_results(tmp_path: Path) -> None:
     out = tmp_path / "res"
     first = subprocess.run([*CLI, "run", "saturation_demo", "--out", str(out), "--no-viz",

@@ -8,6 +8,7 @@ code (2); Ctrl-C exits 130 and SIGTERM 143. Command modules import from here, no
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -18,7 +19,7 @@ from rich.console import Console
 
 from corridorsim.errors import CorridorSimError
 
-__all__ = ["Terminated", "err_console", "handle_errors", "on_sigterm"]
+__all__ = ["Terminated", "err_console", "handle_errors", "handle_signals", "on_sigterm"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 err_console = Console(stderr=True, highlight=False)
@@ -30,6 +31,15 @@ class Terminated(KeyboardInterrupt):
 
 def on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated()
+
+
+def handle_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop a run cleanly, whatever the process inherited: a
+    process started in the background of a script inherits SIGINT ignored, and a parent
+    may leave both blocked."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def handle_errors(fn: F) -> F:

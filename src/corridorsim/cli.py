@@ -8,7 +8,6 @@ the previous complete results or none.
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -18,7 +17,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from corridorsim._cli_common import err_console, handle_errors, on_sigterm
+from corridorsim._cli_common import err_console, handle_errors, handle_signals
 from corridorsim._version import __version__
 from corridorsim.errors import OutputError, ScenarioError
 
@@ -62,7 +61,7 @@ def run(scenario: str, out: Path | None, seed: int | None, horizon_days: float |
     from corridorsim.outputs import check_output_dir, output_lock, write_run
     from corridorsim.scenario.load import scenario_from_dict
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    handle_signals()
     t0 = time.perf_counter()
     scn, net = _load(scenario)
     if seed is not None or horizon_days is not None:

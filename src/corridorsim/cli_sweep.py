@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import signal
 import sys
 import time
 from pathlib import Path
@@ -37,11 +36,11 @@ def command(sweep_file: str, out: Path | None, workers: int, scheduler: str | No
     sweep_report.html and sweep.json; finished tasks are kept in <out>/store/, so a rerun
     after an interruption computes only the missing variants.
     """
-    from corridorsim._cli_common import err_console, on_sigterm
+    from corridorsim._cli_common import err_console, handle_signals
     from corridorsim.experiments import load_sweep, run_sweep, write_sweep
     from corridorsim.outputs import output_lock
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    handle_signals()
     t0 = time.perf_counter()
     spec = load_sweep(sweep_file)
     out = out if out is not None else Path("results") / spec.name
