@@ -13,7 +13,7 @@ from itertools import pairwise
 import networkx as nx
 import pytest
 
-from corridorsim.corridors import CORRIDORS
+from corridorsim.corridors import CORRIDORS, EUROPE
 from corridorsim.errors import RouteError
 from corridorsim.places import resolve_place
 from corridorsim.routing import NotApplicable, Stop, _family_graph, resolve_route, route_options
@@ -69,8 +69,11 @@ def test_family_definitions_hold(options, network, o, d):
         visited = set(r.countries) | {str(country[n]) for n in r.nodes}
         if fam.startswith("middle_corridor"):
             assert not visited & {"RUS", "BLR"}, f"{fam} {o}→{d} enters {visited & {'RUS', 'BLR'}}"
-        if fam == "southern" and {"CHN", "TUR"} <= {str(country[o]), str(country[d])} | set():
+        ends = {str(country[o]), str(country[d])}
+        if fam == "southern" and "CHN" in ends and ends & {"TUR", *EUROPE}:
+            # China to Türkiye or Europe: through Turkmenistan and Iran, never Russia
             assert {"TKM", "IRN"} <= visited, f"southern {o}→{d} misses TKM/IRN: {visited}"
+            assert not visited & {"RUS", "BLR", "AZE", "GEO"}
         if fam in ("suez", "suez_piraeus"):
             assert "cape" not in r.chokepoints
         if fam == "cape":
