@@ -148,3 +148,25 @@ def test_disruption_of_a_place_no_route_passes_is_flagged() -> None:
                         {"target": "aktau", "start_d": 5, "end_d": 9}]})
     warnings = run_scenario(scn).info["warnings"]
     assert len(warnings) == 1 and "AZ_BAK" in warnings[0] and "changes nothing" in warnings[0]
+
+
+def test_disruption_by_dates() -> None:
+    """A closure written with calendar dates is the same as the days it covers, and the run
+    says when a window lies beyond the horizon or is partly hidden by the warm-up."""
+    base = {"name": "dates", "start_date": "2025-01-01", "horizon_d": 100, "warmup_d": 14,
+            "routes": ["northern"], "demand": [{"route": "northern", "teu_per_week": 300}]}
+    by_date = scenario_from_dict({**base, "disruptions": [
+        {"target": "Brest", "start": "2025-03-12", "end": "2025-03-25"},
+        {"target": "PL_MAL", "start": "2025-01-05", "end": "2025-01-20"},
+        {"target": "PL_MAL", "start": "2025-09-12"}]})
+    d = by_date.disruptions[0]
+    assert (d.start_d, d.end_d) == (70.0, 84.0)  # 12–25 March inclusive
+    assert d.window("2025-01-01") == "2025-03-12 → 2025-03-25 (days 70–84)"
+    by_days = scenario_from_dict({**base, "disruptions": [
+        {"target": "BY_BRS", "start_d": 70, "end_d": 84}]})
+    a = run_scenario(by_date.model_copy(update={"disruptions": by_date.disruptions[:1]}))
+    b = run_scenario(by_days)
+    assert a.summary.equals(b.summary)
+    warnings = run_scenario(by_date).info["warnings"]
+    assert any("2025-01-05" in w and "warm-up" in w for w in warnings)
+    assert any("2025-09-12" in w and "after the horizon" in w for w in warnings)

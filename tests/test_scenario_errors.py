@@ -40,6 +40,12 @@ CASES: list[tuple[str, str | bytes, tuple[str, ...], int | None]] = [
     ("unknown_origin_node",
      "name: x\ndemand:\n  - route: northern\n    origin: CN_XIX\n    teu_per_week: 10\n",
      ("demand[0].origin", "unknown origin 'CN_XIX'", "did you mean Xi'an"), 4),
+    ("disruption_date_before_start", "name: x\n" + DEMAND
+     + "disruptions:\n  - {target: suez, start: 2023-03-12}\n",
+     ("disruptions[0].start", "2023-03-12 is before the scenario's start_date 2024-01-01"), None),
+    ("disruption_date_and_days", "name: x\n" + DEMAND
+     + "disruptions:\n  - {target: suez, start: 2024-03-12, start_d: 4}\n",
+     ("disruptions[0]", "give start (a date) or start_d (days), not both"), None),
     ("unknown_disruption_target", "name: x\n" + DEMAND + "disruptions:\n  - target: suezz\n",
      ("disruptions[0].target", "unknown disruption target", "did you mean 'suez'"), 6),
     ("warmup_not_shorter", "name: x\nhorizon_d: 20\nwarmup_d: 20\n" + DEMAND,

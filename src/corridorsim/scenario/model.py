@@ -7,6 +7,8 @@ in :mod:`corridorsim.scenario.defaults`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -309,14 +311,31 @@ class Disruption(_Frozen):
     target: str
     start_d: Annotated[float, Field(ge=0, le=MAX_D, allow_inf_nan=False)] = 0.0
     end_d: Annotated[float, Field(ge=0, le=MAX_D, allow_inf_nan=False)] = MAX_D
+    #: calendar dates instead of days (YYYY-MM-DD; ``end`` is the last day closed)
+    start: dt.date | None = None
+    end: dt.date | None = None
     capacity_factor: Factor = 0.0
     speed_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
 
     @model_validator(mode="after")
     def _order(self) -> Disruption:
-        if self.end_d <= self.start_d:
+        for date_key, day_key in (("start", "start_d"), ("end", "end_d")):
+            if getattr(self, date_key) is not None and day_key in self.model_fields_set:
+                raise ValueError(f"give {date_key} (a date) or {day_key} (days), not both")
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) must not be before start ({self.start})")
+        if self.start is None and self.end is None and self.end_d <= self.start_d:
             raise ValueError(f"end_d ({self.end_d}) must be after start_d ({self.start_d})")
         return self
+
+    def window(self, start_date: str) -> str:
+        """The closure window in calendar dates and simulation days."""
+        day0 = dt.date.fromisoformat(start_date)
+        a = day0 + dt.timedelta(days=self.start_d)
+        end = "end of run" if self.end_d >= MAX_D else \
+            str(day0 + dt.timedelta(days=self.end_d) - dt.timedelta(days=1))
+        days = f"days {self.start_d:g}–{'…' if self.end_d >= MAX_D else f'{self.end_d:g}'}"
+        return f"{a} → {end} ({days})"
 
 
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -435,12 +454,39 @@ class Scenario(_Frozen):
             raise ValueError(f"expected a date as YYYY-MM-DD ({exc})") from None
         return v
 
+    def _dates_to_days(self) -> None:
+        """Disruption windows given by date become days from ``start_date``."""
+        day0 = dt.date.fromisoformat(self.start_date)
+        out, changed = [], False
+        for i, d in enumerate(self.disruptions):
+            if d.start is None and d.end is None:
+                out.append(d)
+                continue
+            upd: dict[str, float] = {}
+            for key, day_key, date in (("start", "start_d", d.start), ("end", "end_d", d.end)):
+                if date is None:
+                    continue
+                days = (date - day0).days + (1 if key == "end" else 0)  # end: last day closed
+                if days < 0:
+                    raise ValueError(f"disruptions[{i}].{key}: {date} is before the scenario's "
+                                     f"start_date {day0}")
+                upd[day_key] = float(days)
+            new = d.model_copy(update=upd)
+            if new.end_d <= new.start_d:
+                raise ValueError(f"disruptions[{i}]: the window {d.start} → {d.end} ends before "
+                                 "it starts")
+            out.append(new)
+            changed = True
+        if changed:
+            object.__setattr__(self, "disruptions", tuple(out))
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         if self.warmup_d >= self.horizon_d:
             raise ValueError(f"warmup_d ({self.warmup_d}) must be shorter than horizon_d ({self.horizon_d})")
         if not self.demand:
             raise ValueError("demand: at least one row is needed")
+        self._dates_to_days()
         if any(r.route is None for r in self.demand):
             segs = self.choice.segments
             for i, r in enumerate(self.demand):

@@ -165,9 +165,17 @@ def run_warnings(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
             if leg.sea_area:
                 touched.add(leg.sea_area)
     for i, d in enumerate(scn.disruptions):
+        label = f"disruptions[{i}] ({d.name or d.target}, {d.window(scn.start_date)})"
         if d.target not in touched:
-            out.append(f"disruptions[{i}] ({d.name or d.target}): no route of this run passes "
-                       f"{d.target!r}, so it changes nothing")
+            out.append(f"{label}: no route of this run passes {d.target!r}, so it changes "
+                       "nothing")
+        elif d.start_d >= scn.horizon_d:
+            out.append(f"{label}: starts after the horizon ({scn.horizon_d:g} days), so it "
+                       "changes nothing")
+        elif d.start_d < scn.warmup_d and d.end_d < scn.horizon_d:
+            # an episode (not a closure for the rest of the run) partly in the warm-up
+            out.append(f"{label}: overlaps the warm-up (the first {scn.warmup_d:g} days), whose "
+                       "bookings the KPIs leave out: part of its effect is not in them")
     # a planner's own links drawn as straight lines: long ones shorten the route unrealistically
     used = {lid for inst in routes.values() for leg in inst.route.legs for lid in leg.link_ids}
     for i, lk in enumerate(scn.network.links):

@@ -273,7 +273,7 @@ def closed_targets(res: Any) -> tuple[dict[str, str], dict[str, str]]:
     for d in getattr(res.scenario, "disruptions", []) or []:
         if float(d.capacity_factor) != 0.0:
             continue
-        what = f"{d.name or d.target}: closed day {d.start_d:g}–{d.end_d:g}"
+        what = f"{d.name or d.target}: closed {d.window(res.scenario.start_date)}"
         t = d.target
         if t in links.index:
             closed_links[t] = what

@@ -354,8 +354,9 @@ def _disruption_section(res: Any) -> str:
     ds = list(getattr(res.scenario, "disruptions", []) or [])
     if not ds:
         return ""
-    df = pd.DataFrame([{"name": x.name or "", "target": x.target, "start day": x.start_d,
-                        "end day": x.end_d, "capacity factor": x.capacity_factor,
+    start = res.scenario.start_date
+    df = pd.DataFrame([{"name": x.name or "", "target": x.target, "window": x.window(start),
+                        "capacity factor": x.capacity_factor,
                         "speed factor": x.speed_factor} for x in ds])
     return "<h2>Disruptions</h2>" + html_table(df)
 
