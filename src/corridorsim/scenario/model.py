@@ -8,7 +8,6 @@ in :mod:`corridorsim.scenario.defaults`.
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
