@@ -21,6 +21,7 @@ from dataclasses import dataclass
 __all__ = [
     "CHOKEPOINTS",
     "CORRIDORS",
+    "CUSTOMS_UNIONS",
     "EUROPE",
     "ROUTING_WEIGHT",
     "Corridor",
@@ -33,6 +34,15 @@ EUROPE: tuple[str, ...] = (
     "AUT", "BEL", "BGR", "HRV", "CZE", "DEU", "FRA", "GRC", "HUN", "ITA", "LUX", "NLD",
     "POL", "ROU", "SVK", "SVN", "ESP", "DNK", "LTU", "LVA", "EST", "FIN", "SWE", "PRT",
     "CHE", "SRB", "MKD", "BIH", "MNE", "ALB", "LIE",
+)
+
+#: Customs unions: a border between two members is crossed with a crew and locomotive change
+#: only (facility kind ``border_internal``); S67 (EU), S12 (Eurasian Economic Union).
+CUSTOMS_UNIONS: tuple[frozenset[str], ...] = (
+    frozenset({"AUT", "BEL", "BGR", "HRV", "CZE", "DEU", "FRA", "GRC", "HUN", "ITA", "LUX",
+               "NLD", "POL", "ROU", "SVK", "SVN", "ESP", "DNK", "LTU", "LVA", "EST", "FIN",
+               "SWE", "PRT", "IRL", "CYP", "MLT"}),
+    frozenset({"RUS", "BLR", "KAZ", "KGZ", "ARM"}),
 )
 
 #: Chokepoint tags (a disruption ``target``, a sea link's ``chokepoints``) and the node that

@@ -26,7 +26,7 @@ from shapely import LineString, line_merge
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
-from corridorsim.corridors import CORRIDORS, ROUTING_WEIGHT, Corridor
+from corridorsim.corridors import CORRIDORS, CUSTOMS_UNIONS, ROUTING_WEIGHT, Corridor
 from corridorsim.errors import RouteError
 from corridorsim.network import Network
 
@@ -42,6 +42,7 @@ __all__ = [
     "RouteOption",
     "Stop",
     "Waypoint",
+    "border_kind",
     "resolve_route",
     "resolve_routes",
     "route_options",
@@ -182,6 +183,19 @@ def _place(net: Network, node: str) -> str:
     return f"{net.nodes.at[node, 'name']} ({node}, {_country(net, node)})"
 
 
+def border_kind(net: Network, node: str) -> str:
+    """``border_internal`` for a border inside a customs union (the node's country and the
+    countries of every link at it in one union), else the node's own kind."""
+    kind = str(net.nodes.at[node, "kind"])
+    if kind != "border":
+        return kind
+    links = net.links
+    countries = {str(c) for c in links.loc[(links["from"] == node) | (links["to"] == node),
+                                           "country"].dropna()}
+    countries.add(str(net.nodes.at[node, "country"]))
+    return "border_internal" if any(countries <= u for u in CUSTOMS_UNIONS) else "border"
+
+
 def _family_graph(net: Network, fam: Corridor) -> nx.MultiGraph:
     """The part of the network ``fam`` may use, each link weighted by its routing
     impedance ``w`` (cached on the network: built once per family)."""
@@ -320,7 +334,7 @@ def resolve_route(
     def add_stop(node: str, role: str, by_sea: bool = False) -> None:
         """An end of the route is a port only where the ship berths there; a train reaching a
         port city ends at its rail terminal."""
-        kind = str(nodes.at[node, "kind"])
+        kind = border_kind(net, node)
         if role != "transfer" and not (kind == "gauge_change" or (kind == "port" and by_sea)):
             kind = "terminal"
         stages.append(Stop(len(stages), node, kind, str(nodes.at[node, "country"]), role, km_done))
@@ -342,7 +356,7 @@ def resolve_route(
             rec = links.loc[lid]
             reverse = rec["from"] != u
             if si > 0 and nodes.at[u, "kind"] in ("border", "chokepoint"):
-                waypoints_.append(Waypoint(u, str(nodes.at[u, "kind"]), km, str(nodes.at[u, "country"])))
+                waypoints_.append(Waypoint(u, border_kind(net, u), km, str(nodes.at[u, "country"])))
             link_countries = list(_split(rec["countries"]))
             for c in (link_countries[::-1] if reverse else link_countries):
                 if c not in countries:
@@ -484,7 +498,8 @@ def route_table(routes: dict[str, Route]) -> pd.DataFrame:
             "legs": len(r.legs),
             "transshipments": sum(1 for s in r.stops if s.role == "transfer"),
             "gauge_changes": r.gauge_changes,
-            "borders": sum(1 for leg in r.legs for w in leg.waypoints if w.kind == "border")
+            "borders": sum(1 for leg in r.legs for w in leg.waypoints
+                           if w.kind in ("border", "border_internal"))
             + sum(1 for s in r.stops if s.kind == "gauge_change"),
             "via": route_via(r),
         })

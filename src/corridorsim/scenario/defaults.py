@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from corridorsim.corridors import CUSTOMS_UNIONS  # noqa: F401  (re-exported)
 from corridorsim.scenario.model import FacilityParams, ServiceParams, fixed, lognormal
 
 KN_TO_KMH = 1.852
@@ -233,13 +234,6 @@ NODE_DEFAULTS: dict[str, Sourced] = {
 # a node default with a handling rate describes the node's port (berths, cranes, yard)
 NODE_DEFAULTS = {k: (replace(v, kind="port") if getattr(v.params, "handling_teu_per_h", None)
                      else v) for k, v in NODE_DEFAULTS.items()}
-
-CUSTOMS_UNIONS: tuple[frozenset[str], ...] = (
-    frozenset({"AUT", "BEL", "BGR", "HRV", "CZE", "DEU", "FRA", "GRC", "HUN", "ITA", "LUX",
-               "NLD", "POL", "ROU", "SVK", "SVN", "ESP", "DNK", "LTU", "LVA", "EST", "FIN",
-               "SWE", "PRT", "IRL", "CYP", "MLT"}),
-    frozenset({"RUS", "BLR", "KAZ", "KGZ", "ARM"}),
-)
 
 def merge(base: ServiceParams | FacilityParams, *overlays: ServiceParams | FacilityParams | None):  # type: ignore[no-untyped-def]
     """Overlay non-None fields of ``overlays`` on ``base`` (later wins)."""

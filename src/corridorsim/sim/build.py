@@ -13,7 +13,7 @@ import simpy
 from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.network import Network
 from corridorsim.routing import Leg, Route, Stop
-from corridorsim.scenario.defaults import CUSTOMS_UNIONS, facility_params, service_params
+from corridorsim.scenario.defaults import facility_params, service_params
 from corridorsim.scenario.model import DemandRow, Scenario, StormConfig
 from corridorsim.schedule import due_days
 from corridorsim.sim.calendar import Calendar
@@ -115,15 +115,6 @@ def _storm_windows(cfg: StormConfig, scn: Scenario, rng: np.random.Generator) ->
             t0 = (d + float(rng.random())) * 24.0
             out.append((t0, t0 + float(sample(cfg.duration, rng))))
     return out
-
-
-def _border_kind(net: Network, node: str) -> str:
-    countries = {str(c) for c in net.links.loc[
-        (net.links["from"] == node) | (net.links["to"] == node), "country"].dropna()}
-    countries.add(str(net.nodes.at[node, "country"]))
-    if any(countries <= union for union in CUSTOMS_UNIONS):
-        return "border_internal"
-    return "border"
 
 
 def choice_families(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
@@ -347,13 +338,12 @@ def build_engine(scn: Scenario, net: Network, routes: dict[str, RouteInstance],
     # ---------------------------------------------------------------- facilities
     def facility(node: str, kind: str, direction: str) -> Facility:
         fkey = facility_key(node, direction)
-        if kind != str(net.nodes.at[node, "kind"]):  # e.g. the rail terminal of a port city
+        if kind not in (str(net.nodes.at[node, "kind"]), "border_internal"):
+            # a stop of another kind than its node: the rail terminal of a port city
             fkey += f" [{kind}]"
         fac = eng.facilities.get(fkey)
         if fac is not None:
             return fac
-        if kind == "border":
-            kind = _border_kind(net, node)
         params = facility_params(node, kind, scn)
         fac = Facility(
             node=node, kind=kind, params=params, calendar=node_calendar(node),
