@@ -170,3 +170,18 @@ def test_disruption_by_dates() -> None:
     warnings = run_scenario(by_date).info["warnings"]
     assert any("2025-01-05" in w and "warm-up" in w for w in warnings)
     assert any("2025-09-12" in w and "after the horizon" in w for w in warnings)
+
+
+def test_routes_previews_a_scenarios_own_place(tmp_path: Path) -> None:
+    f = tmp_path / "verona.yaml"
+    f.write_text("name: verona\nroutes: [northern]\nnetwork:\n"
+                 "  nodes: [{id: IT_VRN, name: Verona Quadrante Europa, country: ITA, "
+                 "kind: terminal, lon: 10.93, lat: 45.41}]\n"
+                 "  links: [{from: IT_MIL, to: IT_VRN, mode: rail, traction: electric}]\n"
+                 "demand:\n  - {route: northern, destination: IT_VRN, teu_per_week: 100}\n",
+                 encoding="utf-8")
+    res = invoke("routes", "--scenario", str(f), "--origin", "xian", "--destination", "Verona",
+                 "--route", "northern")
+    assert res.exit_code == 0, res.output
+    assert "Verona Quadrante Europa" in res.stdout and "(CN_XIY → IT_VRN)" in res.stdout
+    assert invoke("routes", "--origin", "xian", "--destination", "Verona").exit_code == 2

@@ -201,18 +201,26 @@ def _emit_csv(table: Any, out: Path | None) -> None:
               help="Destination: a node id or a place name.")
 @click.option("--route", "families", multiple=True,
               help="Only this route family (repeatable); default: every family.")
+@click.option("--scenario", "scenario_file",
+              help="Include this scenario's own places and links (its network: section).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
               show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Write CSV here instead of stdout.")
 @handle_errors
-def routes(origin: str, destination: str, families: tuple[str, ...], fmt: str,
-           out: Path | None) -> None:
+def routes(origin: str, destination: str, families: tuple[str, ...], scenario_file: str | None,
+           fmt: str, out: Path | None) -> None:
     """Each route family's route between two places (or why it has none)."""
     from corridorsim.network import load_network
     from corridorsim.places import resolve_place
     from corridorsim.routing import ROUTE_TABLE_COLUMNS, route_options, route_table
 
-    net = load_network()
+    if scenario_file:
+        from corridorsim.scenario.check import scenario_network
+
+        scn, net = _load(scenario_file)
+        net = scenario_network(scn, net, source=scenario_file)
+    else:
+        net = load_network()
     o = resolve_place(net, origin, what="origin")
     d = resolve_place(net, destination, what="destination")
     options = route_options(net, families or None, origin=o, destination=d)
