@@ -281,11 +281,13 @@ def route_schedule_days(route: Any) -> float:
 
 
 def route_summary_text(route: Any, names: Any) -> str:
-    """The places a route is known by: its stops and the border/strait waypoints."""
+    """The places a route is known by: its stops and the straits and canals it passes."""
+    from corridorsim.routing import Stop
+
     seen: list[str] = []
     for stage in route.stages:
-        nodes = [stage.node] if hasattr(stage, "role") else [w.node for w in stage.waypoints
-                                                              if w.kind == "chokepoint"]
+        nodes = [stage.node] if isinstance(stage, Stop) else [w.node for w in stage.waypoints
+                                                               if w.kind == "chokepoint"]
         for n in nodes:
             label = _short(names[n])
             if label not in seen:

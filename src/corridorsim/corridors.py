@@ -25,7 +25,6 @@ __all__ = [
     "EUROPE",
     "ROUTING_WEIGHT",
     "Corridor",
-    "corridor",
 ]
 
 #: Europe west of the 1520 mm network, plus the Western Balkans and Switzerland that the
@@ -104,10 +103,6 @@ class Corridor:
     deep_sea: bool = False
     source: str = ""
     description: str = ""
-
-    @property
-    def short_label(self) -> str:
-        return self.label.split(" (")[0]
 
 
 _CN_KZ = ("CN_KHG", "CN_AKU")  # the two China–Kazakhstan rail gateways
@@ -231,11 +226,3 @@ CORRIDORS: dict[str, Corridor] = {c.id: c for c in (
         description="As via Suez, but around the Cape of Good Hope",
     ),
 )}
-
-
-def corridor(family: str) -> Corridor:
-    """The corridor with id ``family`` (KeyError naming the known ids otherwise)."""
-    try:
-        return CORRIDORS[family]
-    except KeyError:
-        raise KeyError(f"unknown route family {family!r}; known: {', '.join(CORRIDORS)}") from None

@@ -76,6 +76,9 @@ class Network:
         The geodata folder the network was read from (``countries.geojson`` lies there too).
     added : str
         What was added to it (a scenario's ``network:`` section), for ``run.json``.
+    cache : dict
+        What is derived from the network once and reused (the place-name index, each
+        family's graph, resolved routes); a network is never changed, so it never goes stale.
     """
 
     nodes: gpd.GeoDataFrame
@@ -83,6 +86,7 @@ class Network:
     graph: nx.MultiGraph = field(repr=False)
     source: str = ""
     added: str = ""
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:
@@ -307,7 +311,7 @@ def load_network(geodata_dir: Path | str | None = None) -> Network:
     return Network(nodes=nodes, links=links, graph=graph, source=str(folder))
 
 
-def _frame(records: list[dict[str, Any]], like: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     df = gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
     return df.set_index("id", drop=False)
 
@@ -338,7 +342,7 @@ def extend_network(net: Network, nodes: list[dict[str, Any]], links: list[dict[s
             "aliases": ";".join(n.get("aliases") or ()),
             "geometry": Point(float(n["lon"]), float(n["lat"])),
         })
-    all_nodes = pd.concat([net.nodes, _frame(new_nodes, net.nodes)]) if new_nodes else net.nodes
+    all_nodes = pd.concat([net.nodes, _frame(new_nodes)]) if new_nodes else net.nodes
     pts = dict(zip(all_nodes.index, all_nodes.geometry, strict=True))
     countries = dict(zip(all_nodes.index, all_nodes["country"], strict=True))
     new_links = []
@@ -387,7 +391,7 @@ def extend_network(net: Network, nodes: list[dict[str, Any]], links: list[dict[s
             "note": "added by the scenario" + ("; straight line" if gsrc != "scenario" else ""),
             "length_km": round(km, 3), "geometry": geom,
         })
-    all_links = pd.concat([net.links, _frame(new_links, net.links)]) if new_links else net.links
+    all_links = pd.concat([net.links, _frame(new_links)]) if new_links else net.links
     check_nodes = all_nodes.reset_index(drop=True)
     check_links = all_links.reset_index(drop=True)
     validate_network(check_nodes, check_links, nodes_path=f"{source}: network.nodes",

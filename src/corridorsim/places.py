@@ -66,40 +66,36 @@ def _keys(nid: str, name: str, aliases: Iterable[str]) -> list[tuple[str, int]]:
     return list(out.items())
 
 
-def place_index(net: Network) -> dict[str, list[str]]:
-    """Normalised name or id → node ids (several when a name is ambiguous)."""
-    cached = getattr(net, "_place_index", None)
+def place_index(net: Network) -> dict[str, list[tuple[int, str]]]:
+    """Normalised name or id → (priority, node id) of every node it names (0: the id, the
+    full name or an alias; 1: a part of the name), best first."""
+    cached = net.cache.get("places")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    prio_of: dict[tuple[str, str], int] = {}
-    object.__setattr__(net, "_place_priority", prio_of)
     nodes = net.nodes
     aliases = nodes["aliases"] if "aliases" in nodes.columns else pd.Series("", index=nodes.index)
-    index: dict[str, list[str]] = {}
+    index: dict[str, list[tuple[int, str]]] = {}
     for nid, name, al in zip(nodes.index, nodes["name"], aliases, strict=True):
         extra = [a for a in str(al or "").split(";") if a and al == al]
         for k, prio in _keys(str(nid), str(name), extra):
-            hits = index.setdefault(k, [])
-            if str(nid) not in hits:
-                hits.append(str(nid))
-                prio_of[(k, str(nid))] = prio
-    object.__setattr__(net, "_place_index", index)
+            index.setdefault(k, []).append((prio, str(nid)))
+    net.cache["places"] = index
     return index
 
 
-def _rank(net: Network, ids: list[str], key: str = "") -> list[str]:
+def _rank(net: Network, hits: list[tuple[int, str]]) -> list[str]:
     """Prefer an exact id/name/alias match, then places planners ship from/to, then ports
     and terminals, then the rest."""
-    prio = getattr(net, "_place_priority", {})
     nodes = net.nodes
     roles = nodes["roles"] if "roles" in nodes.columns else pd.Series("", index=nodes.index)
 
-    def score(n: str) -> tuple[int, str]:
-        r = str(roles.get(n, "") or "")
+    def score(hit: tuple[int, str]) -> tuple[int, int, str]:
+        prio, n = hit
         kind = str(nodes.at[n, "kind"])
-        role = 0 if "od" in r.split(";") else 1 if kind in ("terminal", "port") else 2
-        return (prio.get((key, n), 1), role, n)
-    return sorted(ids, key=score)
+        role = 0 if "od" in str(roles.get(n, "") or "").split(";") else \
+            1 if kind in ("terminal", "port") else 2
+        return (prio, role, n)
+    return [n for _, n in sorted(hits, key=score)]
 
 
 def resolve_place(net: Network, text: str, *, what: str = "place") -> str:
@@ -111,9 +107,9 @@ def resolve_place(net: Network, text: str, *, what: str = "place") -> str:
     index = place_index(net)
     hits = index.get(key)
     if hits:
-        return _rank(net, hits, key)[0]
+        return _rank(net, hits)[0]
     # a typed name that starts exactly one place's name ("Verona" → "Verona Quadrante Europa")
-    starts = sorted({n for k, ids in index.items() if k.startswith(key + " ") for n in ids})
+    starts = sorted({n for k, ids in index.items() if k.startswith(key + " ") for _, n in ids})
     if len(starts) == 1:
         return starts[0]
     pool = list(index)

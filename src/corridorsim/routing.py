@@ -16,7 +16,7 @@ straits) without unloading.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -199,7 +199,7 @@ def border_kind(net: Network, node: str) -> str:
 def _family_graph(net: Network, fam: Corridor) -> nx.MultiGraph:
     """The part of the network ``fam`` may use, each link weighted by its routing
     impedance ``w`` (cached on the network: built once per family)."""
-    cache: dict[Corridor, nx.MultiGraph] = net.__dict__.setdefault("_family_graphs", {})
+    cache: dict[Corridor, nx.MultiGraph] = net.cache.setdefault("family_graphs", {})
     if fam in cache:
         return cache[fam]
     nodes, links = net.nodes, net.links
@@ -291,7 +291,8 @@ def resolve_route(
     origin: str = DEFAULT_ORIGIN,
     destination: str = DEFAULT_DESTINATION,
 ) -> Route:
-    """Resolve a route family between ``origin`` and ``destination`` into stages."""
+    """Resolve a route family between ``origin`` and ``destination`` into stages (once per
+    network: checking a scenario and running it share the result)."""
     if isinstance(family, str):
         if family not in ROUTE_FAMILIES:
             raise RouteError(f"unknown route family {family!r}; allowed: "
@@ -299,6 +300,21 @@ def resolve_route(
         fam = ROUTE_FAMILIES[family]
     else:
         fam = family
+    memo: dict[tuple[Corridor, str, str], Route | RouteError] = net.cache.setdefault(
+        "routes", {})
+    key = (fam, origin, destination)
+    if key not in memo:
+        try:
+            memo[key] = _resolve(net, fam, origin, destination)
+        except RouteError as exc:
+            memo[key] = exc
+    found = memo[key]
+    if isinstance(found, RouteError):
+        raise found.with_traceback(None)
+    return found
+
+
+def _resolve(net: Network, fam: Corridor, origin: str, destination: str) -> Route:
     for label, nid in (("origin", origin), ("destination", destination)):
         if nid not in net.nodes.index:
             raise RouteError(f"route {fam.id!r}: unknown {label} node {nid!r}")
@@ -429,24 +445,25 @@ def route_options(
     origin: str = DEFAULT_ORIGIN,
     destination: str = DEFAULT_DESTINATION,
     distinct: bool = True,
+    registry: Mapping[str, Corridor] | None = None,
 ) -> list[RouteOption]:
     """Every family's route for the pair, or the reason it has none.
 
-    With ``distinct`` a family whose path is the same as an earlier family's (e.g. two
-    Middle Corridor variants between China and Almaty, before their crossings differ) is
-    reported as not applicable, naming that family, so that no route is offered twice.
+    ``families`` are ids in ``registry`` (the shipped :data:`ROUTE_FAMILIES` by default). With
+    ``distinct`` a family whose path is the same as an earlier family's (e.g. two Middle
+    Corridor variants between China and Almaty, before their crossings differ) is reported as
+    not applicable, naming that family, so that no route is offered twice.
     """
-    ids = list(families) if families is not None else list(ROUTE_FAMILIES)
-    unknown = [f for f in ids if f not in ROUTE_FAMILIES]
+    fams = registry if registry is not None else ROUTE_FAMILIES
+    ids = list(families) if families is not None else list(fams)
+    unknown = [f for f in ids if f not in fams]
     if unknown:
-        raise RouteError(
-            f"unknown route family {unknown[0]!r}; allowed: {', '.join(ROUTE_FAMILIES)}"
-        )
+        raise RouteError(f"unknown route family {unknown[0]!r}; allowed: {', '.join(fams)}")
     out: list[RouteOption] = []
     seen: dict[tuple[str, ...], str] = {}
     for f in ids:
         try:
-            r = resolve_route(net, f, origin=origin, destination=destination)
+            r = resolve_route(net, fams[f], origin=origin, destination=destination)
         except NotApplicable as exc:
             out.append(RouteOption(f, None, str(exc).split(": ", 1)[-1]))
             continue

@@ -8,7 +8,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from typing import Any
@@ -35,7 +35,6 @@ from corridorsim.results import (
 from corridorsim.routing import (
     ROUTE_FAMILIES,
     RouteFamily,
-    RouteOption,
     resolve_route,
     route_options,
 )
@@ -215,22 +214,6 @@ def scenario_hash(scn: Scenario) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _options(net: Network, fams: Mapping[str, RouteFamily], ids: Sequence[str], origin: str,
-             destination: str, *, distinct: bool) -> list[Any]:
-    """route_options over any family mapping (the shipped registry or a caller's)."""
-    if fams is ROUTE_FAMILIES:
-        return route_options(net, ids, origin=origin, destination=destination,
-                             distinct=distinct)
-    out = []
-    for f in ids:
-        try:
-            out.append(RouteOption(f, resolve_route(net, fams[f], origin=origin,
-                                                    destination=destination)))
-        except RouteError as exc:
-            out.append(RouteOption(f, None, str(exc)))
-    return out
-
-
 def resolve_instances(
     scn: Scenario, net: Network, families: Mapping[str, RouteFamily] | None = None
 ) -> dict[str, RouteInstance]:
@@ -250,8 +233,9 @@ def resolve_instances(
                 if fam not in fams:
                     raise ScenarioError(
                         f"choice.routes: unknown route family {fam!r}; allowed: {', '.join(fams)}")
-            options = _options(net, fams, choice_routes, row.origin, row.destination,
-                               distinct=families is None)
+            options = route_options(net, choice_routes, origin=row.origin,
+                                    destination=row.destination, registry=fams,
+                                    distinct=families is None)  # a caller's own families: all
             for op in options:
                 key = route_key(op.family, row.origin, row.destination)
                 if op.route is not None and key not in out:
@@ -505,7 +489,7 @@ def run_scenario(
         "teu_delivered": float(rec.teu[delivered].sum()),
         "teu_in_system": float(rec.teu[~delivered].sum()),
         "teu_refused": refused,
-        "warnings": run_warnings(scn, routes),
+        "warnings": run_warnings(scn, net, routes),
         "vehicle_trips": len(veh),
         "versions": {
             "corridorsim": __version__,

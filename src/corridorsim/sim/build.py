@@ -127,34 +127,29 @@ def choice_families(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str
 NO_OPEN_ROUTE = "(no open route)"
 
 
-def run_warnings(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
-    """What the model cannot yet represent for this scenario's routes, in plain words.
+def run_warnings(scn: Scenario, net: Network, routes: dict[str, RouteInstance]) -> list[str]:
+    """What this run's answer does not contain, in plain words.
 
-    A fleet-limited service (a Caspian feeder) used in both directions gets a fleet in each:
-    the ships of one direction do not carry the other's cargo on their way back, so the
-    crossing's capacity is overstated.
+    - a fleet-limited service (a Caspian feeder) used in both directions gets a fleet in each:
+      the ships of one direction do not carry the other's cargo on their way back;
+    - a disruption of something no route passes, or that starts after the horizon, changes
+      nothing; an episode partly in the warm-up is partly left out of the KPIs;
+    - a planner's link drawn as a straight line is shorter than any railway or sea lane.
     """
-    legs: dict[tuple[str, str, str], set[str]] = {}
+    fleet_legs: dict[tuple[str, str, str], set[str]] = {}
+    touched: set[str] = set()  # every disruption target the run's routes pass
     for inst in routes.values():
+        touched |= set(inst.route.nodes) | {inst.family, f"route:{inst.family}"}
         for leg in inst.route.legs:
-            params = service_params(leg.service, f"{leg.from_node}-{leg.to_node}", scn)
-            if params.fleet is None:
-                continue
-            a, b = sorted((leg.from_node, leg.to_node))
-            legs.setdefault((leg.service, a, b), set()).add(f"{leg.from_node}-{leg.to_node}")
+            touched |= set(leg.link_ids) | set(leg.chokepoints) | {leg.sea_area or ""}
+            way = f"{leg.from_node}-{leg.to_node}"
+            if service_params(leg.service, way, scn).fleet is not None:
+                a, b = sorted((leg.from_node, leg.to_node))
+                fleet_legs.setdefault((leg.service, a, b), set()).add(way)
     out = [f"{service} {a}–{b} runs in both directions: each direction has its own fleet "
            "(ships do not yet carry the other direction's cargo on their way back), so the "
            "crossing's capacity is overstated for this run"
-           for (service, a, b), ways in sorted(legs.items()) if len(ways) > 1]
-    # a disruption of something no route of this run passes changes nothing
-    touched: set[str] = set()
-    for inst in routes.values():
-        r = inst.route
-        touched |= set(r.nodes) | {inst.family, f"route:{inst.family}"}
-        for leg in r.legs:
-            touched |= set(leg.link_ids) | set(leg.chokepoints)
-            if leg.sea_area:
-                touched.add(leg.sea_area)
+           for (service, a, b), ways in sorted(fleet_legs.items()) if len(ways) > 1]
     for i, d in enumerate(scn.disruptions):
         label = f"disruptions[{i}] ({d.name or d.target}, {d.window(scn.start_date)})"
         if d.target not in touched:
@@ -167,16 +162,13 @@ def run_warnings(scn: Scenario, routes: dict[str, RouteInstance]) -> list[str]:
             # an episode (not a closure for the rest of the run) partly in the warm-up
             out.append(f"{label}: overlaps the warm-up (the first {scn.warmup_d:g} days), whose "
                        "bookings the KPIs leave out: part of its effect is not in them")
-    # a planner's own links drawn as straight lines: long ones shorten the route unrealistically
-    used = {lid for inst in routes.values() for leg in inst.route.legs for lid in leg.link_ids}
     for i, lk in enumerate(scn.network.links):
         lid = f"{lk.from_}-{lk.to}"
-        if lk.geometry is None and lid in used:
-            km = sum(leg.km for inst in routes.values() for leg in inst.route.legs
-                     if lid in leg.link_ids and len(leg.link_ids) == 1)
-            out.append(f"network.links[{i}] {lid} is a straight line (no geometry): its length "
-                       "is the great-circle distance, shorter than any railway or sea lane; "
-                       "give its geometry for a real route" + (f" ({km:,.0f} km)" if km else ""))
+        if lk.geometry is None and lid in touched:
+            out.append(f"network.links[{i}] {lid} is a straight line (no geometry, "
+                       f"{float(net.links.at[lid, 'length_km']):,.0f} km): the great-circle "
+                       "distance, shorter than any railway or sea lane; give its geometry for "
+                       "a real route")
     return out
 
 

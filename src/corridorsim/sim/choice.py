@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from corridorsim.scenario.model import ChoiceConfig, RoutePrior, Scenario
-from corridorsim.schedule import due_days, undisturbed_days
+from corridorsim.schedule import undisturbed_days
 
 if TYPE_CHECKING:  # pragma: no cover
     from corridorsim.sim.build import RouteInstance
@@ -413,11 +413,11 @@ def asc_table(scn: Scenario, families: list[str], keys: list[str],
 def build_choice(scn: Scenario, routes: Mapping[str, RouteInstance], rec: RunRecords,
                  families: list[str], book: np.ndarray, inst: np.ndarray, avail: np.ndarray,
                  due_given_h: np.ndarray, fixed_idx: np.ndarray,
-                 due_route_h: np.ndarray | None = None) -> ChoiceModel:
+                 due_route_h: np.ndarray) -> ChoiceModel:
     """Static parts of the choice model: rates, emissions, priors, constants, nests, caps.
 
-    ``due_route_h``: each route instance's due hours (default: its undisturbed schedule
-    without train formation, :func:`corridorsim.schedule.due_days`)."""
+    ``due_route_h``: each route instance's due hours (:func:`corridorsim.schedule.due_days`
+    at the volume the reference shares put on it)."""
     cfg = scn.choice
     keys = list(routes)
     seg_ids = list(rec.segment_ids)
@@ -463,9 +463,7 @@ def build_choice(scn: Scenario, routes: Mapping[str, RouteInstance], rec: RunRec
     fam_of_inst = np.array([fam_idx.get(routes[k].family, -1) for k in keys], dtype=np.int64)
     cm = ChoiceModel(scn=scn, families=families, inst=inst, avail=avail, book=book,
                      due_given_h=due_given_h,
-                     due_route_h=(due_route_h if due_route_h is not None else
-                                  np.array([due_days(routes[k].route, scn) * 24.0
-                                            for k in keys])),
+                     due_route_h=due_route_h,
                      gc_static=gc_static, vot=vot, vor=vor, scale=scale,
                      prior_mean_d=prior_mean, prior_spread_d=prior_spread, nest=nest, lam=lam_a,
                      cap_teu=cap)

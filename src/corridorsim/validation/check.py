@@ -56,7 +56,8 @@ def _light(data: dict[str, Any]) -> dict[str, Any]:
     data.update(weather={"caspian": None, "black_sea": None}, disruptions=[])
     for row in data["demand"]:
         row["teu_per_week"] = LIGHT_TEU_PER_WEEK.get(row["route"], LIGHT_OTHER_TEU_PER_WEEK)
-        if CORRIDORS.get(str(row.get("route")), None) and CORRIDORS[row["route"]].deep_sea:
+        fam = CORRIDORS.get(str(row.get("route")))
+        if fam is not None and fam.deep_sea:
             # the sailing observations (C14, C15) are port to port, Shanghai–Rotterdam
             row.update(origin=DEEP_SEA_PORTS[0], destination=DEEP_SEA_PORTS[1])
     return data
