@@ -34,8 +34,8 @@ fuzz: $(VENV)/.installed-test
 	CORRIDORSIM_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 lint: $(VENV)/.installed-test
-	$(PIP) install ruff mypy
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis test-artifacts
