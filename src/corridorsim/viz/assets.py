@@ -12,10 +12,12 @@ import math
 import re
 from functools import cache
 from pathlib import Path
+from typing import SupportsFloat, SupportsIndex
 
 __all__ = [
     "ATTRIBUTION",
     "WAIT_BINS",
+    "as_float",
     "badge",
     "esc",
     "fmt",
@@ -104,13 +106,20 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def as_float(value: object) -> float | None:
+    """``float(value)``, or None where that raises a TypeError or ValueError (None, text)."""
+    if not isinstance(value, (SupportsFloat, SupportsIndex, str, bytes, bytearray)):
+        return None  # float() would raise a TypeError
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def fmt(value: object, spec: str = ".1f", *, unit: str = "") -> str:
     """Format a number, or ``n/a`` when it is missing or not finite."""
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "n/a"
-    if not math.isfinite(x):
+    x = as_float(value)
+    if x is None or not math.isfinite(x):
         return "n/a"
     return f"{x:{spec}}{unit}"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridorsim.viz.assets import esc, fmt
-from corridorsim.viz.report import html_table, page
+from corridorsim.viz.assets import as_float, esc
+from corridorsim.viz.report import Format, formatter, html_table, page
 
 __all__ = ["write_compare_report"]
 
@@ -48,24 +48,21 @@ def _map_panel(run: Path, out: Path, tag: str) -> str:
 
 
 def _delta_class(col: str, value: object) -> str:
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    if not x or x != x:
+    x = as_float(value)
+    if x is None or not x or x != x:
         return ""
     better = x > 0 if col.startswith(HIGHER_IS_BETTER) else x < 0
     return "better" if better else "worse"
 
 
 def _delta_table(table: pd.DataFrame) -> str:
-    formats = {}
+    formats: dict[str, Format] = {}
     for col in table.columns:
         if col in ("route", "origin", "destination"):
             continue
         spec = ".1%" if col.startswith("on_time_share") else ",.2f"
         signed = "+" + spec if col.endswith("_delta") else spec
-        formats[col] = lambda v, s=signed: fmt(v, s)
+        formats[col] = formatter(signed)
     headers = {c: c.replace("_", " ") for c in table.columns}
     html = html_table(table, formats=formats, headers=headers)
     # colour the delta cells: rebuild rows with a class on *_delta cells

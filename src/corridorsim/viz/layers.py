@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import folium
 import geopandas as gpd
@@ -17,7 +18,11 @@ from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
 from corridorsim.corridors import CHOKEPOINTS
-from corridorsim.viz.assets import esc, fmt, wait_colour
+from corridorsim.viz.assets import as_float, esc, fmt, wait_colour
+
+if TYPE_CHECKING:
+    from corridorsim.run import RunResult
+    from corridorsim.sim.build import RouteInstance
 
 __all__ = [
     "CHOKEPOINT_NODES",
@@ -37,7 +42,18 @@ TILE_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
 TILE_ATTR = "© OpenStreetMap contributors © CARTO"
 # chokepoint tags used on links → the node that stands for them on the map (the registry's)
 CHOKEPOINT_NODES = {tag: node for tag, node in CHOKEPOINTS.items() if node is not None}
-CLOSED_STYLE = {"color": "#e31a1c", "weight": 4, "dashArray": "10,8", "opacity": 0.95}
+
+
+class LineStyle(TypedDict):
+    """Leaflet path options (keyword arguments of folium's vector layers)."""
+
+    color: str
+    weight: int
+    dashArray: str
+    opacity: float
+
+
+CLOSED_STYLE: LineStyle = {"color": "#e31a1c", "weight": 4, "dashArray": "10,8", "opacity": 0.95}
 #: ring colour of the origin and destination markers
 ENDPOINT_STYLE = {"origin": "#1b7837", "destination": "#5e3c99",
                   "origin and destination": "#08519c"}
@@ -55,16 +71,16 @@ def _latlon(geom: BaseGeometry, ndigits: int = 4) -> list[list[list[float]]]:
     return [[[round(y, ndigits), round(x, ndigits)] for x, y, *_ in p.coords] for p in parts]
 
 
-def route_families(res: Any) -> dict[str, list[Any]]:
+def route_families(res: RunResult) -> dict[str, list[RouteInstance]]:
     """Route instances grouped by family id, in the scenario's route order."""
-    out: dict[str, list[Any]] = {}
+    out: dict[str, list[RouteInstance]] = {}
     for inst in res.routes.values():
         out.setdefault(inst.family, []).append(inst)
     order = list(getattr(res.scenario, "routes", [])) + list(out)
     return {f: out[f] for f in dict.fromkeys(order) if f in out}
 
 
-def _summary_row(res: Any, inst: Any) -> pd.Series:
+def _summary_row(res: RunResult, inst: RouteInstance) -> pd.Series:
     """The summary row of a route instance (of its family, for a summary without
     origin/destination columns)."""
     s = res.summary
@@ -81,8 +97,9 @@ def _route_popup(label: str, row: pd.Series, km: float) -> str:
     def get(col: str) -> object:
         return row.get(col, math.nan)
 
-    share = get("on_time_share")
-    share_txt = fmt(float(share) * 100, ".0f", unit=" %") if fmt(share) != "n/a" else "n/a"
+    share = as_float(get("on_time_share"))
+    share_txt = (fmt(share * 100, ".0f", unit=" %") if share is not None and math.isfinite(share)
+                 else "n/a")
     rows = [
         ("Distance", fmt(km, ",.0f", unit=" km")),
         ("TEU delivered", fmt(get("teu_delivered"), ",.0f")),
@@ -109,15 +126,15 @@ def layer_name(family: str, label: str, colour: str) -> str:
             f'<i class="swatch" style="background:{esc(colour)}"></i>{esc(short)}</span>')
 
 
-def _node_names(res: Any) -> dict[str, str]:
+def _node_names(res: RunResult) -> dict[str, str]:
     return {str(k): str(v) for k, v in res.network.nodes["name"].items()}
 
 
-def _pairs(res: Any) -> set[tuple[str, str]]:
+def _pairs(res: RunResult) -> set[tuple[str, str]]:
     return {(inst.origin, inst.destination) for inst in res.routes.values()}
 
 
-def instance_label(res: Any, inst: Any) -> str:
+def instance_label(res: RunResult, inst: RouteInstance) -> str:
     """The route family's label, with ``· Origin → Destination`` when the run has more
     than one O/D pair."""
     label = str(inst.route.family.label)
@@ -128,7 +145,7 @@ def instance_label(res: Any, inst: Any) -> str:
             f"{names.get(inst.destination, inst.destination)}")
 
 
-def add_route_layers(m: folium.Map, res: Any) -> dict[str, folium.FeatureGroup]:
+def add_route_layers(m: folium.Map, res: RunResult) -> dict[str, folium.FeatureGroup]:
     """One FeatureGroup per route family; one polyline (all legs) per route instance, in
     the family's colour, its width by the instance's TEU delivered and its popup the
     instance's KPIs."""
@@ -144,7 +161,7 @@ def add_route_layers(m: folium.Map, res: Any) -> dict[str, folium.FeatureGroup]:
             lines = [ln for leg in inst.route.legs for ln in _latlon(leg.geometry)]
             label = instance_label(res, inst)
             popup = _route_popup(label, rows[id(inst)], inst.route.total_km)
-            folium.PolyLine(
+            folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
                 lines, color=fam.colour, weight=_line_weight(teu[id(inst)], teu_max),
                 opacity=0.85, className=f"route-line route-{family}",
                 tooltip=esc(label), popup=folium.Popup(popup, max_width=320),
@@ -154,7 +171,7 @@ def add_route_layers(m: folium.Map, res: Any) -> dict[str, folium.FeatureGroup]:
     return groups
 
 
-def add_base_layers(m: folium.Map, countries_path: Any) -> None:
+def add_base_layers(m: folium.Map, countries_path: Path | str) -> None:
     """Natural Earth countries (offline, default) and CartoDB Positron tiles (online option)."""
     gdf = gpd.read_file(countries_path)
     gdf["geometry"] = gdf.geometry.simplify(0.05, preserve_topology=True)
@@ -185,7 +202,7 @@ def _facility_popup(row: pd.Series) -> str:
     return f"<b>{esc(row.get('name', row.get('node')))}</b><table class='popup'>{body}</table>"
 
 
-def add_facilities(m: folium.Map, res: Any) -> None:
+def add_facilities(m: folium.Map, res: RunResult) -> None:
     """Facility markers (not chokepoints) coloured by mean wait, sized by TEU handled."""
     fac = res.facilities
     nodes = res.network.nodes
@@ -207,7 +224,7 @@ def add_facilities(m: folium.Map, res: Any) -> None:
     fg.add_to(m)
 
 
-def endpoints(res: Any) -> dict[str, str]:
+def endpoints(res: RunResult) -> dict[str, str]:
     """Origin and destination nodes of the run's route instances: node → ``"origin"``,
     ``"destination"`` or ``"origin and destination"`` (in demand order)."""
     out: dict[str, str] = {}
@@ -219,7 +236,7 @@ def endpoints(res: Any) -> dict[str, str]:
     return out
 
 
-def add_endpoints(m: folium.Map, res: Any) -> None:
+def add_endpoints(m: folium.Map, res: RunResult) -> None:
     """Origins and destinations of the O/D pairs run: a coloured ring labelled with the
     place's name (a permanent tooltip)."""
     nodes = res.network.nodes
@@ -238,7 +255,7 @@ def add_endpoints(m: folium.Map, res: Any) -> None:
     fg.add_to(m)
 
 
-def _used_nodes(res: Any) -> set[str]:
+def _used_nodes(res: RunResult) -> set[str]:
     used: set[str] = set()
     for inst in res.routes.values():
         used.update(inst.route.nodes)
@@ -247,7 +264,7 @@ def _used_nodes(res: Any) -> set[str]:
     return used
 
 
-def add_chokepoints(m: folium.Map, res: Any) -> None:
+def add_chokepoints(m: folium.Map, res: RunResult) -> None:
     """Maritime and rail chokepoints on the routes, drawn as dark diamonds."""
     nodes = res.network.nodes
     used = _used_nodes(res)
@@ -320,7 +337,7 @@ def add_closures(m: folium.Map, res: Any) -> None:
     fg.add_to(m)
 
 
-def add_assumed_geometry(m: folium.Map, res: Any) -> None:
+def add_assumed_geometry(m: folium.Map, res: RunResult) -> None:
     """Assumed data as a dotted outline: hand-drawn or assumed link geometry and attributes
     (e.g. traction), and legs whose service parameters are our assumptions."""
     from corridorsim.scenario.defaults import SERVICE_DEFAULTS
@@ -334,10 +351,11 @@ def add_assumed_geometry(m: folium.Map, res: Any) -> None:
     fg = folium.FeatureGroup(name="Assumed data (dotted)", show=True)
     for lid, row in links[mask].iterrows():
         note = str(row.get("note", "") or "")
-        folium.PolyLine(_latlon(row.geometry), color="#222222", weight=2, opacity=0.9,
-                        dashArray="1,7", className="assumed-geom",
-                        tooltip=esc(f"{lid}: assumed link data ({row.get('geometry_source', '')})"
-                                    + (f" – {note}" if note else ""))).add_to(fg)
+        folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
+            _latlon(row.geometry), color="#222222", weight=2, opacity=0.9,
+            dashArray="1,7", className="assumed-geom",
+            tooltip=esc(f"{lid}: assumed link data ({row.get('geometry_source', '')})"
+                        + (f" – {note}" if note else ""))).add_to(fg)
     seen: set[str] = set()
     for inst in res.routes.values():
         for leg in inst.route.legs:
@@ -346,8 +364,9 @@ def add_assumed_geometry(m: folium.Map, res: Any) -> None:
             if default is None or not default.assumed or key in seen:
                 continue
             seen.add(key)
-            folium.PolyLine(_latlon(leg.geometry), color="#222222", weight=2, opacity=0.9,
-                            dashArray="1,7", className="assumed-geom assumed-service",
-                            tooltip=esc(f"{leg.service} {key}: service parameters assumed "
-                                        f"({default.note})")).add_to(fg)
+            folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
+                _latlon(leg.geometry), color="#222222", weight=2, opacity=0.9,
+                dashArray="1,7", className="assumed-geom assumed-service",
+                tooltip=esc(f"{leg.service} {key}: service parameters assumed "
+                            f"({default.note})")).add_to(fg)
     fg.add_to(m)

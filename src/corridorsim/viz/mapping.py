@@ -9,10 +9,10 @@ only if that layer is chosen) and links inside attribution text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from corridorsim.viz.assets import (
@@ -36,6 +36,9 @@ from corridorsim.viz.layers import (
     endpoints,
     route_families,
 )
+
+if TYPE_CHECKING:
+    from corridorsim.run import RunResult
 
 __all__ = ["build_map", "map_html", "write_map"]
 
@@ -62,7 +65,7 @@ table.popup td { text-align: right; }
 """
 
 
-class _Control(MacroElement):  # type: ignore[misc]
+class _Control(MacroElement):
     """A static HTML box as a Leaflet control (legend, title)."""
 
     _template = Template("""
@@ -81,12 +84,12 @@ class _Control(MacroElement):  # type: ignore[misc]
     """)
 
     def __init__(self, html: str, *, position: str, css_class: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: no annotations
         self._name = "Control"
         self.html, self.position, self.css_class = html, position, css_class
 
 
-class _Attribution(MacroElement):  # type: ignore[misc]
+class _Attribution(MacroElement):
     """Add the data attribution to the map's attribution control."""
 
     _template = Template("""
@@ -96,12 +99,12 @@ class _Attribution(MacroElement):  # type: ignore[misc]
     """)
 
     def __init__(self, text: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: no annotations
         self._name = "Attribution"
         self.text = text
 
 
-def _legend_html(res: Any) -> str:
+def _legend_html(res: RunResult) -> str:
     rows = ["<details open><summary>Legend</summary><h4>Routes (width ∝ TEU delivered)</h4>"]
     for insts in route_families(res).values():
         fam = insts[0].route.family
@@ -129,14 +132,14 @@ def _offline_assets(m: folium.Map) -> None:
     """Replace folium's CDN resources with inlined Leaflet and jQuery."""
     m.default_js = []
     m.default_css = []
-    header = m.get_root().header
+    header = cast(Figure, m.get_root()).header  # a map's root is its page (a Figure)
     header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css_inline")
     header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js_inline")
     header.add_child(Element(f"<script>{jquery_js()}</script>"), name="jquery_js_inline")
     header.add_child(Element(f"<style>{PAGE_CSS}</style>"), name="corridorsim_css")
 
 
-def _bounds(res: Any) -> list[list[float]] | None:
+def _bounds(res: RunResult) -> list[list[float]] | None:
     xs: list[float] = []
     ys: list[float] = []
     for inst in res.routes.values():
@@ -149,7 +152,7 @@ def _bounds(res: Any) -> list[list[float]] | None:
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
 
-def build_map(res: Any) -> folium.Map:
+def build_map(res: RunResult) -> folium.Map:
     """Assemble the folium map of a run from the layer functions."""
     m = folium.Map(location=[40.0, 60.0], zoom_start=3, tiles=None, control_scale=True,
                    prefer_canvas=False, world_copy_jump=False)
@@ -172,7 +175,7 @@ def build_map(res: Any) -> folium.Map:
     return m
 
 
-def map_html(res: Any) -> str:
+def map_html(res: RunResult) -> str:
     """The complete, self-contained HTML of the run's map."""
     page = build_map(res).get_root().render()
     page = page.replace("<head>", f"<head>\n<title>corridorsim map · {esc(res.scenario.name)}"
@@ -180,7 +183,7 @@ def map_html(res: Any) -> str:
     return strip_external(page)
 
 
-def write_map(res: Any, out: Path) -> list[Path]:
+def write_map(res: RunResult, out: Path) -> list[Path]:
     """Write ``map.html`` into the folder ``out``; return the path written."""
     path = Path(out) / "map.html"
     path.write_text(map_html(res), encoding="utf-8")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,7 +28,13 @@ from corridorsim.viz.saturation_section import saturation_section
 from corridorsim.viz.shares import shares_section
 from corridorsim.viz.validation_section import validation_section
 
-__all__ = ["REPORT_CSS", "html_table", "page", "report_html", "write_report"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from corridorsim.corridors import Corridor
+    from corridorsim.run import RunResult
+
+__all__ = ["REPORT_CSS", "Format", "formatter", "html_table", "page", "report_html", "write_report"]
 
 REPORT_CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
@@ -56,8 +62,17 @@ details summary { cursor: pointer; font-weight: 600; margin: 14px 0 6px; }
 """
 
 
-def html_table(df: pd.DataFrame, *, formats: dict[str, Callable[[Any], str]] | None = None,
-               headers: dict[str, str] | None = None, raw: Iterable[str] = ()) -> str:
+#: how a table column's values are written (``formats`` of :func:`html_table`)
+Format = Callable[[object], str]
+
+
+def formatter(spec: str) -> Format:
+    """A :data:`Format` writing a value with :func:`~corridorsim.viz.assets.fmt` and ``spec``."""
+    return lambda v: fmt(v, spec)
+
+
+def html_table(df: pd.DataFrame, *, formats: Mapping[str, Format] | None = None,
+               headers: Mapping[str, str] | None = None, raw: Iterable[str] = ()) -> str:
     """A DataFrame as an HTML table; numbers right-aligned, ``raw`` columns not escaped."""
     formats, headers, raw = formats or {}, headers or {}, set(raw)
     head = "".join(f"<th>{esc(headers.get(c, c))}</th>" for c in df.columns)
@@ -87,7 +102,7 @@ def page(title: str, body: str) -> str:
             f"<body>{body}</body></html>\n")
 
 
-def _families(res: Any) -> dict[str, Any]:
+def _families(res: RunResult) -> dict[str, Corridor]:
     return {inst.family: inst.route.family for inst in res.routes.values()}
 
 
@@ -95,7 +110,7 @@ def _families(res: Any) -> dict[str, Any]:
 PAIR_STYLES = ("-", "--", ":", "-.")
 
 
-def _instance_order(res: Any) -> list[str]:
+def _instance_order(res: RunResult) -> list[str]:
     """Route instance keys in summary order: by the scenario's route families, then by
     O/D pair in demand order (instances of other families last)."""
     pairs = {p: i for i, p in enumerate(od_pairs(res))}
@@ -106,7 +121,7 @@ def _instance_order(res: Any) -> list[str]:
                                                         res.routes[k].destination), 0)))
 
 
-def _labels(res: Any) -> tuple[dict[str, str], dict[str, str]]:
+def _labels(res: RunResult) -> tuple[dict[str, str], dict[str, str]]:
     """Short labels and colours keyed by both route family and route instance key; an
     instance's label names its O/D pair ("Family · Origin → Destination") when the run
     has more than one, and every instance has its family's colour."""
@@ -122,14 +137,14 @@ def _labels(res: Any) -> tuple[dict[str, str], dict[str, str]]:
     return labels, colours
 
 
-def _styles(res: Any) -> dict[str, str]:
+def _styles(res: RunResult) -> dict[str, str]:
     """Line style of every route instance key: one per O/D pair."""
     pairs = {p: i for i, p in enumerate(od_pairs(res))}
     return {k: PAIR_STYLES[pairs.get((i.origin, i.destination), 0) % len(PAIR_STYLES)]
             for k, i in res.routes.items()}
 
 
-def _pairs_line(res: Any) -> str:
+def _pairs_line(res: RunResult) -> str:
     """The O/D pairs run, by node name (ids in the tooltip)."""
     names = node_names(res)
     pairs = od_pairs(res)
@@ -142,7 +157,7 @@ def _pairs_line(res: Any) -> str:
     return f'<p class="meta">{head}: {items}</p>'
 
 
-def _header(res: Any) -> str:
+def _header(res: RunResult) -> str:
     info, scn = res.info, res.scenario
     kpis = [("TEU created", info.get("teu_created")), ("TEU delivered", info.get("teu_delivered")),
             ("TEU in system", info.get("teu_in_system")), ("consignments", info.get("consignments"))]
@@ -174,7 +189,7 @@ KPI_COLS = {
 }
 
 
-def _route_cells(res: Any, s: pd.DataFrame, labels: dict[str, str],
+def _route_cells(res: RunResult, s: pd.DataFrame, labels: dict[str, str],
                  colours: dict[str, str]) -> pd.DataFrame:
     """The ``route`` column of a per-route table: colour swatch and label of each row's
     route instance."""
@@ -183,20 +198,20 @@ def _route_cells(res: Any, s: pd.DataFrame, labels: dict[str, str],
         f"{esc(labels.get(r, r))}" for r in instance_keys(res, s)]})
 
 
-def _kpi_table(df: pd.DataFrame, formats: dict[str, Callable[[Any], str]],
+def _kpi_table(df: pd.DataFrame, formats: dict[str, Format],
                headers: dict[str, str]) -> str:
     table = html_table(df, formats=formats, headers=headers, raw=["route"])
     return table.replace('<table class="data">', '<table class="data kpi">', 1)
 
 
-def _kpi_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> str:
+def _kpi_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]) -> str:
     s = res.summary
     df = _route_cells(res, s, labels, colours)
-    formats: dict[str, Callable[[Any], str]] = {}
+    formats: dict[str, Format] = {}
     headers: dict[str, str] = {}
     for col, (head, spec) in KPI_COLS.items():
         df[col] = s[col].to_numpy() if col in s else math.nan
-        formats[col] = lambda v, spec=spec: fmt(v, spec)
+        formats[col] = formatter(spec)
         headers[col] = head
     waits = [c for c in s.columns if c.startswith("wait_") and c.endswith("_days_mean")
              and s[c].fillna(0).abs().sum() > 0]
@@ -213,7 +228,7 @@ def _kpi_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> s
             + _kpi_table(wdf, formats, headers))
 
 
-def _chart(fig: Any, salt: str, caption: str = "") -> str:
+def _chart(fig: Figure, salt: str, caption: str = "") -> str:
     cap = f'<p class="note">{caption}</p>' if caption else ""
     return f'<div class="chart">{charts.to_svg(fig, salt)}</div>{cap}'
 
@@ -223,7 +238,7 @@ def _chart(fig: Any, salt: str, caption: str = "") -> str:
 REPORT_SAMPLE = 500_000
 
 
-def _sample_note(view: Any) -> str:
+def _sample_note(view: RunResult) -> str:
     """A sentence saying the figure uses a sample of a large run (empty otherwise)."""
     smp = view.info.get("sample") if hasattr(view, "info") else None
     if not smp:
@@ -234,7 +249,7 @@ def _sample_note(view: Any) -> str:
             f"consignments (every {k}{nth} by booking); the KPI tables use all.")
 
 
-def _time_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> str:
+def _time_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]) -> str:
     res = res.sample(REPORT_SAMPLE) if hasattr(res, "sample") else res
     sample, fallback = sample_consignments(res)
     if sample.empty:
@@ -260,7 +275,7 @@ def _time_section(res: Any, labels: dict[str, str], colours: dict[str, str]) -> 
                      "ecdf", _sample_note(res).strip()))
 
 
-def _bottleneck_section(res: Any) -> str:
+def _bottleneck_section(res: RunResult) -> str:
     res = res.sample(REPORT_SAMPLE) if hasattr(res, "sample") else res
     bn = bottlenecks(res)
     head = '<h2 id="bottlenecks">Bottleneck ranking</h2>'
@@ -279,7 +294,7 @@ def _bottleneck_section(res: Any) -> str:
             + html_table(bn, formats=formats, headers=headers))
 
 
-def _accounting_section(res: Any, labels: dict[str, str]) -> str:
+def _accounting_section(res: RunResult, labels: dict[str, str]) -> str:
     s = res.summary.assign(route=instance_keys(res, res.summary))  # one row per instance
     head = '<h2 id="accounting">Emissions and cost breakdown</h2>'
     co2 = breakdown_columns(s, "co2e_wtw_kg_per_teu", ("rail", "sea", "road", "hub"))
@@ -305,7 +320,7 @@ def _accounting_section(res: Any, labels: dict[str, str]) -> str:
     return out
 
 
-def _country_table(res: Any, labels: dict[str, str]) -> str:
+def _country_table(res: RunResult, labels: dict[str, str]) -> str:
     """kg CO2e (WTW) per TEU by country (rows) and route instance (columns); sea outside
     territory is shown as international waters."""
     table = res.extra_tables.get("emissions_by_country.csv") if hasattr(res, "extra_tables") else None
@@ -324,7 +339,7 @@ def _country_table(res: Any, labels: dict[str, str]) -> str:
             + html_table(wide, formats=formats, headers=headers))
 
 
-def _assumptions_section(res: Any) -> str:
+def _assumptions_section(res: RunResult) -> str:
     fmt_year = {"year": lambda v: fmt(v, ".0f") if v is not None else ""}
     d = defaults_table()
     d["assumed"] = d["assumed"].map(badge)
@@ -350,7 +365,7 @@ def _assumptions_section(res: Any) -> str:
     return out
 
 
-def _disruption_section(res: Any) -> str:
+def _disruption_section(res: RunResult) -> str:
     ds = list(getattr(res.scenario, "disruptions", []) or [])
     if not ds:
         return ""
@@ -361,7 +376,7 @@ def _disruption_section(res: Any) -> str:
     return "<h2>Disruptions</h2>" + html_table(df)
 
 
-def report_html(res: Any) -> str:
+def report_html(res: RunResult) -> str:
     """The complete HTML of the run report."""
     labels, colours = _labels(res)
     body = (_header(res) + _kpi_section(res, labels, colours) + _disruption_section(res)
@@ -373,7 +388,7 @@ def report_html(res: Any) -> str:
     return page(f"corridorsim report · {res.scenario.name}", body)
 
 
-def write_report(res: Any, out: Path) -> list[Path]:
+def write_report(res: RunResult, out: Path) -> list[Path]:
     """Write ``report.html`` into the folder ``out``; return the path written."""
     path = Path(out) / "report.html"
     path.write_text(report_html(res), encoding="utf-8")

@@ -9,10 +9,17 @@ from __future__ import annotations
 import logging
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
+
+from corridorsim.viz.assets import as_float
+
+if TYPE_CHECKING:
+    from corridorsim.run import RunResult
+    from corridorsim.scenario.model import Scenario
 
 __all__ = [
     "CAUSES",
@@ -34,12 +41,12 @@ CAUSES = ("consolidation", "queue", "schedule", "weather", "border", "handling",
           "disruption", "blocking")
 
 
-def node_names(res: Any) -> dict[str, str]:
+def node_names(res: RunResult) -> dict[str, str]:
     """Node id → name (``net.nodes["name"]``)."""
     return {str(k): str(v) for k, v in res.network.nodes["name"].items()}
 
 
-def od_pairs(res: Any) -> list[tuple[str, str]]:
+def od_pairs(res: RunResult) -> list[tuple[str, str]]:
     """The origin–destination pairs of the run's route instances, in the order they first
     appear in the scenario's demand."""
     have = [(str(i.origin), str(i.destination)) for i in res.routes.values()]
@@ -47,7 +54,7 @@ def od_pairs(res: Any) -> list[tuple[str, str]]:
     return [p for p in dict.fromkeys(seen + have) if p in set(have)]
 
 
-def instance_labels(res: Any) -> dict[str, str]:
+def instance_labels(res: RunResult) -> dict[str, str]:
     """A label per route instance key: the family's short label, followed by
     ``· Origin → Destination`` (node names) when the run has more than one O/D pair."""
     names = node_names(res)
@@ -60,7 +67,7 @@ def instance_labels(res: Any) -> dict[str, str]:
     return out
 
 
-def instance_keys(res: Any, table: pd.DataFrame) -> list[str]:
+def instance_keys(res: RunResult, table: pd.DataFrame) -> list[str]:
     """The route instance key of every row of a per-route table (``route``, ``origin``,
     ``destination``); the ``route`` value itself for rows that name no instance (a table
     without origin/destination, or an instance the run does not have)."""
@@ -72,7 +79,7 @@ def instance_keys(res: Any, table: pd.DataFrame) -> list[str]:
             zip(fam, table["origin"], table["destination"], strict=True)]
 
 
-def sample_consignments(res: Any) -> tuple[pd.DataFrame, set[str]]:
+def sample_consignments(res: RunResult) -> tuple[pd.DataFrame, set[str]]:
     """Delivered consignments used for distributions: those after warm-up when a route
     instance has any, else all delivered ones of that instance. Returns the rows and the
     route instances (``route_key``; ``route`` without it) that fell back to warm-up
@@ -90,7 +97,7 @@ def sample_consignments(res: Any) -> tuple[pd.DataFrame, set[str]]:
     return (pd.concat(parts) if parts else d.iloc[0:0]), fallback
 
 
-def stage_profile(res: Any, sample: pd.DataFrame, *, value: str = "time") -> pd.DataFrame:
+def stage_profile(res: RunResult, sample: pd.DataFrame, *, value: str = "time") -> pd.DataFrame:
     """P10/P50/P90 over consignments of the cumulative value at each stage end.
 
     ``value`` is ``"time"`` (days since creation) or ``"cost"`` (USD per TEU, needs a
@@ -115,7 +122,7 @@ def stage_profile(res: Any, sample: pd.DataFrame, *, value: str = "time") -> pd.
     out = g.agg(route=("route", "first"), stage_kind=("stage_kind", "first"),
                 node_from=("node_from", "first"), node_to=("node_to", "first"),
                 km=("cum_km", "median"))
-    q = g["v"].quantile([0.1, 0.5, 0.9]).unstack()
+    q = g["v"].quantile(np.array([0.1, 0.5, 0.9])).unstack()
     out[["p10", "p50", "p90"]] = q.to_numpy()
     out = out.reset_index().rename(columns={key: "route_key"})
     starts = out.groupby("route_key", sort=False).first().reset_index()
@@ -132,7 +139,7 @@ def _place(row: pd.Series, names: dict[str, str]) -> str:
     return f"{a} → {b} (leg)"
 
 
-def bottlenecks(res: Any, *, top: int = 15) -> pd.DataFrame:
+def bottlenecks(res: RunResult, *, top: int = 15) -> pd.DataFrame:
     """Waiting TEU-hours by place and cause, ranked by their share of all traffic's wait.
 
     Stops are named by node; waits of a leg (before departure at A and at borders en route) are attributed to ``A → B (leg)``.
@@ -190,7 +197,7 @@ def breakdown_columns(summary: pd.DataFrame, prefix: str, parts: tuple[str, ...]
     return cols
 
 
-def _flat(value: Any) -> str:
+def _flat(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={_flat(v)}" for k, v in value.items() if v is not None)
     if isinstance(value, float):
@@ -198,7 +205,7 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
-def _params_text(params: Any) -> str:
+def _params_text(params: BaseModel) -> str:
     data = params.model_dump(exclude_none=True) if hasattr(params, "model_dump") else {}
     return "; ".join(f"{k}: {_flat(v)}" if isinstance(v, dict) else f"{k}={_flat(v)}"
                      for k, v in data.items())
@@ -218,7 +225,7 @@ def defaults_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def provenance_table(scn: Any) -> pd.DataFrame:
+def provenance_table(scn: Scenario) -> pd.DataFrame:
     """The scenario's provenance entries: path, source, year, note, assumed."""
     rows = []
     for path, p in (getattr(scn, "provenance", None) or {}).items():
@@ -243,7 +250,5 @@ def accounting_tables() -> pd.DataFrame | None:
 
 
 def is_number(x: object) -> bool:
-    try:
-        return math.isfinite(float(x))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
+    v = as_float(x)
+    return v is not None and math.isfinite(v)

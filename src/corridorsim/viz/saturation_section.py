@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from corridorsim.viz.assets import esc, fmt
 from corridorsim.viz.report_data import od_pairs
 
+if TYPE_CHECKING:
+    from corridorsim.run import RunResult
+
 __all__ = ["saturation_section"]
 
 
-def saturation_section(res: Any) -> str:
+def saturation_section(res: RunResult) -> str:
     """HTML of the "Saturation and backlog" section: saturated places and backlog per route."""
     head = '<h2 id="saturation">Saturation and backlog</h2>'
     info = getattr(res, "info", {}) or {}

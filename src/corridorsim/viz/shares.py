@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,9 @@ from matplotlib.figure import Figure
 
 from corridorsim.viz import charts
 from corridorsim.viz.assets import esc, fmt
+
+if TYPE_CHECKING:
+    from corridorsim.run import RunResult
 
 __all__ = ["shares_chart", "shares_section", "weekly_shares"]
 
@@ -38,7 +41,9 @@ def shares_chart(shares: pd.DataFrame, colours: Mapping[str, str], labels: Mappi
     x = [start + dt.timedelta(days=7 * int(w)) for w in wide.index]
     rows = 2 if len(segs) > 1 else 1
     ax = fig.add_subplot(rows, 1, 1)
-    ax.stackplot(x, wide.to_numpy().T, colors=[colours.get(r, "#999999") for r in wide.columns],
+    # dates go through matplotlib's unit converters; the stubs accept only numbers
+    ax.stackplot(x, wide.to_numpy().T,  # type: ignore[arg-type]
+                 colors=[colours.get(r, "#999999") for r in wide.columns],
                  labels=[labels.get(r, r) for r in wide.columns], alpha=0.9, step="post")
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of booked TEU")
@@ -51,7 +56,7 @@ def shares_chart(shares: pd.DataFrame, colours: Mapping[str, str], labels: Mappi
         for k, seg in enumerate(segs):
             w = weekly_shares(shares[shares["segment"] == seg])
             for r in [c for c in order if c in w.columns]:
-                ax2.step(x[:len(w)], w[r].to_numpy(), where="post", color=colours.get(r, "#999"),
+                ax2.step(x[:len(w)], w[r].to_numpy(),  # type: ignore[arg-type]  # dates where="post", color=colours.get(r, "#999"),
                          linestyle=styles[k % len(styles)], linewidth=1.6,
                          label=f"{labels.get(r, r)} · {seg}")
         ax2.set_ylim(0, 1)
@@ -70,7 +75,7 @@ def _summary(shares: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
     return g
 
 
-def shares_section(res: Any, labels: Mapping[str, str], colours: Mapping[str, str]) -> str:
+def shares_section(res: RunResult, labels: Mapping[str, str], colours: Mapping[str, str]) -> str:
     """The report section on route choice; empty when the run had no route choice."""
     shares = getattr(res, "extra_tables", {}).get(TABLE)
     if shares is None or shares.empty:

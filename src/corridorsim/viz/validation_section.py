@@ -7,11 +7,14 @@ with the share passing, and the calibrated parameters with their sources.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from corridorsim.viz.assets import esc, fmt
+from corridorsim.viz.assets import as_float, esc, fmt
+
+if TYPE_CHECKING:
+    from corridorsim.run import RunResult
 
 __all__ = ["validation_html", "validation_page", "validation_section"]
 
@@ -19,10 +22,9 @@ PASS = '<span class="badge sourced">pass</span>'
 FAIL = '<span class="badge assumed">FAIL</span>'
 
 
-def _num(v: Any, unit: str) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
+def _num(v: object, unit: str) -> str:
+    x = as_float(v)
+    if x is None:
         return ""
     if math.isnan(x):
         return "n/a"
@@ -85,7 +87,7 @@ def validation_html(table: pd.DataFrame) -> str:
     return out
 
 
-def validation_section(res: Any) -> str:
+def validation_section(res: RunResult) -> str:
     """The report section, if the run carries a ``validation.csv`` table (else empty)."""
     table = (getattr(res, "extra_tables", None) or {}).get("validation.csv")
     if table is None or len(table) == 0:
