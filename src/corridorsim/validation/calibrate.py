@@ -13,7 +13,6 @@ import math
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -145,7 +144,7 @@ FITS: dict[str, Callable[[dict[str, float]], float]] = {
 def calibrations(path: str | Path | None = None) -> pd.DataFrame:
     """The recorded calibrations with each fit recomputed from its inputs (column ``fit``)."""
     df = load_calibrations(path)
-    fits: list[Any] = []
+    fits: list[float] = []
     for method, inputs in zip(df["method"], df["inputs"], strict=True):
         fn = FITS.get(str(method))
         fits.append(fn(_inputs(inputs)) if fn else math.nan)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from corridorsim.run import RunResult
 
 __all__ = ["MEASURES", "measure", "to_unit"]
 
@@ -34,17 +37,17 @@ def _stat(values: pd.Series | np.ndarray, statistic: str) -> float:
     raise ValueError(f"unknown statistic {statistic!r}")
 
 
-def _window(res: Any) -> tuple[float, float]:
+def _window(res: RunResult) -> tuple[float, float]:
     return float(res.scenario.warmup_d) * 24.0, float(res.scenario.horizon_d) * 24.0
 
 
-def _stats_ids(res: Any, delivered: bool = True) -> pd.Series:
+def _stats_ids(res: RunResult, delivered: bool = True) -> pd.Series:
     c = res.consignments
     mask = c["in_stats"] & c["delivered"] if delivered else c["in_stats"]
     return c.loc[mask, "consignment_id"]
 
 
-def _passages(res: Any, node: str) -> pd.DataFrame:
+def _passages(res: RunResult, node: str) -> pd.DataFrame:
     """Stops at ``node`` after the warm-up, one row per vehicle passage (batch)."""
     legs = res.legs
     t0, _ = _window(res)
@@ -53,7 +56,7 @@ def _passages(res: Any, node: str) -> pd.DataFrame:
     return s
 
 
-def crossing_time(res: Any, subject: str, statistic: str) -> float:
+def crossing_time(res: RunResult, subject: str, statistic: str) -> float:
     """Queue + processing + dwell at border stops, per vehicle passage (hours).
 
     ``subject``: nodes separated by ``;``; ``NODE+exit`` adds the border time spent at the
@@ -67,9 +70,9 @@ def crossing_time(res: Any, subject: str, statistic: str) -> float:
         t = (s["end_h"] - s["start_h"]).to_numpy()
         if flag == "exit":
             inc = legs[(legs["stage_kind"] == "leg") & (legs["node_to"] == node)]
-            inc = inc.set_index(["consignment_id", "stage_index"])["wait_border_h"]
+            border = inc.set_index(["consignment_id", "stage_index"])["wait_border_h"]
             key = list(zip(s["consignment_id"], s["stage_index"] - 1, strict=True))
-            t = t + inc.reindex(key).fillna(0.0).to_numpy()
+            t = t + border.reindex(key).fillna(0.0).to_numpy()
         frame = pd.DataFrame({"start": s["start_h"].to_numpy(), "end": s["end_h"].to_numpy(),
                               "t": t})
         # one value per vehicle passage: consignments of one train share start and end
@@ -79,7 +82,7 @@ def crossing_time(res: Any, subject: str, statistic: str) -> float:
     return _stat(pd.concat(parts), statistic)
 
 
-def processing_time(res: Any, subject: str, statistic: str) -> float:
+def processing_time(res: RunResult, subject: str, statistic: str) -> float:
     """Time at a stop less the wait for a server, per vehicle passage (hours).
 
     Under the ``processing`` condition (customs dwell off) this is the processing time.
@@ -90,7 +93,7 @@ def processing_time(res: Any, subject: str, statistic: str) -> float:
     return _stat(frame.groupby(["start", "end"])["t"].first(), statistic)
 
 
-def trains_per_day(res: Any, subject: str, statistic: str) -> float:
+def trains_per_day(res: RunResult, subject: str, statistic: str) -> float:
     """Vehicles a facility can process per day: servers x 24 h / mean processing time."""
     f = res.facilities
     row = f[f["node"] == subject]
@@ -104,7 +107,7 @@ def trains_per_day(res: Any, subject: str, statistic: str) -> float:
     return int(r["servers"]) * 24.0 / mean_service
 
 
-def _service_legs(res: Any, subject: str) -> pd.DataFrame:
+def _service_legs(res: RunResult, subject: str) -> pd.DataFrame:
     route, _, service = subject.rpartition(":")
     legs = res.legs
     sel = (legs["stage_kind"] == "leg") & legs["service"].astype(str).str.startswith(service)
@@ -114,43 +117,43 @@ def _service_legs(res: Any, subject: str) -> pd.DataFrame:
     return legs[sel]
 
 
-def sailing_time(res: Any, subject: str, statistic: str) -> float:
+def sailing_time(res: RunResult, subject: str, statistic: str) -> float:
     """Moving time of the legs of a service (``[route:]service``), hours, per consignment."""
     return _stat(_service_legs(res, subject)["moving_h"], statistic)
 
 
-def rail_speed(res: Any, subject: str, statistic: str, min_km: float = 500.0) -> float:
+def rail_speed(res: RunResult, subject: str, statistic: str, min_km: float = 500.0) -> float:
     """km per moving hour on legs of ``subject`` (a service kind) longer than ``min_km``."""
     legs = _service_legs(res, subject)
     legs = legs[(legs["km"] >= min_km) & (legs["moving_h"] > 0)]
     return _stat(legs["km"] / legs["moving_h"], statistic)
 
 
-def _vehicles(res: Any, service: str) -> pd.DataFrame:
+def _vehicles(res: RunResult, service: str) -> pd.DataFrame:
     v = res.vehicles
     t0, t1 = _window(res)
     return v[v["service"].astype(str).str.startswith(service) & (v["depart_h"] >= t0)
              & (v["depart_h"] < t1)]
 
 
-def vehicle_capacity(res: Any, subject: str, statistic: str) -> float:
+def vehicle_capacity(res: RunResult, subject: str, statistic: str) -> float:
     """Capacity (TEU) of the vehicles of a service that departed after the warm-up."""
     return _stat(_vehicles(res, subject)["capacity_teu"], statistic)
 
 
-def fleet_throughput(res: Any, subject: str, statistic: str) -> float:
+def fleet_throughput(res: RunResult, subject: str, statistic: str) -> float:
     """TEU carried per year by a service's departures after the warm-up."""
     t0, t1 = _window(res)
     return float(_vehicles(res, subject)["load_teu"].sum()) / ((t1 - t0) / 24.0) * 365.0
 
 
-def departures_per_week(res: Any, subject: str, statistic: str) -> float:
+def departures_per_week(res: RunResult, subject: str, statistic: str) -> float:
     """Departures per week of a service after the warm-up."""
     t0, t1 = _window(res)
     return len(_vehicles(res, subject)) / ((t1 - t0) / 168.0)
 
 
-def node_throughput(res: Any, subject: str, statistic: str) -> float:
+def node_throughput(res: RunResult, subject: str, statistic: str) -> float:
     """TEU passing a stop per year (arrivals after the warm-up)."""
     t0, t1 = _window(res)
     legs = res.legs
@@ -159,7 +162,7 @@ def node_throughput(res: Any, subject: str, statistic: str) -> float:
     return float(s["teu"].sum()) / ((t1 - t0) / 24.0) * 365.0
 
 
-def span(res: Any, subject: str, statistic: str) -> float:
+def span(res: RunResult, subject: str, statistic: str) -> float:
     """Hours from arriving at stop A to arriving at stop B (``route:A>B``), per consignment."""
     route, _, pair = subject.partition(":")
     a_node, _, b_node = pair.partition(">")
@@ -171,7 +174,7 @@ def span(res: Any, subject: str, statistic: str) -> float:
     return _stat((b - a).dropna(), statistic)
 
 
-def transit_from_departure(res: Any, subject: str, statistic: str) -> float:
+def transit_from_departure(res: RunResult, subject: str, statistic: str) -> float:
     """Door-to-door hours less the wait for the first departure (consolidation), per consignment."""
     c = res.consignments
     ok = c[(c["route"] == subject) & c["in_stats"] & c["delivered"]].set_index("consignment_id")
@@ -182,7 +185,7 @@ def transit_from_departure(res: Any, subject: str, statistic: str) -> float:
     return _stat((ok["transit_h"] - wait).dropna(), statistic)
 
 
-MEASURES: dict[str, Callable[[Any, str, str], float]] = {
+MEASURES: dict[str, Callable[[RunResult, str, str], float]] = {
     f.__name__: f for f in (crossing_time, processing_time, trains_per_day, sailing_time, rail_speed,
                             vehicle_capacity, fleet_throughput, departures_per_week,
                             node_throughput, span, transit_from_departure)
@@ -199,6 +202,6 @@ def to_unit(value: float, measure_name: str, unit: str) -> float:
     return value
 
 
-def measure(res: Any, measure_name: str, subject: str, statistic: str, unit: str) -> float:
+def measure(res: RunResult, measure_name: str, subject: str, statistic: str, unit: str) -> float:
     """The simulated value of one observation, in the observation's unit."""
     return to_unit(MEASURES[measure_name](res, subject, statistic), measure_name, unit)

@@ -44,13 +44,48 @@ def _header_version(text: str) -> int | None:
     return None
 
 
+def _check_row(row: pd.Series, where: str, version: int) -> None:
+    """Raise :class:`ObservationError` at the first problem of one observation row."""
+    from corridorsim.validation.measure import MEASURES
+
+    if not row["id"]:
+        raise ObservationError(f"{where}: id is empty")
+    if not row["source"] or not _SOURCE.match(row["source"]):
+        raise ObservationError(f"{where}: source must name fact-sheet ids like 'S12' or "
+                               f"'S12; S13' (found {row['source']!r})")
+    if not re.fullmatch(r"(19|20)\d\d", row["year"]):
+        raise ObservationError(f"{where}: year must be a four-digit year (found {row['year']!r})")
+    if row["version"] != str(version):
+        raise ObservationError(f"{where}: version {row['version']!r} differs from the "
+                               f"file's version {version}")
+    if row["kind"] not in KINDS:
+        raise ObservationError(f"{where}: kind must be one of {', '.join(KINDS)} "
+                               f"(found {row['kind']!r})")
+    if row["measure"] not in MEASURES:
+        raise ObservationError(f"{where}: unknown measure {row['measure']!r}; known: "
+                               f"{', '.join(sorted(MEASURES))}")
+    if row["unit"] not in UNITS:
+        raise ObservationError(f"{where}: unit must be one of {', '.join(UNITS)} "
+                               f"(found {row['unit']!r})")
+    try:
+        obs, low, high, tol = (float(row[k]) for k in ("observed", "low", "high", "tolerance"))
+    except ValueError as exc:
+        raise ObservationError(f"{where}: observed, low, high and tolerance must be "
+                               f"numbers ({exc})") from None
+    if not all(math.isfinite(x) for x in (obs, low, high, tol)):
+        raise ObservationError(f"{where}: observed, low, high, tolerance must be finite")
+    if not (low <= high) or not (0 <= tol < 1):
+        raise ObservationError(f"{where}: need low <= high and 0 <= tolerance < 1")
+    if not (low <= obs <= high):
+        raise ObservationError(f"{where}: observed {obs:g} lies outside its band "
+                               f"[{low:g}, {high:g}]")
+
+
 def load_observations(path: str | Path | None = None) -> pd.DataFrame:
     """Read and check the observations file; every row needs a source and a year.
 
     Raises :class:`ObservationError` naming the file, row id and field on any problem.
     """
-    from corridorsim.validation.measure import MEASURES
-
     p = Path(path) if path is not None else observations_path()
     try:
         text = p.read_text(encoding="utf-8")
@@ -59,47 +94,16 @@ def load_observations(path: str | Path | None = None) -> pd.DataFrame:
     version = _header_version(text)
     if version is None:
         raise ObservationError(f"{p}: the first lines must name the version ('# ... version N')")
-    df = pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False)
-    missing = [c for c in COLUMNS if c not in df.columns]
+    raw = pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False)
+    missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         raise ObservationError(f"{p}: missing column(s) {', '.join(missing)}")
-    df = df[list(COLUMNS)].apply(lambda s: s.str.strip())
+    df: pd.DataFrame = raw[list(COLUMNS)].apply(lambda s: s.str.strip())
     if df["id"].duplicated().any():
         dup = sorted(set(df.loc[df["id"].duplicated(), "id"]))
         raise ObservationError(f"{p}: duplicate id(s) {', '.join(dup)}")
-    for i, row in df.iterrows():
-        where = f"{p}: row {i + 1} ({row['id'] or 'no id'})"
-        if not row["id"]:
-            raise ObservationError(f"{where}: id is empty")
-        if not row["source"] or not _SOURCE.match(row["source"]):
-            raise ObservationError(f"{where}: source must name fact-sheet ids like 'S12' or "
-                                   f"'S12; S13' (found {row['source']!r})")
-        if not re.fullmatch(r"(19|20)\d\d", row["year"]):
-            raise ObservationError(f"{where}: year must be a four-digit year (found {row['year']!r})")
-        if row["version"] != str(version):
-            raise ObservationError(f"{where}: version {row['version']!r} differs from the "
-                                   f"file's version {version}")
-        if row["kind"] not in KINDS:
-            raise ObservationError(f"{where}: kind must be one of {', '.join(KINDS)} "
-                                   f"(found {row['kind']!r})")
-        if row["measure"] not in MEASURES:
-            raise ObservationError(f"{where}: unknown measure {row['measure']!r}; known: "
-                                   f"{', '.join(sorted(MEASURES))}")
-        if row["unit"] not in UNITS:
-            raise ObservationError(f"{where}: unit must be one of {', '.join(UNITS)} "
-                                   f"(found {row['unit']!r})")
-        try:
-            obs, low, high, tol = (float(row[k]) for k in ("observed", "low", "high", "tolerance"))
-        except ValueError as exc:
-            raise ObservationError(f"{where}: observed, low, high and tolerance must be "
-                                   f"numbers ({exc})") from None
-        if not all(math.isfinite(x) for x in (obs, low, high, tol)):
-            raise ObservationError(f"{where}: observed, low, high, tolerance must be finite")
-        if not (low <= high) or not (0 <= tol < 1):
-            raise ObservationError(f"{where}: need low <= high and 0 <= tolerance < 1")
-        if not (low <= obs <= high):
-            raise ObservationError(f"{where}: observed {obs:g} lies outside its band "
-                                   f"[{low:g}, {high:g}]")
+    for i, (_, row) in enumerate(df.iterrows()):  # the index is 0, 1, ... (read_csv)
+        _check_row(row, f"{p}: row {i + 1} ({row['id'] or 'no id'})", version)
     for col in ("observed", "low", "high", "tolerance"):
         df[col] = df[col].astype(float)
     df["year"] = df["year"].astype(int)
