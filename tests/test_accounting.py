@@ -210,7 +210,7 @@ def test_cape_rates_follow_the_leg_not_the_family_id() -> None:
 def test_route_tables_flag_the_legs_that_round_the_cape() -> None:
     from corridorsim.accounting import route_tables
     from corridorsim.network import load_network
-    from corridorsim.routing import resolve_routes
+    from corridorsim.route_options import resolve_routes
 
     routes = resolve_routes(load_network())
     segs, _ = route_tables(routes)

@@ -16,7 +16,8 @@ import pytest
 from corridorsim.corridors import CORRIDORS, EUROPE
 from corridorsim.errors import RouteError
 from corridorsim.places import resolve_place
-from corridorsim.routing import NotApplicable, Stop, _family_graph, resolve_route, route_options
+from corridorsim.route_options import route_options
+from corridorsim.routing import NotApplicable, Stop, _family_graph, resolve_route
 
 # 26 pairs, each also run reversed (52 directions) — China, Central Asia, the Caucasus,
 # Türkiye, Iran, Mongolia and Europe at both ends

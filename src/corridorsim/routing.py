@@ -12,11 +12,14 @@ origin terminal, gauge change, port, destination terminal) alternating with a :c
 (one vehicle trip on one service: a block train, a Caspian feeder, a deep-sea loop). A leg
 passes en-route :class:`Waypoint` facilities (borders without transshipment, canals and
 straits) without unloading.
+
+Every family's answer for a pair, and the route tables, are in
+:mod:`corridorsim.route_options` and :mod:`corridorsim.route_tables`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -34,21 +37,14 @@ __all__ = [
     "DEFAULT_DESTINATION",
     "DEFAULT_ORIGIN",
     "ROUTE_FAMILIES",
-    "ROUTE_TABLE_COLUMNS",
     "Leg",
     "NotApplicable",
     "Route",
     "RouteFamily",
-    "RouteOption",
     "Stop",
     "Waypoint",
     "border_kind",
     "resolve_route",
-    "resolve_routes",
-    "route_options",
-    "route_table",
-    "segments_table",
-    "stops_table",
 ]
 
 DEFAULT_ORIGIN = "CN_XIY"
@@ -61,6 +57,9 @@ RouteFamily = Corridor
 SERVICE_BY_SEA_AREA = {"deep_sea": "deep_sea", "caspian": "caspian_feeder",
                        "black_sea": "black_sea_feeder", "lake_van": "lake_van_ferry"}
 SERVICE_BY_MODE = {"rail": "block_train", "road": "truck"}
+
+#: One step of a path: (from node, to node, link id).
+Step = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -160,6 +159,10 @@ class Route:
         return sum(1 for s in self.stops if s.kind == "gauge_change")
 
 
+class NotApplicable(RouteError):
+    """A route family cannot serve an origin–destination pair (the message says why)."""
+
+
 def _split(value: object) -> tuple[str, ...]:
     if not isinstance(value, str) or not value:
         return ()
@@ -169,10 +172,6 @@ def _split(value: object) -> tuple[str, ...]:
 def _oriented(geom: BaseGeometry, reverse: bool) -> LineString:
     coords = list(geom.coords)
     return LineString(coords[::-1] if reverse else coords)
-
-
-class NotApplicable(RouteError):
-    """A route family cannot serve an origin–destination pair (the message says why)."""
 
 
 def _country(net: Network, node: str) -> str:
@@ -196,17 +195,12 @@ def border_kind(net: Network, node: str) -> str:
     return "border_internal" if any(countries <= u for u in CUSTOMS_UNIONS) else "border"
 
 
-def _family_graph(net: Network, fam: Corridor) -> nx.MultiGraph:
-    """The part of the network ``fam`` may use, each link weighted by its routing
-    impedance ``w`` (cached on the network: built once per family)."""
-    cache: dict[Corridor, nx.MultiGraph] = net.cache.setdefault("family_graphs", {})
-    if fam in cache:
-        return cache[fam]
-    nodes, links = net.nodes, net.links
+# ------------------------------------------------------------------------------- the path
+def _family_nodes(net: Network, fam: Corridor) -> set[str]:
+    """The nodes ``fam`` may pass."""
     avoid_c = set(fam.avoid_countries)
     allow_c = set(fam.countries) if fam.countries is not None else None
     avoid_n = set(fam.avoid_nodes)
-    sea_links = set(fam.sea_links) if fam.sea_links is not None else None
 
     def node_ok(n: str, country: str, kind: str) -> bool:
         if n in avoid_n:
@@ -217,8 +211,22 @@ def _family_graph(net: Network, fam: Corridor) -> nx.MultiGraph:
             return False
         return allow_c is None or country in allow_c
 
-    ok_nodes = {n for n, c, k in zip(nodes.index, nodes["country"].astype(str),
-                                     nodes["kind"].astype(str), strict=True) if node_ok(n, c, k)}
+    nodes = net.nodes
+    return {n for n, c, k in zip(nodes.index, nodes["country"].astype(str),
+                                 nodes["kind"].astype(str), strict=True) if node_ok(n, c, k)}
+
+
+def _family_graph(net: Network, fam: Corridor) -> nx.MultiGraph:
+    """The part of the network ``fam`` may use, each link weighted by its routing
+    impedance ``w`` (cached on the network: built once per family)."""
+    cache: dict[Corridor, nx.MultiGraph] = net.cache.setdefault("family_graphs", {})
+    if fam in cache:
+        return cache[fam]
+    links = net.links
+    avoid_c = set(fam.avoid_countries)
+    allow_c = set(fam.countries) if fam.countries is not None else None
+    sea_links = set(fam.sea_links) if fam.sea_links is not None else None
+    ok_nodes = _family_nodes(net, fam)
     g = nx.MultiGraph()
     g.add_nodes_from(ok_nodes)
     for k, a, b, mode, area, crossed_s, km in zip(
@@ -256,15 +264,14 @@ def _why_not(net: Network, fam: Corridor, origin: str, destination: str) -> str 
     return None
 
 
-def _node_path(net: Network, fam: Corridor, origin: str, destination: str
-               ) -> list[tuple[str, str, str]]:
+def _node_path(net: Network, fam: Corridor, origin: str, destination: str) -> list[Step]:
     """The family's least-impedance path as (from, to, link_id) steps."""
     reason = _why_not(net, fam, origin, destination)
     if reason:
         raise NotApplicable(f"{fam.id} cannot serve {origin} → {destination}: {reason}")
     graph = _family_graph(net, fam)
     try:
-        path = nx.dijkstra_path(graph, origin, destination, weight="w")
+        path: list[str] = nx.dijkstra_path(graph, origin, destination, weight="w")
     except (nx.NetworkXNoPath, nx.NodeNotFound):
         raise NotApplicable(
             f"{fam.id} cannot serve {origin} → {destination}: no path on the network within "
@@ -276,7 +283,7 @@ def _node_path(net: Network, fam: Corridor, origin: str, destination: str
         raise NotApplicable(
             f"{fam.id} cannot serve {origin} → {destination}: the pair does not use this "
             f"corridor (its path passes none of {fam.id}'s gateways: {names})")
-    steps: list[tuple[str, str, str]] = []
+    steps: list[Step] = []
     for u, v in pairwise(path):
         edges = graph.get_edge_data(u, v)
         lid = min(edges, key=lambda k: (float(edges[k]["w"]), k))
@@ -284,6 +291,115 @@ def _node_path(net: Network, fam: Corridor, origin: str, destination: str
     return steps
 
 
+# ----------------------------------------------------------------------------- the stages
+def _group_steps(net: Network, steps: list[Step]) -> list[list[Step]]:
+    """Steps grouped into legs: a break at a change of mode, gauge or sea area, at a
+    gauge-change node, and where a ship calls at a port; a train runs through terminals,
+    hubs and port cities on its way (no re-consolidation there)."""
+    links, nodes = net.links, net.nodes
+    groups: list[list[Step]] = []
+    for step in steps:
+        u, _, lid = step
+        if groups:
+            prev_lid = groups[-1][-1][2]
+            p, c = links.loc[prev_lid], links.loc[lid]
+            same = (
+                p["mode"] == c["mode"]
+                and (p["gauge_mm"] == c["gauge_mm"] or p["mode"] != "rail")
+                and (p["sea_area"] == c["sea_area"] or p["mode"] != "sea")
+                and nodes.at[u, "kind"] != "gauge_change"
+                and not (c["mode"] == "sea" and nodes.at[u, "kind"] == "port")
+            )
+            if same:
+                groups[-1].append(step)
+                continue
+        groups.append([step])
+    return groups
+
+
+def _stop(net: Network, node: str, role: str, index: int, km_from_origin: float,
+          by_sea: bool = False) -> Stop:
+    """An end of the route is a port only where the ship berths there; a train reaching a
+    port city ends at its rail terminal."""
+    kind = border_kind(net, node)
+    if role != "transfer" and not (kind == "gauge_change" or (kind == "port" and by_sea)):
+        kind = "terminal"
+    return Stop(index, node, kind, _country(net, node), role, km_from_origin)
+
+
+def _add_unique(seen: list[str], names: Iterable[str]) -> None:
+    for name in names:
+        if name not in seen:
+            seen.append(name)
+
+
+def _add_km(km_ct: dict[tuple[str, str], float], rec: pd.Series, mode: str,
+            node_country: object) -> None:
+    """Add a link's km to ``km_ct`` by (country, traction): split by its km per country
+    where known, else all to the link's (or its start node's) country; sea is countryless."""
+    length = float(rec["length_km"])
+    traction = str(rec["traction"]) if mode == "rail" and rec["traction"] else ""
+    by_country = dict(rec["km_by_country"])
+    total_c = sum(by_country.values())
+    if mode != "sea" and total_c > 0:
+        for c, ckm in by_country.items():
+            key = (c, traction)
+            km_ct[key] = km_ct.get(key, 0.0) + length * ckm / total_c
+    else:
+        land = str(rec["country"] or node_country or "")
+        key = ("" if mode == "sea" else land, traction)
+        km_ct[key] = km_ct.get(key, 0.0) + length
+
+
+def _leg(net: Network, group: list[Step], index: int, km_from_origin: float) -> Leg:
+    """One leg from a group of steps on one service."""
+    links, nodes = net.links, net.nodes
+    first = links.loc[group[0][2]]
+    mode = str(first["mode"])
+    sea_area = first["sea_area"] if mode == "sea" else None
+    km = 0.0
+    waypoints: list[Waypoint] = []
+    countries: list[str] = []
+    chokepoints: list[str] = []
+    km_ct: dict[tuple[str, str], float] = {}
+    geoms: list[LineString] = []
+    assumed = False
+    for si, (u, _v, lid) in enumerate(group):
+        rec = links.loc[lid]
+        reverse = rec["from"] != u
+        if si > 0 and nodes.at[u, "kind"] in ("border", "chokepoint"):
+            waypoints.append(Waypoint(u, border_kind(net, u), km, _country(net, u)))
+        link_countries = list(_split(rec["countries"]))
+        _add_unique(countries, link_countries[::-1] if reverse else link_countries)
+        _add_unique(chokepoints, _split(rec["chokepoints"]))
+        _add_km(km_ct, rec, mode, nodes.at[u, "country"])
+        km += float(rec["length_km"])
+        geoms.append(_oriented(rec.geometry, reverse))
+        assumed = assumed or bool(rec.get("assumed", False))
+    merged = linemerge(geoms) if len(geoms) > 1 else geoms[0]
+    if merged.geom_type != "LineString":
+        merged = line_merge(merged)
+    return Leg(
+        index=index,
+        mode=mode,
+        service=SERVICE_BY_SEA_AREA[str(sea_area)] if mode == "sea" else SERVICE_BY_MODE[mode],
+        from_node=group[0][0],
+        to_node=group[-1][1],
+        link_ids=tuple(s[2] for s in group),
+        km=km,
+        km_from_origin=km_from_origin,
+        gauge_mm=int(first["gauge_mm"]) if mode == "rail" else None,
+        sea_area=str(sea_area) if sea_area else None,
+        chokepoints=tuple(chokepoints),
+        countries=tuple(countries),
+        waypoints=tuple(waypoints),
+        km_by_country_traction=tuple((c, t, k) for (c, t), k in km_ct.items()),
+        geometry=merged,
+        assumed=assumed,
+    )
+
+
+# ---------------------------------------------------------------------------- the router
 def resolve_route(
     net: Network,
     family: RouteFamily | str,
@@ -321,230 +437,21 @@ def _resolve(net: Network, fam: Corridor, origin: str, destination: str) -> Rout
     if origin == destination:
         raise NotApplicable(f"{fam.id}: origin and destination are the same place ({origin})")
     steps = _node_path(net, fam, origin, destination)
+    groups = _group_steps(net, steps)
     links, nodes = net.links, net.nodes
-
-    # group steps into legs: break at a change of mode, gauge or sea area, at a gauge-change
-    # node, and where a ship calls at a port; a train runs through terminals, hubs and port
-    # cities on its way (no re-consolidation there)
-    groups: list[list[tuple[str, str, str]]] = []
-    for step in steps:
-        u, _, lid = step
-        if groups:
-            prev_lid = groups[-1][-1][2]
-            p, c = links.loc[prev_lid], links.loc[lid]
-            same = (
-                p["mode"] == c["mode"]
-                and (p["gauge_mm"] == c["gauge_mm"] or p["mode"] != "rail")
-                and (p["sea_area"] == c["sea_area"] or p["mode"] != "sea")
-                and nodes.at[u, "kind"] != "gauge_change"
-                and not (c["mode"] == "sea" and nodes.at[u, "kind"] == "port")
-            )
-            if same:
-                groups[-1].append(step)
-                continue
-        groups.append([step])
-
-    stages: list[Stop | Leg] = []
+    first_by_sea = bool(groups) and links.at[groups[0][0][2], "mode"] == "sea"
+    stages: list[Stop | Leg] = [_stop(net, origin, "origin", 0, 0.0, by_sea=first_by_sea)]
     km_done = 0.0
-
-    def add_stop(node: str, role: str, by_sea: bool = False) -> None:
-        """An end of the route is a port only where the ship berths there; a train reaching a
-        port city ends at its rail terminal."""
-        kind = border_kind(net, node)
-        if role != "transfer" and not (kind == "gauge_change" or (kind == "port" and by_sea)):
-            kind = "terminal"
-        stages.append(Stop(len(stages), node, kind, str(nodes.at[node, "country"]), role, km_done))
-
-    add_stop(origin, "origin", by_sea=bool(groups) and links.at[groups[0][0][2], "mode"] == "sea")
     for gi, group in enumerate(groups):
-        first = links.loc[group[0][2]]
-        mode = str(first["mode"])
-        sea_area = first["sea_area"] if mode == "sea" else None
-        service = SERVICE_BY_SEA_AREA[str(sea_area)] if mode == "sea" else SERVICE_BY_MODE[mode]
-        km = 0.0
-        waypoints_: list[Waypoint] = []
-        countries: list[str] = []
-        chokepoints: list[str] = []
-        km_ct: dict[tuple[str, str], float] = {}
-        geoms: list[LineString] = []
-        assumed = False
-        for si, (u, _v, lid) in enumerate(group):
-            rec = links.loc[lid]
-            reverse = rec["from"] != u
-            if si > 0 and nodes.at[u, "kind"] in ("border", "chokepoint"):
-                waypoints_.append(Waypoint(u, border_kind(net, u), km, str(nodes.at[u, "country"])))
-            link_countries = list(_split(rec["countries"]))
-            for c in (link_countries[::-1] if reverse else link_countries):
-                if c not in countries:
-                    countries.append(c)
-            for c in _split(rec["chokepoints"]):
-                if c not in chokepoints:
-                    chokepoints.append(c)
-            length = float(rec["length_km"])
-            traction = str(rec["traction"]) if mode == "rail" and rec["traction"] else ""
-            by_country = dict(rec["km_by_country"])
-            total_c = sum(by_country.values())
-            if mode != "sea" and total_c > 0:
-                for c, ckm in by_country.items():
-                    key = (c, traction)
-                    km_ct[key] = km_ct.get(key, 0.0) + length * ckm / total_c
-            else:
-                land = str(rec["country"] or nodes.at[u, "country"] or "")
-                key = ("" if mode == "sea" else land, traction)
-                km_ct[key] = km_ct.get(key, 0.0) + length
-            km += length
-            geoms.append(_oriented(rec.geometry, reverse))
-            assumed = assumed or bool(rec.get("assumed", False))
-        merged = linemerge(geoms) if len(geoms) > 1 else geoms[0]
-        if merged.geom_type != "LineString":
-            merged = line_merge(merged)
-        stages.append(
-            Leg(
-                index=len(stages),
-                mode=mode,
-                service=service,
-                from_node=group[0][0],
-                to_node=group[-1][1],
-                link_ids=tuple(s[2] for s in group),
-                km=km,
-                km_from_origin=km_done,
-                gauge_mm=int(first["gauge_mm"]) if mode == "rail" else None,
-                sea_area=str(sea_area) if sea_area else None,
-                chokepoints=tuple(chokepoints),
-                countries=tuple(countries),
-                waypoints=tuple(waypoints_),
-                km_by_country_traction=tuple((c, t, k) for (c, t), k in km_ct.items()),
-                geometry=merged,
-                assumed=assumed,
-            )
-        )
-        km_done += km
-        add_stop(group[-1][1], "destination" if gi == len(groups) - 1 else "transfer",
-                 by_sea=mode == "sea")
+        leg = _leg(net, group, len(stages), km_done)
+        stages.append(leg)
+        km_done += leg.km
+        role = "destination" if gi == len(groups) - 1 else "transfer"
+        stages.append(_stop(net, group[-1][1], role, len(stages), km_done,
+                            by_sea=leg.mode == "sea"))
     west = float(nodes.geometry[destination].x) < float(nodes.geometry[origin].x)
     return Route(
         id=fam.id, family=fam, origin=origin, destination=destination,
         nodes=tuple([steps[0][0], *[s[1] for s in steps]]) if steps else (origin,),
         stages=tuple(stages), direction="westbound" if west else "eastbound",
     )
-
-
-@dataclass(frozen=True)
-class RouteOption:
-    """A family's answer for one pair: its route, or why it has none."""
-
-    family: str
-    route: Route | None
-    reason: str = ""
-
-
-def route_options(
-    net: Network,
-    families: Iterable[str] | None = None,
-    *,
-    origin: str = DEFAULT_ORIGIN,
-    destination: str = DEFAULT_DESTINATION,
-    distinct: bool = True,
-    registry: Mapping[str, Corridor] | None = None,
-) -> list[RouteOption]:
-    """Every family's route for the pair, or the reason it has none.
-
-    ``families`` are ids in ``registry`` (the shipped :data:`ROUTE_FAMILIES` by default). With
-    ``distinct`` a family whose path is the same as an earlier family's (e.g. two Middle
-    Corridor variants between China and Almaty, before their crossings differ) is reported as
-    not applicable, naming that family, so that no route is offered twice.
-    """
-    fams = registry if registry is not None else ROUTE_FAMILIES
-    ids = list(families) if families is not None else list(fams)
-    unknown = [f for f in ids if f not in fams]
-    if unknown:
-        raise RouteError(f"unknown route family {unknown[0]!r}; allowed: {', '.join(fams)}")
-    out: list[RouteOption] = []
-    seen: dict[tuple[str, ...], str] = {}
-    for f in ids:
-        try:
-            r = resolve_route(net, fams[f], origin=origin, destination=destination)
-        except NotApplicable as exc:
-            out.append(RouteOption(f, None, str(exc).split(": ", 1)[-1]))
-            continue
-        if distinct and r.nodes in seen:
-            out.append(RouteOption(f, None, f"same path as {seen[r.nodes]} for this pair"))
-            continue
-        seen[r.nodes] = f
-        out.append(RouteOption(f, r))
-    return out
-
-
-def resolve_routes(
-    net: Network,
-    families: Iterable[str] | None = None,
-    *,
-    origin: str = DEFAULT_ORIGIN,
-    destination: str = DEFAULT_DESTINATION,
-) -> dict[str, Route]:
-    """The routes of the families that serve the pair (all shipped families by default)."""
-    return {o.family: o.route for o in route_options(net, families, origin=origin,
-                                                       destination=destination)
-            if o.route is not None}
-
-
-def route_via(route: Route) -> str:
-    """The node ids of the route in order, ``;``-separated."""
-    return ";".join(route.nodes)
-
-
-ROUTE_TABLE_COLUMNS = ["route", "origin", "destination", "total_km", "rail_km", "sea_km",
-                       "road_km", "countries", "chokepoints", "legs", "transshipments",
-                       "gauge_changes", "borders", "via"]
-
-
-def route_table(routes: dict[str, Route]) -> pd.DataFrame:
-    """One row per route: the ``corridorsim routes`` table."""
-    rows = []
-    for r in routes.values():
-        rows.append({
-            "route": r.id,
-            "origin": r.origin,
-            "destination": r.destination,
-            "total_km": round(r.total_km, 1),
-            "rail_km": round(r.km_by_mode("rail"), 1),
-            "sea_km": round(r.km_by_mode("sea"), 1),
-            "road_km": round(r.km_by_mode("road"), 1),
-            "countries": ";".join(r.countries),
-            "chokepoints": ";".join(r.chokepoints),
-            "legs": len(r.legs),
-            "transshipments": sum(1 for s in r.stops if s.role == "transfer"),
-            "gauge_changes": r.gauge_changes,
-            "borders": sum(1 for leg in r.legs for w in leg.waypoints
-                           if w.kind in ("border", "border_internal"))
-            + sum(1 for s in r.stops if s.kind == "gauge_change"),
-            "via": route_via(r),
-        })
-    return pd.DataFrame(rows, columns=ROUTE_TABLE_COLUMNS)
-
-
-def segments_table(routes: dict[str, Route]) -> pd.DataFrame:
-    """Static route structure for accounting: one row per (route, leg, country, traction)."""
-    rows = [
-        {"route": r.id, "stage_index": leg.index, "mode": leg.mode, "service": leg.service,
-         "sea_area": leg.sea_area or "", "country": c, "traction": t, "km": k}
-        for r in routes.values() for leg in r.legs for c, t, k in leg.km_by_country_traction
-    ]
-    return pd.DataFrame(rows, columns=["route", "stage_index", "mode", "service", "sea_area",
-                                       "country", "traction", "km"])
-
-
-def stops_table(routes: dict[str, Route]) -> pd.DataFrame:
-    """Static facility stops for accounting: one row per (route, stop)."""
-    rows = [
-        {"route": r.id, "stage_index": s.index, "node": s.node, "kind": s.kind,
-         "transshipment": True, "country": s.country}
-        for r in routes.values() for s in r.stops
-    ]
-    rows += [
-        {"route": r.id, "stage_index": leg.index, "node": w.node, "kind": w.kind,
-         "transshipment": False, "country": w.country}
-        for r in routes.values() for leg in r.legs for w in leg.waypoints
-    ]
-    return pd.DataFrame(rows, columns=["route", "stage_index", "node", "kind", "transshipment",
-                                       "country"])

@@ -32,11 +32,11 @@ from corridorsim.results import (
     route_time_sums,
     vehicles_table,
 )
+from corridorsim.route_options import route_options
 from corridorsim.routing import (
     ROUTE_FAMILIES,
     RouteFamily,
     resolve_route,
-    route_options,
 )
 from corridorsim.saturation import add_saturation, place_queues
 from corridorsim.scenario.check import canonical_places, scenario_network

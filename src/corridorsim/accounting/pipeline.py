@@ -27,7 +27,7 @@ from corridorsim.accounting.emissions import (
 from corridorsim.accounting.factors import load_factors, load_tariffs
 from corridorsim.accounting.footprint import _CO2, _COST, route_accounting, shipment_footprint
 from corridorsim.errors import ScenarioError
-from corridorsim.routing import segments_table, stops_table
+from corridorsim.route_tables import segments_table, stops_table
 
 __all__ = ["AccountingResult", "LegAccountant", "RecordAccounting", "account_records",
            "account_run", "route_tables"]
