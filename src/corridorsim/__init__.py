@@ -3,7 +3,15 @@
 Compare the Middle Corridor (Kazakhstan–Caspian–Azerbaijan–Georgia/Türkiye), the Northern
 rail corridor (Russia–Belarus) and deep-sea shipping via Suez and around the Cape: transit
 time distributions, reliability, CO2e and cost per TEU.
+
+The names below are imported on first use, so ``import corridorsim`` (and the command
+line's ``corridorsim --help``) does not load pandas, geopandas or SimPy.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from corridorsim._version import __version__
 from corridorsim.errors import (
@@ -14,10 +22,31 @@ from corridorsim.errors import (
     RouteError,
     ScenarioError,
 )
-from corridorsim.network import Network, load_network, validate_network
-from corridorsim.routing import ROUTE_FAMILIES, Route, resolve_route, resolve_routes, route_table
-from corridorsim.run import RunResult, run_scenario
-from corridorsim.scenario import Scenario, load_scenario, scenario_from_dict
+
+if TYPE_CHECKING:
+    from corridorsim.network import Network, load_network, validate_network
+    from corridorsim.route_options import resolve_routes
+    from corridorsim.route_tables import route_table
+    from corridorsim.routing import ROUTE_FAMILIES, Route, resolve_route
+    from corridorsim.run import RunResult, run_scenario
+    from corridorsim.scenario import Scenario, load_scenario, scenario_from_dict
+
+# name → the module that defines it, imported on first access
+_LAZY = {
+    "Network": "corridorsim.network",
+    "load_network": "corridorsim.network",
+    "validate_network": "corridorsim.network",
+    "resolve_routes": "corridorsim.route_options",
+    "route_table": "corridorsim.route_tables",
+    "ROUTE_FAMILIES": "corridorsim.routing",
+    "Route": "corridorsim.routing",
+    "resolve_route": "corridorsim.routing",
+    "RunResult": "corridorsim.run",
+    "run_scenario": "corridorsim.run",
+    "Scenario": "corridorsim.scenario",
+    "load_scenario": "corridorsim.scenario",
+    "scenario_from_dict": "corridorsim.scenario",
+}
 
 __all__ = [
     "ROUTE_FAMILIES",
@@ -41,3 +70,16 @@ __all__ = [
     "scenario_from_dict",
     "validate_network",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'corridorsim' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -5,17 +5,20 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from corridorsim._cli_common import handle_errors
+from corridorsim.cli.common import load_checked
+from corridorsim.cli.options import handle_errors, out_option
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["command", "format_value"]
 
 
-def format_value(v: float, unit: str) -> str:
+def format_value(v: float | None, unit: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
     if unit in ("TEU/yr",):
@@ -25,12 +28,18 @@ def format_value(v: float, unit: str) -> str:
     return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
 
 
-def _print_table(table, title: str) -> None:  # type: ignore[no-untyped-def]
+COLUMNS: tuple[tuple[str, Literal["left", "right"]], ...] = (
+    ("id", "left"), ("quantity", "left"), ("observed", "right"), ("accepted band", "right"),
+    ("simulated", "right"), ("unit", "left"), ("result", "left"), ("source", "left"))
+
+
+def _print_table(table: pd.DataFrame, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     t = Table(title=title)
-    for head, just in (("id", "left"), ("quantity", "left"), ("observed", "right"),
-                       ("accepted band", "right"), ("simulated", "right"), ("unit", "left"),
-                       ("result", "left"), ("source", "left")):
-        t.add_column(head, justify=just)  # type: ignore[arg-type]
+    for head, just in COLUMNS:
+        t.add_column(head, justify=just)
     for r in table.to_dict("records"):
         band = f"{format_value(r['accept_low'], r['unit'])}–{format_value(r['accept_high'], r['unit'])}"
         t.add_row(r["id"], r["quantity"], format_value(r["observed"], r["unit"]), band,
@@ -45,8 +54,7 @@ def _print_table(table, title: str) -> None:  # type: ignore[no-untyped-def]
 
 @click.command("check-model")
 @click.argument("scenario", default="baseline_2024")
-@click.option("--out", type=click.Path(path_type=Path),
-              help="Folder for validation.csv and validation.html (default results/<scenario>-validation).")
+@out_option("Folder for validation.csv and validation.html (default results/<scenario>-validation).")
 @click.option("--observations", "obs_path", type=click.Path(path_type=Path),
               help="Observations file (default: the one shipped with corridorsim).")
 @click.option("--only", help="Comma-separated observation ids to check (default: all).")
@@ -63,14 +71,13 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
     Writes validation.csv (one row per observation: observed, tolerance band, simulated,
     pass/fail, source) and validation.html, and prints the share passing.
     """
-    from corridorsim.cli import _load
     from corridorsim.errors import OutputError, ScenarioError
     from corridorsim.validation.check import run_check, share_passing, summary_line
     from corridorsim.validation.observations import load_observations
     from corridorsim.viz.validation_section import validation_page
 
     t0 = time.perf_counter()
-    scn, net = _load(scenario)
+    scn, net = load_checked(scenario)
     obs = load_observations(obs_path)
     if only:
         ids = [x.strip() for x in only.split(",") if x.strip()]

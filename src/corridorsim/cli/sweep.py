@@ -9,24 +9,29 @@ from pathlib import Path
 
 import click
 
-from corridorsim._cli_common import handle_errors
+from corridorsim.cli.options import (
+    err_console,
+    handle_errors,
+    handle_signals,
+    out_option,
+    quiet_option,
+    scheduler_option,
+    workers_option,
+)
+from corridorsim.errors import OutputError
 
 __all__ = ["command"]
 
 
-
-
 @click.command("sweep")
 @click.argument("sweep_file", metavar="SWEEP.yaml")
-@click.option("--out", type=click.Path(path_type=Path),
-              help="Results folder (default results/<sweep name>).")
-@click.option("--workers", type=click.IntRange(0, 256), default=0,
-              help="Dask workers on a local cluster (0 = in-process).")
-@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
+@out_option("Results folder (default results/<sweep name>).")
+@workers_option
+@scheduler_option
 @click.option("--fresh", is_flag=True,
               help="Empty the result store first (recompute every variant).")
 @click.option("--no-report", is_flag=True, help="Skip sweep_report.html.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the output paths.")
+@quiet_option
 @handle_errors
 def command(sweep_file: str, out: Path | None, workers: int, scheduler: str | None,
             fresh: bool, no_report: bool, quiet: bool) -> None:
@@ -36,7 +41,6 @@ def command(sweep_file: str, out: Path | None, workers: int, scheduler: str | No
     sweep_report.html and sweep.json; finished tasks are kept in <out>/store/, so a rerun
     after an interruption computes only the missing variants.
     """
-    from corridorsim._cli_common import err_console, handle_signals
     from corridorsim.experiments import load_sweep, run_sweep, write_sweep
     from corridorsim.outputs import output_lock
 
@@ -47,8 +51,6 @@ def command(sweep_file: str, out: Path | None, workers: int, scheduler: str | No
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from corridorsim.errors import OutputError
-
         raise OutputError(f"{out}: cannot create the results folder ({exc.strerror})") from exc
     with output_lock(out):
         store = out / "store"

@@ -1,0 +1,46 @@
+"""Helpers several commands use: a checked scenario with its network, CSV to a file or stdout.
+
+Heavy modules (the network's geopandas, pandas) are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from corridorsim.errors import OutputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from corridorsim.network import Network
+    from corridorsim.scenario.model import Scenario
+
+__all__ = ["emit_csv", "load_checked"]
+
+
+def load_checked(scenario: str) -> tuple[Scenario, Network]:
+    """SCENARIO (a file or a shipped scenario's name), checked against the shipped network."""
+    from corridorsim.network import load_network
+    from corridorsim.scenario.check import check_scenario
+    from corridorsim.scenario.load import load_scenario
+
+    scn, pos = load_scenario(scenario)
+    net = load_network()
+    scn = check_scenario(scn, net, positions=pos, source=str(scenario))
+    return scn, net
+
+
+def emit_csv(table: pd.DataFrame, out: Path | None) -> None:
+    """``table`` as CSV into ``out`` (then its path on stdout), or onto stdout."""
+    text = table.to_csv(index=False)
+    if out:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
+        click.echo(str(out))
+    else:
+        click.echo(text, nl=False)
