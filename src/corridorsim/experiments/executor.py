@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from corridorsim.errors import CorridorSimError
 from corridorsim.experiments.tasks import error_record
+
+if TYPE_CHECKING:
+    from distributed import Client, Future, LocalCluster
 
 __all__ = ["Executor", "ExperimentError", "TaskProgress"]
 
@@ -37,8 +40,8 @@ class Executor:
         self.workers = int(workers or 0)
         self.scheduler = scheduler
         self.timeout = connect_timeout_s
-        self.client: Any = None
-        self._cluster: Any = None
+        self.client: Client | None = None
+        self._cluster: LocalCluster | None = None
 
     @property
     def distributed(self) -> bool:
@@ -63,21 +66,23 @@ class Executor:
                 "pip install 'corridorsim[distributed]'") from exc
         if self.scheduler:
             try:
-                self.client = Client(self.scheduler, timeout=self.timeout,
-                                     set_as_default=False)
+                self.client = Client(  # type: ignore[no-untyped-call]  # dask: no annotations
+                    self.scheduler, timeout=self.timeout, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ExperimentError(
                     f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from exc
         else:
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
-            self.client = Client(self._cluster, set_as_default=False)
+            # dask: LocalCluster and Client have no annotations
+            self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=self.workers, threads_per_worker=1, processes=True,
+                dashboard_address=None)
+            self.client = Client(self._cluster, set_as_default=False)  # type: ignore[no-untyped-call]
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):
-                self.client.close()
+                self.client.close()  # type: ignore[no-untyped-call]  # dask: no annotations
         if self._cluster is not None:
             with contextlib.suppress(Exception):
                 self._cluster.close()
@@ -95,7 +100,7 @@ class Batch:
     def __init__(self, ex: Executor, fn: Callable[[dict[str, Any]], dict[str, Any]],
                  payloads: list[dict[str, Any]]) -> None:
         self.ex, self.fn, self.payloads = ex, fn, payloads
-        self.futures: list[Any] = []
+        self.futures: list[Future[dict[str, Any]]] = []
         if ex.client is not None and payloads:
             self.futures = ex.client.map(fn, payloads, pure=False)
 
@@ -113,7 +118,8 @@ class Batch:
         from distributed import as_completed
 
         index = {f.key: i for i, f in enumerate(self.futures)}
-        for fut in as_completed(self.futures, loop=self.ex.client.loop):
+        # dask: as_completed has no annotations
+        for fut in as_completed(self.futures, loop=self.ex.client.loop):  # type: ignore[no-untyped-call]
             i = index[fut.key]
             try:
                 result = fut.result()
@@ -125,7 +131,7 @@ class Batch:
     def cancel(self) -> None:
         if self.futures and self.ex.client is not None:
             with contextlib.suppress(Exception):
-                self.ex.client.cancel(self.futures)
+                self.ex.client.cancel(self.futures)  # type: ignore[no-untyped-call]  # dask
 
 
 class TaskProgress:

@@ -12,6 +12,7 @@ instance (route family, origin and destination).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -26,7 +27,7 @@ from corridorsim.experiments.tasks import (
     task_payload,
 )
 from corridorsim.kpis import INSTANCE_COLUMNS
-from corridorsim.network import default_geodata_dir
+from corridorsim.network import Network, default_geodata_dir
 from corridorsim.run import RunResult, run_scenario, scenario_hash
 from corridorsim.scenario.model import Scenario
 
@@ -37,7 +38,7 @@ def _with_seed(scn: Scenario, seed: int) -> Scenario:
     return scn if scn.seed == seed else scn.model_copy(update={"seed": int(seed)})
 
 
-def _is_shipped(net: Any) -> bool:
+def _is_shipped(net: Network | None) -> bool:
     return net is None or str(getattr(net, "source", "")) == str(default_geodata_dir())
 
 
@@ -52,9 +53,10 @@ def replication_table(rows_by_rep: dict[int, list[dict[str, Any]]],
     return pd.DataFrame.from_records(records)
 
 
-def run_replications(scn: Scenario, net: Any = None, *, replications: int = 1,
+def run_replications(scn: Scenario, net: Network | None = None, *, replications: int = 1,
                      workers: int = 0, scheduler: str | None = None, quiet: bool = False,
-                     task_fn: Any = simulate_task) -> RunResult:
+                     task_fn: Callable[[dict[str, Any]], dict[str, Any]] = simulate_task
+                     ) -> RunResult:
     """Simulate ``replications`` independent replications; see the module docstring."""
     if replications < 1:
         raise ExperimentError(f"replications must be >= 1 (found {replications})")

@@ -14,7 +14,7 @@ import html
 import io
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -22,6 +22,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from corridorsim.experiments.sweep import SweepResult, SweepSpec
 
 __all__ = ["REPORT_KPIS", "report_html", "sensitivity"]
 
@@ -65,7 +70,7 @@ def _numeric(s: pd.Series) -> pd.Series | None:
     return v.astype(float) if v.notna().all() else None
 
 
-def sensitivity(spec: Any, table: pd.DataFrame) -> pd.DataFrame:
+def sensitivity(spec: SweepSpec, table: pd.DataFrame) -> pd.DataFrame:
     """One row per parameter × route instance × KPI (deterministic order)."""
     rows = []
     if len(table) == 0:
@@ -102,7 +107,7 @@ def sensitivity(spec: Any, table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _svg(fig: Any, salt: str) -> str:
+def _svg(fig: Figure, salt: str) -> str:
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -172,7 +177,7 @@ def _table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def report_html(result: Any) -> str:
+def report_html(result: SweepResult) -> str:
     """The sweep report as one self-contained HTML page."""
     spec, table, sens = result.spec, result.table, result.sensitivity
     kpis = [k for k in REPORT_KPIS if k in table.columns]

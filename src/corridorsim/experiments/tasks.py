@@ -11,9 +11,14 @@ from __future__ import annotations
 import functools
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from corridorsim.network import Network
+    from corridorsim.run import RunResult
+    from corridorsim.scenario.model import Scenario
 
 __all__ = ["replication_seed", "simulate_task", "summary_rows", "task_payload"]
 
@@ -32,18 +37,19 @@ def replication_seed(seed: int, replication: int) -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def _shipped_network() -> Any:
+def _shipped_network() -> Network:
     from corridorsim.network import load_network
 
     return load_network()
 
 
-def summary_rows(res: Any) -> list[dict[str, Any]]:
+def summary_rows(res: RunResult) -> list[dict[str, Any]]:
     """A run's summary as plain-Python rows (the same values in-process and on Dask)."""
-    return [dict(r) for r in res.summary.to_dict("records")]
+    return [{str(k): v for k, v in r.items()} for r in res.summary.to_dict("records")]
 
 
-def task_payload(scenario: Any, *, key: str, label: str, network: Any = None) -> dict[str, Any]:
+def task_payload(scenario: Scenario, *, key: str, label: str,
+                 network: Network | None = None) -> dict[str, Any]:
     """The payload of one task: ``scenario`` is a validated Scenario (seed already set)."""
     return {"scenario": scenario.model_dump(mode="json"), "key": key, "label": label,
             "network": network}
