@@ -14,10 +14,11 @@ import networkx as nx
 import pytest
 
 from corridorsim.corridors import CORRIDORS, EUROPE
-from corridorsim.errors import RouteError
+from corridorsim.errors import NotApplicable, RouteError
 from corridorsim.places import resolve_place
 from corridorsim.route_options import route_options
-from corridorsim.routing import NotApplicable, Stop, _family_graph, resolve_route
+from corridorsim.route_paths import family_graph
+from corridorsim.routing import Stop, resolve_route
 
 # 26 pairs, each also run reversed (52 directions) — China, Central Asia, the Caucasus,
 # Türkiye, Iran, Mongolia and Europe at both ends
@@ -92,7 +93,7 @@ def test_no_detour_beyond_the_gateways(options, network, o, d):
         gates = {n for g in c.gateways for n in g}
         keep = [n for n in r.nodes if n in gates
                 or any(isinstance(s, Stop) and s.node == n for s in r.stages)]
-        g = _family_graph(network, c)
+        g = family_graph(network, c)
 
         def km(u, v, data):
             return min(float(x["length_km"]) for x in data.values())

@@ -11,6 +11,7 @@ __all__ = [
     "CorridorSimError",
     "InternalError",
     "NetworkError",
+    "NotApplicable",
     "OutputError",
     "RouteError",
     "ScenarioError",
@@ -33,6 +34,10 @@ class NetworkError(CorridorSimError, ValueError):
 
 class RouteError(CorridorSimError, ValueError):
     """A route family cannot be resolved on the network."""
+
+
+class NotApplicable(RouteError):
+    """A route family cannot serve an origin–destination pair (the message says why)."""
 
 
 class OutputError(CorridorSimError, OSError):

@@ -6,13 +6,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from corridorsim.corridors import Corridor
-from corridorsim.errors import RouteError
+from corridorsim.errors import NotApplicable, RouteError
 from corridorsim.network import Network
 from corridorsim.routing import (
     DEFAULT_DESTINATION,
     DEFAULT_ORIGIN,
     ROUTE_FAMILIES,
-    NotApplicable,
     Route,
     resolve_route,
 )

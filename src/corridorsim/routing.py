@@ -13,32 +13,31 @@ origin terminal, gauge change, port, destination terminal) alternating with a :c
 passes en-route :class:`Waypoint` facilities (borders without transshipment, canals and
 straits) without unloading.
 
-Every family's answer for a pair, and the route tables, are in
-:mod:`corridorsim.route_options` and :mod:`corridorsim.route_tables`.
+The path itself is found in :mod:`corridorsim.route_paths`; every family's answer for a
+pair, and the route tables, are in :mod:`corridorsim.route_options` and
+:mod:`corridorsim.route_tables`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import pairwise
 
-import networkx as nx
 import pandas as pd
 from shapely import LineString, line_merge
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
-from corridorsim.corridors import CORRIDORS, CUSTOMS_UNIONS, ROUTING_WEIGHT, Corridor
-from corridorsim.errors import RouteError
+from corridorsim.corridors import CORRIDORS, CUSTOMS_UNIONS, Corridor
+from corridorsim.errors import NotApplicable, RouteError
 from corridorsim.network import Network
+from corridorsim.route_paths import Step, node_country, node_path, split_tags
 
 __all__ = [
     "DEFAULT_DESTINATION",
     "DEFAULT_ORIGIN",
     "ROUTE_FAMILIES",
     "Leg",
-    "NotApplicable",
     "Route",
     "RouteFamily",
     "Stop",
@@ -57,10 +56,6 @@ RouteFamily = Corridor
 SERVICE_BY_SEA_AREA = {"deep_sea": "deep_sea", "caspian": "caspian_feeder",
                        "black_sea": "black_sea_feeder", "lake_van": "lake_van_ferry"}
 SERVICE_BY_MODE = {"rail": "block_train", "road": "truck"}
-
-#: One step of a path: (from node, to node, link id).
-Step = tuple[str, str, str]
-
 
 @dataclass(frozen=True)
 class Waypoint:
@@ -159,27 +154,9 @@ class Route:
         return sum(1 for s in self.stops if s.kind == "gauge_change")
 
 
-class NotApplicable(RouteError):
-    """A route family cannot serve an origin–destination pair (the message says why)."""
-
-
-def _split(value: object) -> tuple[str, ...]:
-    if not isinstance(value, str) or not value:
-        return ()
-    return tuple(v for v in value.split(";") if v)
-
-
 def _oriented(geom: BaseGeometry, reverse: bool) -> LineString:
     coords = list(geom.coords)
     return LineString(coords[::-1] if reverse else coords)
-
-
-def _country(net: Network, node: str) -> str:
-    return str(net.nodes.at[node, "country"])
-
-
-def _place(net: Network, node: str) -> str:
-    return f"{net.nodes.at[node, 'name']} ({node}, {_country(net, node)})"
 
 
 def border_kind(net: Network, node: str) -> str:
@@ -193,102 +170,6 @@ def border_kind(net: Network, node: str) -> str:
                                            "country"].dropna()}
     countries.add(str(net.nodes.at[node, "country"]))
     return "border_internal" if any(countries <= u for u in CUSTOMS_UNIONS) else "border"
-
-
-# ------------------------------------------------------------------------------- the path
-def _family_nodes(net: Network, fam: Corridor) -> set[str]:
-    """The nodes ``fam`` may pass."""
-    avoid_c = set(fam.avoid_countries)
-    allow_c = set(fam.countries) if fam.countries is not None else None
-    avoid_n = set(fam.avoid_nodes)
-
-    def node_ok(n: str, country: str, kind: str) -> bool:
-        if n in avoid_n:
-            return False
-        if kind == "chokepoint" and "sea" in fam.modes:
-            return True  # straits and canals: the sea links decide
-        if country in avoid_c:
-            return False
-        return allow_c is None or country in allow_c
-
-    nodes = net.nodes
-    return {n for n, c, k in zip(nodes.index, nodes["country"].astype(str),
-                                 nodes["kind"].astype(str), strict=True) if node_ok(n, c, k)}
-
-
-def _family_graph(net: Network, fam: Corridor) -> nx.MultiGraph:
-    """The part of the network ``fam`` may use, each link weighted by its routing
-    impedance ``w`` (cached on the network: built once per family)."""
-    cache: dict[Corridor, nx.MultiGraph] = net.cache.setdefault("family_graphs", {})
-    if fam in cache:
-        return cache[fam]
-    links = net.links
-    avoid_c = set(fam.avoid_countries)
-    allow_c = set(fam.countries) if fam.countries is not None else None
-    sea_links = set(fam.sea_links) if fam.sea_links is not None else None
-    ok_nodes = _family_nodes(net, fam)
-    g = nx.MultiGraph()
-    g.add_nodes_from(ok_nodes)
-    for k, a, b, mode, area, crossed_s, km in zip(
-            links.index, links["from"], links["to"], links["mode"].astype(str),
-            links["sea_area"], links["countries"], links["length_km"], strict=True):
-        if a not in ok_nodes or b not in ok_nodes or mode not in fam.modes:
-            continue
-        if mode == "sea":
-            if str(area) not in fam.sea_areas:
-                continue
-            if sea_links is not None and k not in sea_links and f"{b}-{a}" not in sea_links:
-                continue
-        else:
-            crossed = set(_split(crossed_s))
-            if crossed & avoid_c or (allow_c is not None and crossed and not crossed <= allow_c):
-                continue
-        g.add_edge(a, b, key=k, w=float(km) * ROUTING_WEIGHT.get(mode, 1.0),
-                   length_km=float(km))
-    cache[fam] = g
-    return g
-
-
-def _why_not(net: Network, fam: Corridor, origin: str, destination: str) -> str | None:
-    """Why ``fam`` cannot serve the pair at all (an end in a country it avoids), or None."""
-    for label, n in (("origin", origin), ("destination", destination)):
-        c = _country(net, n)
-        if c in fam.avoid_countries:
-            return f"the {label} {_place(net, n)} is in {c}, which {fam.id} does not enter"
-        if fam.countries is not None and c not in fam.countries:
-            reach = "China and Europe" if fam.deep_sea else ", ".join(fam.countries)
-            return (f"the {label} {_place(net, n)} lies outside what {fam.id} serves "
-                    f"({reach})")
-        if n in fam.avoid_nodes:
-            return f"{fam.id} does not use {_place(net, n)}"
-    return None
-
-
-def _node_path(net: Network, fam: Corridor, origin: str, destination: str) -> list[Step]:
-    """The family's least-impedance path as (from, to, link_id) steps."""
-    reason = _why_not(net, fam, origin, destination)
-    if reason:
-        raise NotApplicable(f"{fam.id} cannot serve {origin} → {destination}: {reason}")
-    graph = _family_graph(net, fam)
-    try:
-        path: list[str] = nx.dijkstra_path(graph, origin, destination, weight="w")
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        raise NotApplicable(
-            f"{fam.id} cannot serve {origin} → {destination}: no path on the network within "
-            f"its definition ({fam.label})") from None
-    gates = {n for group in fam.gateways for n in group}
-    if gates and not gates & set(path):
-        names = ", ".join(sorted({str(net.nodes.at[n, "name"]).split(" (")[0]
-                                  for n in gates if n in net.nodes.index}))
-        raise NotApplicable(
-            f"{fam.id} cannot serve {origin} → {destination}: the pair does not use this "
-            f"corridor (its path passes none of {fam.id}'s gateways: {names})")
-    steps: list[Step] = []
-    for u, v in pairwise(path):
-        edges = graph.get_edge_data(u, v)
-        lid = min(edges, key=lambda k: (float(edges[k]["w"]), k))
-        steps.append((u, v, lid))
-    return steps
 
 
 # ----------------------------------------------------------------------------- the stages
@@ -324,7 +205,7 @@ def _stop(net: Network, node: str, role: str, index: int, km_from_origin: float,
     kind = border_kind(net, node)
     if role != "transfer" and not (kind == "gauge_change" or (kind == "port" and by_sea)):
         kind = "terminal"
-    return Stop(index, node, kind, _country(net, node), role, km_from_origin)
+    return Stop(index, node, kind, node_country(net, node), role, km_from_origin)
 
 
 def _add_unique(seen: list[str], names: Iterable[str]) -> None:
@@ -368,10 +249,10 @@ def _leg(net: Network, group: list[Step], index: int, km_from_origin: float) -> 
         rec = links.loc[lid]
         reverse = rec["from"] != u
         if si > 0 and nodes.at[u, "kind"] in ("border", "chokepoint"):
-            waypoints.append(Waypoint(u, border_kind(net, u), km, _country(net, u)))
-        link_countries = list(_split(rec["countries"]))
+            waypoints.append(Waypoint(u, border_kind(net, u), km, node_country(net, u)))
+        link_countries = list(split_tags(rec["countries"]))
         _add_unique(countries, link_countries[::-1] if reverse else link_countries)
-        _add_unique(chokepoints, _split(rec["chokepoints"]))
+        _add_unique(chokepoints, split_tags(rec["chokepoints"]))
         _add_km(km_ct, rec, mode, nodes.at[u, "country"])
         km += float(rec["length_km"])
         geoms.append(_oriented(rec.geometry, reverse))
@@ -436,7 +317,7 @@ def _resolve(net: Network, fam: Corridor, origin: str, destination: str) -> Rout
             raise RouteError(f"route {fam.id!r}: unknown {label} node {nid!r}")
     if origin == destination:
         raise NotApplicable(f"{fam.id}: origin and destination are the same place ({origin})")
-    steps = _node_path(net, fam, origin, destination)
+    steps = node_path(net, fam, origin, destination)
     groups = _group_steps(net, steps)
     links, nodes = net.links, net.nodes
     first_by_sea = bool(groups) and links.at[groups[0][0][2], "mode"] == "sea"
