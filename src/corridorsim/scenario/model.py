@@ -1,8 +1,13 @@
-"""The scenario schema (pydantic v2, frozen, ``extra="forbid"``).
+"""The scenario schema (pydantic v2, frozen, ``extra="forbid"``): :class:`Scenario` and its
+top-level sections.
 
 Units live in key names: ``_h`` hours, ``_d`` days, ``_km`` kilometres, ``_kn`` knots,
 ``_teu`` twenty-foot equivalent units, ``_usd`` US dollars. Every default names its source
-in :mod:`corridorsim.scenario.defaults`.
+in :mod:`corridorsim.scenario.defaults`. The larger sections have modules of their own:
+services, facilities and distributions in :mod:`~corridorsim.scenario.params`, route choice
+in :mod:`~corridorsim.scenario.choice_config`, added places and links in
+:mod:`~corridorsim.scenario.network_model`; bounds and field types in
+:mod:`~corridorsim.scenario.fields`.
 """
 
 from __future__ import annotations
@@ -10,41 +15,40 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from corridorsim.scenario.choice_config import (
+    ChoiceConfig,
+    ChoiceNest,
+    ChoiceSegment,
+    RoutePrior,
+)
+from corridorsim.scenario.fields import MAX_D, Factor, FrozenModel, Share
+from corridorsim.scenario.network_model import NetworkAdditions, PlaceLink, PlaceNode
+from corridorsim.scenario.params import (
+    Distribution,
+    Exponential,
+    FacilityParams,
+    Lognormal,
+    ServiceParams,
+    Triangular,
+    Uniform,
+    lognormal,
+)
 
 __all__ = [
+    "SCHEMA_MODELS",
     "AccountingConfig",
-    "ChoiceConfig",
-    "ChoiceNest",
-    "ChoiceSegment",
     "DemandRow",
     "Disruption",
-    "Distribution",
-    "FacilityParams",
     "Provenance",
-    "RoutePrior",
     "Scenario",
-    "ServiceParams",
     "StormConfig",
     "WeatherConfig",
 ]
 
-# Absurd-magnitude guards: every number has bounds a planner could hit only by mistake.
-MAX_H = 24.0 * 3650  # ten years in hours
-MAX_D = 3650.0
-MAX_TEU = 1e9
 
-Hours = Annotated[float, Field(ge=0, le=MAX_H, allow_inf_nan=False)]
-PosHours = Annotated[float, Field(gt=0, le=MAX_H, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Factor = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Provenance(_Frozen):
+class Provenance(FrozenModel):
     """Where a value comes from. ``assumed: true`` marks our own assumption."""
 
     source: str | None = None
@@ -53,133 +57,7 @@ class Provenance(_Frozen):
     assumed: bool = False
 
 
-class Lognormal(_Frozen):
-    median_h: PosHours
-    p90_h: PosHours
-
-    @model_validator(mode="after")
-    def _order(self) -> Lognormal:
-        if self.p90_h < self.median_h:
-            raise ValueError(f"p90_h ({self.p90_h}) must be >= median_h ({self.median_h})")
-        return self
-
-
-class Uniform(_Frozen):
-    low_h: Hours
-    high_h: Hours
-
-    @model_validator(mode="after")
-    def _order(self) -> Uniform:
-        if self.high_h < self.low_h:
-            raise ValueError(f"high_h ({self.high_h}) must be >= low_h ({self.low_h})")
-        return self
-
-
-class Triangular(_Frozen):
-    low_h: Hours
-    mode_h: Hours
-    high_h: Hours
-
-    @model_validator(mode="after")
-    def _order(self) -> Triangular:
-        if not self.low_h <= self.mode_h <= self.high_h:
-            raise ValueError("need low_h <= mode_h <= high_h")
-        return self
-
-
-class Exponential(_Frozen):
-    mean_h: PosHours
-
-
-class Distribution(_Frozen):
-    """A duration distribution written plainly, exactly one of the keys.
-
-    ``{fixed_h: 5}``, ``{lognormal: {median_h: 30, p90_h: 80}}``,
-    ``{uniform: {low_h: 1, high_h: 3}}``, ``{triangular: {low_h, mode_h, high_h}}``,
-    ``{exponential: {mean_h: 4}}``.
-    """
-
-    fixed_h: Hours | None = None
-    lognormal: Lognormal | None = None
-    uniform: Uniform | None = None
-    triangular: Triangular | None = None
-    exponential: Exponential | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Distribution:
-        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of fixed_h, lognormal, uniform, triangular, exponential"
-                f" (found {len(given)}: {', '.join(given) or 'none'})"
-            )
-        return self
-
-    @property
-    def mean_h(self) -> float:
-        import math
-
-        if self.fixed_h is not None:
-            return self.fixed_h
-        if self.lognormal is not None:
-            sigma = math.log(self.lognormal.p90_h / self.lognormal.median_h) / 1.2815515655446004
-            return self.lognormal.median_h * math.exp(sigma**2 / 2)
-        if self.uniform is not None:
-            return (self.uniform.low_h + self.uniform.high_h) / 2
-        if self.triangular is not None:
-            t = self.triangular
-            return (t.low_h + t.mode_h + t.high_h) / 3
-        assert self.exponential is not None
-        return self.exponential.mean_h
-
-
-def fixed(h: float) -> Distribution:
-    return Distribution(fixed_h=h)
-
-
-def lognormal(median_h: float, p90_h: float) -> Distribution:
-    return Distribution(lognormal=Lognormal(median_h=median_h, p90_h=p90_h))
-
-
-class ServiceParams(_Frozen):
-    """A vehicle service on a leg: block train, Caspian feeder, Black Sea feeder, deep sea, truck.
-
-    Departure rule: a vehicle leaves when full, or ``max_hold_h`` after its first container
-    is ready; with ``headway_h`` set it leaves only on the timetable (every ``headway_h``
-    hours from ``first_departure_h``), with whatever is waiting.
-    """
-
-    # at least one FEU (2 TEU): a consignment is never split across vehicles
-    capacity_teu: Annotated[float, Field(ge=2, le=1e6, allow_inf_nan=False)] | None = None
-    fleet: Annotated[int, Field(ge=1, le=100000)] | None = None
-    max_hold_h: Hours | None = None
-    headway_h: PosHours | None = None
-    first_departure_h: Hours | None = None
-    speed_kmh: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
-    delay: Distribution | None = None
-    turnaround_h: Hours | None = None
-    min_load_share: Share | None = None
-
-
-class FacilityParams(_Frozen):
-    """A facility: gauge change, border, port, terminal or canal/strait.
-
-    ``servers`` parallel tracks, cranes or berths; each vehicle holds one server for
-    ``service`` (trains) or ``load / handling_teu_per_h`` (ships) hours; then ``dwell``
-    (customs, inspection) applies without holding a server. ``yard_teu`` limits containers
-    waiting for the next leg (vessels block at berth when it is full). ``open_hours`` restricts
-    passages to a daily window, e.g. ``[0, 5]`` for Marmaray freight.
-    """
-
-    servers: Annotated[int, Field(ge=1, le=10000)] | None = None
-    service: Distribution | None = None
-    handling_teu_per_h: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] | None = None
-    dwell: Distribution | None = None
-    yard_teu: Annotated[float, Field(gt=0, le=1e8, allow_inf_nan=False)] | None = None
-    open_hours: tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]] | None = None
-
-
-class DemandRow(_Frozen):
+class DemandRow(FrozenModel):
     """Container bookings from an origin to a destination.
 
     With ``route`` set, every booking travels on that route family (fixed shares). Without
@@ -214,88 +92,7 @@ class DemandRow(_Frozen):
         return v
 
 
-# ---------------------------------------------------------------------------- route choice
-UsdPerTeuDay = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
-PosDays = Annotated[float, Field(gt=0, le=MAX_D, allow_inf_nan=False)]
-
-
-class ChoiceSegment(_Frozen):
-    """Shippers of one cargo segment: what a day, a day of spread and a tonne CO2e cost them.
-
-    Generalised cost per TEU of a route =
-    ``freight + value_of_time x E[transit days] + reliability x (p90 - p50 days)
-    + carbon_price x t CO2e (WTW) + asc``; choice probabilities are a logit with scale
-    ``scale_usd`` (the larger, the more random the choice). Defaults: value of time =
-    cargo value 50,000 USD/TEU x inventory rate 0.10/yr / 365 (the accounting defaults,
-    S6, assumed); reliability ratio 1 (assumed); no carbon price; scale assumed.
-    """
-
-    value_of_time_usd_per_teu_day: UsdPerTeuDay = 13.7
-    reliability_usd_per_teu_day: UsdPerTeuDay = 13.7
-    carbon_price_usd_per_t: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)] = 0.0
-    scale_usd: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 300.0
-    #: this segment's own reference shares (else ``choice.reference_shares``)
-    reference_shares: dict[str, Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]] | None = None
-
-
-class RoutePrior(_Frozen):
-    """Transit expected before any delivery has been observed (days, door to door)."""
-
-    p50_d: PosDays
-    p90_d: PosDays
-
-    @model_validator(mode="after")
-    def _order(self) -> RoutePrior:
-        if self.p90_d < self.p50_d:
-            raise ValueError(f"p90_d ({self.p90_d}) must be >= p50_d ({self.p50_d})")
-        return self
-
-
-class ChoiceNest(_Frozen):
-    """Routes that are close substitutes (nested logit); ``dissimilarity`` 1 = plain logit."""
-
-    routes: tuple[str, ...]
-    dissimilarity: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
-
-
-class ChoiceConfig(_Frozen):
-    """Shipper route choice for demand rows without ``route``.
-
-    Every week the bookings of the coming week choose a route family by a (nested) logit
-    over generalised cost (:class:`ChoiceSegment`). Expected transit (mean) and spread
-    (p90 - p50) come from consignments *delivered* in the window
-    ``[now - lag_d - window_d, now - lag_d]``; with fewer than ``min_observations`` the
-    ``initial`` prior is blended in. Closed routes (a ``route:`` closure or a closed
-    chokepoint, sea area, link or node on the route) get no bookings; ``capacity_teu_per_week``
-    caps a route family's weekly bookings (the overflow re-chooses among the others).
-    ``reference_shares`` calibrates alternative-specific constants so that these shares
-    result under reference conditions (shipped tariffs and emission factors, ``initial``
-    transit); ``asc_usd_per_teu`` adds constants directly.
-    """
-
-    routes: tuple[str, ...] | None = None
-    segments: dict[str, ChoiceSegment] = Field(default_factory=lambda: {"general": ChoiceSegment()})
-    window_d: PosDays = 28.0
-    lag_d: Annotated[float, Field(ge=0, le=MAX_D, allow_inf_nan=False)] = 7.0
-    min_observations: Annotated[int, Field(ge=1, le=100000)] = 10
-    initial: dict[str, RoutePrior] = Field(default_factory=dict)
-    capacity_teu_per_week: dict[str, Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]] = Field(default_factory=dict)
-    reference_shares: dict[str, Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]] | None = None
-    asc_usd_per_teu: dict[str, Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]] = Field(default_factory=dict)
-    nests: dict[str, ChoiceNest] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _nests_disjoint(self) -> ChoiceConfig:
-        seen: set[str] = set()
-        for name, nest in self.nests.items():
-            dup = seen & set(nest.routes)
-            if dup:
-                raise ValueError(f"nests.{name}: route(s) {sorted(dup)} already in another nest")
-            seen |= set(nest.routes)
-        return self
-
-
-class Disruption(_Frozen):
+class Disruption(FrozenModel):
     """A time window that closes or scales part of the network.
 
     ``target`` is a node id (``KZ_DOS``), a link id (``KZ_AKU-AZ_ALT``), a chokepoint tag
@@ -337,50 +134,7 @@ class Disruption(_Frozen):
         return f"{a} → {end} ({days})"
 
 
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-
-
-class PlaceNode(_Frozen):
-    """A place a planner adds to the network (``network.nodes``)."""
-
-    id: Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[A-Z0-9_]+$")]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    country: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    kind: Literal["terminal", "border", "gauge_change", "port", "hub", "chokepoint"] = "terminal"
-    lon: Lon
-    lat: Lat
-    gauge_mm: Literal[1435, 1520] | None = None
-    roles: tuple[str, ...] = ("od",)
-    aliases: tuple[str, ...] = ()
-    source: str = "scenario"
-
-
-class PlaceLink(_Frozen):
-    """A link a planner adds (``network.links``); without ``geometry`` it is drawn as a
-    straight line and flagged assumed on the map and in the report."""
-
-    from_: Annotated[str, Field(alias="from", min_length=1)]
-    to: Annotated[str, Field(min_length=1)]
-    mode: Literal["rail", "sea", "road"] = "rail"
-    gauge_mm: Literal[1435, 1520] | None = None
-    traction: Literal["electric", "diesel"] | None = None
-    sea_area: Literal["deep_sea", "caspian", "black_sea", "lake_van"] | None = None
-    geometry: tuple[tuple[Lon, Lat], ...] | None = None
-    source: str = "scenario"
-    assumed: bool | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class NetworkAdditions(_Frozen):
-    """Places and links added to the shipped network for this scenario."""
-
-    nodes: tuple[PlaceNode, ...] = ()
-    links: tuple[PlaceLink, ...] = ()
-
-
-class StormConfig(_Frozen):
+class StormConfig(FrozenModel):
     """Storms that stop sailings in a sea area: Poisson onsets with monthly rates."""
 
     storms_per_month: tuple[Annotated[float, Field(ge=0, le=31, allow_inf_nan=False)], ...]
@@ -405,14 +159,14 @@ def _caspian_default() -> StormConfig:
     return StormConfig(storms_per_month=CASPIAN_STORMS_PER_MONTH, duration=lognormal(48.0, 120.0))
 
 
-class WeatherConfig(_Frozen):
+class WeatherConfig(FrozenModel):
     """Storm processes per sea area; ``null`` switches a sea area's storms off."""
 
     caspian: StormConfig | None = Field(default_factory=_caspian_default)
     black_sea: StormConfig | None = None
 
 
-class AccountingConfig(_Frozen):
+class AccountingConfig(FrozenModel):
     cargo_t_per_teu: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)] = 10.0
     tare_t_per_teu: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
     include_tare: bool = True
@@ -422,7 +176,7 @@ class AccountingConfig(_Frozen):
     tariffs: dict[str, Annotated[float, Field(ge=0, le=1e8, allow_inf_nan=False)]] = Field(default_factory=dict)
 
 
-class Scenario(_Frozen):
+class Scenario(FrozenModel):
     """A complete scenario: what to simulate, for how long, under which conditions."""
 
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -445,8 +199,6 @@ class Scenario(_Frozen):
     @field_validator("start_date")
     @classmethod
     def _iso_date(cls, v: str) -> str:
-        import datetime as dt
-
         try:
             dt.date.fromisoformat(v)
         except ValueError as exc:
@@ -500,3 +252,12 @@ class Scenario(_Frozen):
             if not routes:
                 raise ValueError("choice.routes: at least one route is needed")
         return self
+
+
+#: Every model class of the schema, whichever module defines it (the loader suggests the
+#: nearest key name from their fields for an unknown key).
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    Scenario, Provenance, DemandRow, ServiceParams, FacilityParams, Distribution, Lognormal,
+    Uniform, Triangular, Exponential, WeatherConfig, StormConfig, Disruption, AccountingConfig,
+    ChoiceConfig, ChoiceSegment, RoutePrior, ChoiceNest, NetworkAdditions, PlaceNode, PlaceLink,
+)

@@ -122,7 +122,7 @@ def _inputs(text: str) -> dict[str, float]:
 
 
 def _sailing_mean(i: dict[str, float]) -> float:
-    from corridorsim.scenario.model import lognormal
+    from corridorsim.scenario.params import lognormal
 
     return i["km"] / i["speed_kmh"] + lognormal(i["delay_median_h"], i["delay_p90_h"]).mean_h
 
