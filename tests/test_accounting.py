@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import account_legs, account_run
 
 from corridorsim.accounting import (
-    apply_costs_to_legs,
-    apply_emissions_to_legs,
     assumptions_table,
     break_even_cargo_value,
     calibrate_rail_rates,
@@ -25,8 +24,9 @@ from corridorsim.accounting import (
     stage_costs,
     stage_intensities,
 )
-from corridorsim.accounting.cost import reference_corridor_cost_usd_per_feu
-from corridorsim.accounting.pipeline import account_run
+from corridorsim.accounting.cost import inventory_parameters, reference_corridor_cost_usd_per_feu
+from corridorsim.accounting.factors import FactorTable
+from corridorsim.accounting.formulas import LEG_COLUMNS, Activity, leg_amounts
 from corridorsim.errors import ScenarioError
 
 SEG_COLS = ["route", "stage_index", "mode", "service", "sea_area", "country", "traction", "km"]
@@ -68,6 +68,28 @@ def network() -> tuple[pd.DataFrame, pd.DataFrame]:
     return segments, stops
 
 
+def priced(legs: pd.DataFrame, segments: pd.DataFrame, stops: pd.DataFrame, *,
+           reefer: np.ndarray | None = None, tariffs: FactorTable | None = None,
+           **mass: float | bool) -> pd.DataFrame:
+    """``legs`` with the production formulas' columns (:func:`leg_amounts`), the unit
+    values of each row's stage looked up in ``stage_intensities`` / ``stage_costs``."""
+    t = tariffs if tariffs is not None else load_tariffs()
+    units = stage_intensities(segments, stops, **mass).merge(  # type: ignore[arg-type]
+        stage_costs(segments, stops, t), on=["route", "stage_kind", "stage_index"])
+    index = pd.MultiIndex.from_frame(units[["route", "stage_kind", "stage_index"]])
+    pos = index.get_indexer(pd.MultiIndex.from_frame(legs[["route", "stage_kind",
+                                                            "stage_index"]]))
+    assert (pos >= 0).all()
+    teu = legs["teu"].to_numpy(float)
+    hours = np.nan_to_num((legs["end_h"] - legs["start_h"]).to_numpy(float))
+    rteu = None if reefer is None else reefer * teu
+    act = Activity(teu=teu, teu_h=teu * hours, reefer_teu=rteu,
+                   reefer_teu_h=None if rteu is None else rteu * hours)
+    out = leg_amounts(lambda name: units[name].to_numpy(float)[pos], act,
+                      inventory_parameters(t))
+    return legs.assign(**out)
+
+
 # --- (a) hand calculations ---------------------------------------------------------------
 
 def test_deep_sea_suez_hand_calculation() -> None:
@@ -95,16 +117,14 @@ def test_electric_rail_kazakhstan_hand_calculation() -> None:
     assert b["component"].iloc[0] == "rail_electric"
 
 
-def test_apply_to_legs_and_reefer_plug(network: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_leg_emissions_and_reefer_plug(network: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     segments, stops = network
-    intens = stage_intensities(segments, stops, include_tare=False)
     legs = pd.DataFrame({
         "consignment_id": [1, 2, 2], "route": "middle_corridor",
         "stage_index": [1, 1, 2], "stage_kind": ["leg", "leg", "stop"], "teu": [2.0, 1.0, 1.0],
-        "start_h": [0.0, 0.0, 30.0], "end_h": [30.0, 30.0, 40.0],
-        "moving_h": [30.0, 30.0, 0.0], "waiting_h": [0.0, 0.0, 10.0]})
-    cons = pd.DataFrame({"consignment_id": [1, 2], "reefer": [False, True]})
-    out = apply_emissions_to_legs(legs, intens, consignments=cons)
+        "start_h": [0.0, 0.0, 30.0], "end_h": [30.0, 30.0, 40.0]})
+    out = priced(legs, segments, stops, reefer=np.array([False, True, True]),
+                 include_tare=False)
     kaz = 0.032 * (6.4 / 6.0) * 641 * 10 + 27.6 * 10 * 0.5  # kg/TEU: 1,000 km elec + 500 diesel
     assert out["co2e_wtw_kg"].iloc[0] == pytest.approx(2 * kaz, rel=1e-5)
     # Aktau port: 10.7 kg per container (GLEC T3) at 10 t + reefer plug 2.5 kW x 10 h x
@@ -250,10 +270,10 @@ def test_stage_costs_and_inventory_by_hand(network: tuple[pd.DataFrame, pd.DataF
     rail = 1500 * t["rail_usd_per_feu_km_KAZ"] / 2
     assert costs.loc[("middle_corridor", "leg", 1), "cost_usd_per_teu_rail"] == pytest.approx(rail)
     legs = pd.DataFrame({"consignment_id": [1], "route": ["suez"], "stage_index": [1],
-                         "stage_kind": ["leg"], "teu": [1.0], "start_h": [0.0], "end_h": [24.0],
-                         "moving_h": [24.0], "waiting_h": [0.0]})
-    out = apply_costs_to_legs(legs, costs.reset_index(), t)
+                         "stage_kind": ["leg"], "teu": [1.0], "start_h": [0.0], "end_h": [24.0]})
+    out = priced(legs, segments, stops, tariffs=t)
     assert out["cost_usd_inventory"].iloc[0] == pytest.approx(50_000 * 0.10 / 365)
+    assert out["cost_usd"].iloc[0] == pytest.approx(745 * 12 / 19.6 + 50_000 * 0.10 / 365)
 
 
 def test_rail_calibration_lands_in_world_bank_ranges() -> None:
@@ -268,7 +288,6 @@ def test_rail_calibration_lands_in_world_bank_ranges() -> None:
 def test_route_accounting_end_to_end(network: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     segments, stops = network
     intens = stage_intensities(segments, stops)
-    costs = stage_costs(segments, stops)
     stages = pd.concat([intens[["route", "stage_kind", "stage_index"]]], ignore_index=True)
     rows = []
     for cid, route in ((1, "suez"), (2, "middle_corridor"), (3, "middle_corridor")):
@@ -282,17 +301,19 @@ def test_route_accounting_end_to_end(network: tuple[pd.DataFrame, pd.DataFrame])
                          "teu": [1.0, 1.0, 1.0], "created_h": 0.0,
                          "delivered_h": [120.0, 168.0, np.nan], "transit_h": [120.0, 168.0, np.nan],
                          "reefer": False})
-    legs = apply_costs_to_legs(apply_emissions_to_legs(legs, intens, consignments=cons), costs)
-    summary = route_accounting(legs, cons).set_index("route")
+    legs = priced(legs, segments, stops)
+    delivered = cons[cons["delivered_h"].notna()]  # undelivered consignment 3 not counted
+    legs = legs[legs["consignment_id"].isin(delivered["consignment_id"])]
+    summary = route_accounting(legs, delivered).set_index("route")
     mc_total = intens.loc[intens["route"] == "middle_corridor", "co2e_wtw_kg_per_teu"].sum()
     assert summary.loc["middle_corridor", "co2e_wtw_kg_per_teu"] == pytest.approx(mc_total)
-    assert summary.loc["middle_corridor", "teu"] == 1.0  # undelivered consignment 3 dropped
+    assert summary.loc["middle_corridor", "teu"] == 1.0
     parts = [f"co2e_wtw_kg_per_teu_{p}" for p in ("rail", "sea", "road", "hub")]
     np.testing.assert_allclose(summary[parts].sum(axis=1), summary["co2e_wtw_kg_per_teu"])
     cparts = [f"cost_usd_per_teu_{p}" for p in
               ("rail", "sea", "road", "handling", "border", "inventory")]
     np.testing.assert_allclose(summary[cparts].sum(axis=1), summary["cost_usd_per_teu"])
-    by_country = route_country_emissions(legs, intensity_breakdown(segments, stops), cons)
+    by_country = route_country_emissions(legs, intensity_breakdown(segments, stops), delivered)
     totals = by_country.groupby("route")["co2e_wtw_kg_per_teu"].sum()
     np.testing.assert_allclose(totals[summary.index], summary["co2e_wtw_kg_per_teu"])
     be = break_even_cargo_value(summary.reset_index())
@@ -357,11 +378,11 @@ def test_electric_rail_without_grid_row_is_an_error() -> None:
     assert ok["co2e_wtw_kg_per_teu"].iloc[0] > 0
 
 
-# --- (f) record-based accounting of a run = the table-based reference --------------------
+# --- (f) record-based accounting of a run = the table-based oracle (tests/oracles.py) ------
 
 def _record_run(name: str) -> dict:
     """A short run with reefers (and, for the baseline, two O–D instances of ``suez``) and
-    the reference accounting of its full tables."""
+    the oracle accounting of its full tables."""
     from corridorsim.accounting.pipeline import account_records
     from corridorsim.network import load_network
     from corridorsim.results import consignments_table, legs_table
@@ -427,14 +448,14 @@ def test_record_run_exercises_every_term(record_run: dict) -> None:
         assert (extra[~reefer_rows] == 0).all()
         assert extra[reefer_rows].sum() > 1e-4 * legs[col].sum(), col
     if record_run["scn"].name == "baseline_2024":  # suez accounted per O–D pair
-        suez = [t for t in ref.accountant.instances.values() if t[0] == "suez"]
+        suez = [t for t in ref.inputs.instances.values() if t[0] == "suez"]
         assert sorted(suez) == [("suez", "CN_SHA", "NL_RTM"), ("suez", "CN_XIY", "DE_DUI")]
         rows = ref.summary[ref.summary["route"] == "suez"]
         assert sorted(zip(rows["origin"], rows["destination"], strict=True)) == [
             ("CN_SHA", "NL_RTM"), ("CN_XIY", "DE_DUI")]
         assert rows["co2e_wtw_kg_per_teu"].nunique() == 2  # not lumped
         ids = {k: fp["shipmentId"] for k, fp in ref.footprints.items()
-               if ref.accountant.instances[k][0] == "suez"}
+               if ref.inputs.instances[k][0] == "suez"}
         assert sorted(ids.values()) == ["corridorsim-suez-CN_SHA-NL_RTM",
                                         "corridorsim-suez-CN_XIY-DE_DUI"]  # one per instance
 
@@ -465,17 +486,17 @@ def test_account_records_in_small_chunks_is_the_same(record_run: dict) -> None:
     pd.testing.assert_frame_equal(small.summary, acc.summary, rtol=1e-12)
 
 
-def test_extend_legs_matches_leg_accountant(record_run: dict) -> None:
+def test_extend_legs_matches_the_oracle(record_run: dict) -> None:
     from corridorsim.results import legs_table
 
     acc, ref, rec = record_run["acc"], record_run["ref"], record_run["rec"]
     legs = record_run["legs"]
     cons = record_run["cons"][["consignment_id", "reefer"]]
     fast = acc.extend_legs(legs.copy())
-    slow = ref.accountant.extend(legs.copy(), cons)
+    slow = account_legs(ref.inputs, legs, cons)
     assert list(fast.columns) == list(slow.columns)
     new = list(fast.columns[len(legs.columns):])
-    assert new == ref.accountant.new_columns(slow) and len(new) == 13
+    assert new == LEG_COLUMNS and len(new) == 13
     assert all(fast[c].dtype == np.float64 for c in new)
     pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12, atol=0)
     # a chunk gets the rows of the whole table

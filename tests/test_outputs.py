@@ -118,12 +118,13 @@ def test_tables_set_by_the_caller_are_written_whole_in_any_order(network, tmp_pa
 
 
 def test_summary_from_arrays_equals_summary_from_the_table(network):
-    """run_scenario computes the KPIs from the records; the table-based route_summary on
-    the consignments table gives the same numbers, by route instance or by family (one O/D
-    pair: the same rows)."""
+    """run_scenario computes the KPIs from the records; the table-based oracle on the
+    consignments table (tests/oracles.py) gives the same numbers, by route instance or by
+    family (one O/D pair: the same rows)."""
     import pandas as pd
+    from oracles import route_summary
 
-    from corridorsim.kpis import SUMMARY_COLUMNS, route_summary
+    from corridorsim.kpis import SUMMARY_COLUMNS
 
     scn, _ = load_scenario("baseline_2024")
     res = run_scenario(scenario_from_dict({**scn.model_dump(), "horizon_d": 60}), network=network)

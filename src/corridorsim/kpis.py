@@ -8,15 +8,19 @@ origin–destination pair has one row per route family.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from corridorsim.results import WAIT_COLUMNS
 
-__all__ = ["INSTANCE_COLUMNS", "SUMMARY_COLUMNS", "instance_order", "route_summary",
-           "route_summary_arrays"]
+if TYPE_CHECKING:
+    from corridorsim.instances import RouteInstance
+    from corridorsim.scenario.model import DemandRow
+
+__all__ = ["INSTANCE_COLUMNS", "SUMMARY_COLUMNS", "instance_order", "route_summary_arrays"]
 
 #: the columns that name a route instance, first in every per-route table
 INSTANCE_COLUMNS = ["route", "origin", "destination"]
@@ -28,12 +32,12 @@ SUMMARY_COLUMNS = [
 ]
 _TRANSIT_COLUMNS = SUMMARY_COLUMNS[SUMMARY_COLUMNS.index("transit_days_mean"):]
 
-#: a summary row's label: a route family id, or (family, origin, destination)
-RouteLabel = str | tuple[str, str, str]
+#: a summary row's label: (family, origin, destination)
+RouteLabel = tuple[str, str, str]
 
 
-def instance_order(families: Sequence[str], demand: Iterable[Any],
-                   routes: Mapping[str, Any]) -> list[str]:
+def instance_order(families: Sequence[str], demand: Iterable[DemandRow],
+                   routes: Mapping[str, RouteInstance]) -> list[str]:
     """Keys of ``routes`` (route instances) in summary order: by route family in the order
     of ``families`` (the scenario's routes), then by origin–destination pair in the order
     the pairs first appear in ``demand``. Instances of families not in ``families`` are
@@ -44,46 +48,20 @@ def instance_order(families: Sequence[str], demand: Iterable[Any],
     return [by_pair[(f, o, d)] for f in families for o, d in pairs if (f, o, d) in by_pair]
 
 
-def route_summary(consignments: pd.DataFrame | Mapping[str, np.ndarray],
-                  routes: Sequence[RouteLabel]) -> pd.DataFrame:
-    """One row per route: transit-time distribution, reliability and waiting by cause.
+def route_summary_arrays(route_code: npt.NDArray[np.integer], routes: Sequence[RouteLabel],
+                         cols: Mapping[str, npt.NDArray[np.generic]], *,
+                         time_sums: npt.NDArray[np.float64]) -> pd.DataFrame:
+    """One row per route instance: transit-time distribution, reliability and waiting by
+    cause.
 
-    ``routes`` are route family ids (rows match the ``route`` column), or ``(family,
-    origin, destination)`` triples (rows match ``route``, ``origin`` and ``destination``:
-    one row per route instance). Transit statistics use consignments booked after the
-    warm-up and delivered within the horizon; TEU counts use every booking.
-    ``consignments`` is the consignments table or a mapping of its columns as arrays (a
-    run uses :func:`route_summary_arrays`).
-    """
-    c = consignments
-    cols = {k: np.asarray(c[k]) for k in
-            ("teu", "transit_h", "due_h", "delivered", "in_stats", "moving_h", *WAIT_COLUMNS)}
-    fam = np.asarray(c["route"]).astype(str)
-    code = np.full(len(fam), -1, dtype=np.int64)
-    if any(isinstance(r, tuple) for r in routes):
-        org = np.asarray(c["origin"]).astype(str)
-        dst = np.asarray(c["destination"]).astype(str)
-        for i, (f, o, d) in enumerate(routes):
-            code[(fam == f) & (org == o) & (dst == d)] = i
-    else:
-        for i, r in enumerate(routes):
-            code[fam == r] = i
-    return route_summary_arrays(code, routes, cols)
-
-
-def route_summary_arrays(route_code: np.ndarray, routes: Sequence[RouteLabel],
-                         cols: Mapping[str, np.ndarray],
-                         time_sums: np.ndarray | None = None) -> pd.DataFrame:
-    """:func:`route_summary` on arrays: ``route_code[i]`` indexes ``routes`` (-1: none).
-
-    ``routes`` are family ids (rows get a ``route`` column) or ``(family, origin,
-    destination)`` triples (rows get ``route, origin, destination``).
-    ``cols`` holds ``teu, transit_h, due_h, delivered, in_stats`` per consignment and
-    either ``moving_h`` and the ``WAIT_COLUMNS`` per consignment, or ``time_sums``: the
-    moving and waiting hours by cause summed per route over the consignments the
-    statistics use (``(1 + len(WAIT_COLUMNS), len(routes))``, see
-    :func:`corridorsim.results.route_time_sums`). One stable sort by route, then slices:
-    linear in the number of consignments.
+    ``route_code[i]`` indexes ``routes`` (``(family, origin, destination)``; -1: none).
+    ``cols`` holds ``teu, transit_h, due_h, delivered, in_stats`` per consignment;
+    ``time_sums`` the moving and waiting hours by cause summed per route over the
+    consignments the statistics use (``(1 + len(WAIT_COLUMNS), len(routes))``, see
+    :func:`corridorsim.results.route_time_sums`). Transit statistics use consignments
+    booked after the warm-up (``in_stats``) and delivered within the horizon; TEU counts
+    use every booking. One stable sort by route, then slices: linear in the number of
+    consignments.
     """
     small = np.int8 if len(routes) < 127 else np.int32  # int8 sorts by radix
     codes = route_code.astype(small)
@@ -97,8 +75,7 @@ def route_summary_arrays(route_code: np.ndarray, routes: Sequence[RouteLabel],
         in_stats = cols["in_stats"][sel].astype(bool)
         stats = sel[in_stats & delivered]
         days = cols["transit_h"][stats] / 24.0
-        row: dict[str, object] = (dict(zip(INSTANCE_COLUMNS, route, strict=True))
-                                  if isinstance(route, tuple) else {"route": route})
+        row: dict[str, object] = dict(zip(INSTANCE_COLUMNS, route, strict=True))
         row.update({
             "consignments": len(stats),
             "teu_created": float(teu.sum()),
@@ -112,9 +89,8 @@ def route_summary_arrays(route_code: np.ndarray, routes: Sequence[RouteLabel],
                        transit_days_p50=float(p50), transit_days_p90=float(p90),
                        transit_days_p95=float(p95), on_time_share=float(on_time.mean()))
             for j, col in enumerate(["moving_h", *WAIT_COLUMNS]):
-                total = (float(time_sums[j, i]) if time_sums is not None
-                         else float(cols[col][stats].sum(dtype=np.float64)))
-                row[col.removesuffix("_h") + "_days_mean"] = total / len(stats) / 24.0
+                row[col.removesuffix("_h") + "_days_mean"] = (
+                    float(time_sums[j, i]) / len(stats) / 24.0)
         else:
             row.update(dict.fromkeys(_TRANSIT_COLUMNS, np.nan))
         # consignments booked after warm-up but still in transit at the horizon

@@ -1,38 +1,34 @@
 """Accounting: GHG emissions (GLEC v3.0 / ISO 14083) and logistics cost of the routes.
 
-Pipeline::
+Static inputs, per route (instance)::
 
     segments, stops = route_tables(routes)       # route instances' stages (cape flagged)
     factors = load_factors(overrides)            # emission_factors.csv
     tariffs = load_tariffs(overrides)            # cost_tariffs.csv
-    intens = stage_intensities(segments, stops, factors)
-    costs = stage_costs(segments, stops, tariffs)
-    legs = apply_emissions_to_legs(legs, intens, consignments=consignments)
-    legs = apply_costs_to_legs(legs, costs, tariffs)
-    summary = route_accounting(legs, consignments)
-    pairs = break_even_cargo_value(summary)
+    intens = stage_intensities(segments, stops, factors)   # kg CO2e per TEU of each stage
+    costs = stage_costs(segments, stops, tariffs)          # USD per TEU of each stage
+
+A run (:func:`corridorsim.accounting.pipeline.account_records`) applies the formulas of
+:mod:`corridorsim.accounting.formulas` (amounts = unit values x TEU, TEU-hours, reefer
+TEU, reefer TEU-hours) to the engine's records: per consignment, per stage and, for a legs
+table, per row. The per-stage sums give the per-route summary
+(:func:`route_accounting`), the emissions by country (:func:`route_country_emissions`),
+the iLEAP footprints (:func:`shipment_footprint`) and the break-even cargo values
+(:func:`break_even_cargo_value`).
 
 Input tables: ``segments`` (route, stage_index, mode, service, sea_area, country,
 traction, km, and optionally ``cape``: the segment's leg rounds the Cape of Good Hope, so
-the Cape deep-sea factor and tariff apply), ``stops`` (route, stage_index, node, kind, transshipment, country),
-``legs`` (consignment_id, route, stage_index, stage_kind, teu, start_h, end_h, moving_h,
-waiting_h) and ``consignments`` (consignment_id, route, teu, created_h, delivered_h,
-transit_h, reefer). Stages are keyed by ``(route, stage_kind, stage_index)`` where
-``stage_kind`` is ``"leg"`` for segments and ``"stop"`` for stops. A run
-(:mod:`corridorsim.accounting.pipeline`) keys ``route`` by route instance (family, origin
-and destination), so every O–D pair of a family is accounted on its own.
+the Cape deep-sea factor and tariff apply), ``stops`` (route, stage_index, node, kind,
+transshipment, country). Stages are keyed by ``(route, stage_kind, stage_index)`` where
+``stage_kind`` is ``"leg"`` for segments and ``"stop"`` for stops. A run keys ``route`` by
+route instance (family, origin and destination), so every O–D pair of a family is
+accounted on its own.
 """
 
-from corridorsim.accounting.cost import (
-    apply_to_legs as apply_costs_to_legs,
-)
 from corridorsim.accounting.cost import (
     break_even_cargo_value,
     calibrate_rail_rates,
     stage_costs,
-)
-from corridorsim.accounting.emissions import (
-    apply_to_legs as apply_emissions_to_legs,
 )
 from corridorsim.accounting.emissions import (
     intensity_breakdown,
@@ -49,12 +45,10 @@ from corridorsim.accounting.factors import (
     load_tariffs,
 )
 from corridorsim.accounting.footprint import route_accounting, shipment_footprint
-from corridorsim.accounting.pipeline import route_tables
+from corridorsim.accounting.stages import route_tables
 
 __all__ = [
     "FactorTable",
-    "apply_costs_to_legs",
-    "apply_emissions_to_legs",
     "assumptions_table",
     "break_even_cargo_value",
     "calibrate_rail_rates",

@@ -10,7 +10,7 @@ Cost components (USD per TEU unless stated; tariffs in ``cost_tariffs.csv``):
 * handling: port handling per port call; terminal lift per non-port transshipment stop;
 * border: ``border_usd_per_bcp / border_teu_per_bcp_unit`` at every ``border`` stop;
 * inventory: ``cargo_value_usd_per_teu x inventory_rate_per_year x hours / 8760``, per
-  leg by its duration (``end_h - start_h``).
+  leg by its duration (``end_h - start_h``; see :mod:`corridorsim.accounting.formulas`).
 
 Rail per-km rates are *calibrated* (:func:`calibrate_rail_rates`) so that the reference
 Middle Corridor and Northern corridors of :data:`REFERENCE_CORRIDORS` land on World
@@ -27,22 +27,21 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from corridorsim.accounting.emissions import _KEYS, _positions, _require, cape_mask
+from corridorsim.accounting.emissions import STAGE_KEYS, _require, cape_mask
 from corridorsim.accounting.factors import FactorTable, load_tariffs
 from corridorsim.errors import ScenarioError
 
 __all__ = [
     "REFERENCE_CORRIDORS",
     "RUSSIA_BELARUS",
-    "apply_to_legs",
     "break_even_cargo_value",
     "calibrate_rail_rates",
+    "inventory_parameters",
     "reference_corridor_cost_usd_per_feu",
     "stage_costs",
 ]
 
 RUSSIA_BELARUS = ("RUS", "BLR")
-HOURS_PER_YEAR = 8760.0
 
 #: Reference corridors for the rail-rate calibration (km, counts of chargeable events).
 #: MC: Xi'an->Khorgos->Aktau ~> Alat->Poti ~> Constanta->Prague. Xi'an->Baku ~7,000 km
@@ -174,7 +173,7 @@ def stage_costs(
             p["kind"].eq("border"), t["border_usd_per_bcp"] / t["border_teu_per_bcp_unit"], 0.0),
     })
     out = pd.concat([seg, stop], ignore_index=True).groupby(
-        _KEYS, sort=False, as_index=False).sum(numeric_only=True)
+        STAGE_KEYS, sort=False, as_index=False).sum(numeric_only=True)
     parts = [c for c in out.columns if c.startswith("cost_usd_per_teu_")]
     out.insert(3, "cost_usd_per_teu", out[parts].sum(axis=1))
     return out
@@ -187,41 +186,12 @@ def inventory_parameters(
     inventory_rate_per_year: float | None = None,
 ) -> tuple[float, float]:
     """Cargo value (USD/TEU) and carrying-cost rate (1/yr) of the inventory cost; the
-    tariff table's values where not given (as in :func:`apply_to_legs`)."""
+    tariff table's values where not given."""
     value = tariffs["cargo_value_usd_per_teu"] if cargo_value_usd_per_teu is None \
         else float(cargo_value_usd_per_teu)
     rate = tariffs["inventory_rate_per_year"] if inventory_rate_per_year is None \
         else float(inventory_rate_per_year)
     return value, rate
-
-
-def apply_to_legs(
-    legs: pd.DataFrame,
-    costs: pd.DataFrame,
-    tariffs: FactorTable | None = None,
-    *,
-    cargo_value_usd_per_teu: float | None = None,
-    inventory_rate_per_year: float | None = None,
-) -> pd.DataFrame:
-    """Cost of every leg row, USD.
-
-    Returns a copy of ``legs`` with ``cost_usd`` (freight + inventory) and
-    ``cost_usd_rail`` / ``_sea`` / ``_road`` / ``_handling`` / ``_border`` /
-    ``_inventory``. Inventory = ``teu x value x rate x (end_h - start_h) / 8760``.
-    """
-    t = tariffs if tariffs is not None else load_tariffs()
-    value, rate = inventory_parameters(t, cargo_value_usd_per_teu=cargo_value_usd_per_teu,
-                                       inventory_rate_per_year=inventory_rate_per_year)
-    pos = _positions(costs, legs, "costs")
-    teu = legs["teu"].to_numpy(float)
-    out = legs.copy()
-    for part in ("rail", "sea", "road", "handling", "border"):
-        out[f"cost_usd_{part}"] = costs[f"cost_usd_per_teu_{part}"].to_numpy(float)[pos] * teu
-    hours = np.nan_to_num((legs["end_h"] - legs["start_h"]).to_numpy(float))
-    out["cost_usd_inventory"] = teu * value * rate * hours / HOURS_PER_YEAR
-    out["cost_usd"] = costs["cost_usd_per_teu"].to_numpy(float)[pos] * teu \
-        + out["cost_usd_inventory"].to_numpy()
-    return out
 
 
 def _column(df: pd.DataFrame, *names: str) -> pd.Series:

@@ -31,7 +31,7 @@ from corridorsim.errors import ScenarioError
 
 __all__ = [
     "COMPONENTS",
-    "apply_to_legs",
+    "STAGE_KEYS",
     "intensity_breakdown",
     "mass_basis_t_per_teu",
     "route_country_emissions",
@@ -41,7 +41,7 @@ __all__ = [
 COMPONENTS = ("rail_electric", "rail_diesel", "sea", "road", "hub")
 _GROUPS = {"rail": ("rail_electric", "rail_diesel"), "sea": ("sea",), "road": ("road",),
            "hub": ("hub",)}
-_KEYS = ["route", "stage_kind", "stage_index"]
+STAGE_KEYS = ["route", "stage_kind", "stage_index"]
 _SEG_COLS = ["route", "stage_index", "mode", "service", "sea_area", "country", "traction", "km"]
 _STOP_COLS = ["route", "stage_index", "kind", "transshipment", "country"]
 
@@ -227,7 +227,7 @@ def intensity_breakdown(
                              include_tare=include_tare)
     rows = pd.concat([_segment_rows(segments, f, m, caspian_vessel), _stop_rows(stops, f, m)],
                      ignore_index=True)
-    keys = [*_KEYS, "mode", "country", "component"]
+    keys = [*STAGE_KEYS, "mode", "country", "component"]
     return rows.groupby(keys, sort=False, as_index=False).sum(numeric_only=True)
 
 
@@ -262,101 +262,40 @@ def stage_intensities_from_breakdown(breakdown: pd.DataFrame) -> pd.DataFrame:
         b[f"co2e_wtw_kg_per_teu_{group}"] = b["co2e_wtw_kg_per_teu"].where(
             b["component"].isin(comps), 0.0)
     return b.drop(columns=["mode", "country", "component"]).groupby(
-        _KEYS, sort=False, as_index=False).sum(numeric_only=True)
-
-
-def _positions(table: pd.DataFrame, legs: pd.DataFrame, name: str) -> np.ndarray:
-    _require(legs, [*_KEYS, "teu"], "legs")
-    index = pd.MultiIndex.from_frame(table[_KEYS])
-    if not index.is_unique:
-        raise ScenarioError(f"{name}: duplicated (route, stage_kind, stage_index) rows")
-    pos = index.get_indexer(pd.MultiIndex.from_arrays([legs[k] for k in _KEYS]))
-    if (pos < 0).any():
-        miss = legs.loc[pos < 0, _KEYS].drop_duplicates().head(5).to_dict("records")
-        raise ScenarioError(f"legs: stages not found in {name}, e.g. {miss}")
-    return pos
-
-
-def _reefer_mask(legs: pd.DataFrame, consignments: pd.DataFrame | None) -> np.ndarray:
-    if "reefer" in legs.columns:
-        return legs["reefer"].fillna(False).to_numpy(bool)
-    if consignments is None or "reefer" not in consignments.columns:
-        return np.zeros(len(legs), dtype=bool)
-    pos = pd.Index(consignments["consignment_id"]).get_indexer(legs["consignment_id"])
-    flags = consignments["reefer"].fillna(False).to_numpy(bool)
-    return np.where(pos >= 0, flags[np.maximum(pos, 0)], False)
-
-
-def apply_to_legs(
-    legs: pd.DataFrame,
-    intensities: pd.DataFrame,
-    *,
-    consignments: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Emissions of every leg row, kg CO2e.
-
-    ``co2e_*_kg = intensity x teu``; for reefer consignments (``legs.reefer`` or
-    ``consignments.reefer``) add the reefer-lane uplift on sea legs and plug power for
-    the whole time at a stop (``end_h - start_h``). Returns a copy of ``legs`` with
-    ``co2e_wtw_kg``, ``co2e_ttw_kg`` and ``co2e_wtw_kg_rail`` / ``_sea`` / ``_road`` /
-    ``_hub`` (reefer plug counted in ``_hub``). Fully vectorised.
-    """
-    pos = _positions(intensities, legs, "intensities")
-    teu = legs["teu"].to_numpy(float)
-
-    def col(name: str) -> np.ndarray:
-        return intensities[name].to_numpy(float)[pos]
-
-    reefer = _reefer_mask(legs, consignments) * teu
-    stop_h = np.where(legs["stage_kind"].to_numpy() == "stop",
-                      (legs["end_h"] - legs["start_h"]).to_numpy(float), 0.0)
-    plug = reefer * col("reefer_plug_wtw_kg_per_teu_h") * np.nan_to_num(stop_h)
-    sea_extra = reefer * col("co2e_wtw_kg_per_teu_reefer_extra")
-    out = legs.copy()
-    out["co2e_wtw_kg"] = col("co2e_wtw_kg_per_teu") * teu + sea_extra + plug
-    out["co2e_ttw_kg"] = (col("co2e_ttw_kg_per_teu") * teu
-                          + reefer * col("co2e_ttw_kg_per_teu_reefer_extra"))
-    out["co2e_wtw_kg_rail"] = col("co2e_wtw_kg_per_teu_rail") * teu
-    out["co2e_wtw_kg_sea"] = col("co2e_wtw_kg_per_teu_sea") * teu + sea_extra
-    out["co2e_wtw_kg_road"] = col("co2e_wtw_kg_per_teu_road") * teu
-    out["co2e_wtw_kg_hub"] = col("co2e_wtw_kg_per_teu_hub") * teu + plug
-    return out
+        STAGE_KEYS, sort=False, as_index=False).sum(numeric_only=True)
 
 
 def route_country_emissions(
-    legs: pd.DataFrame,
+    stage_sums: pd.DataFrame,
     breakdown: pd.DataFrame,
-    consignments: pd.DataFrame,
-    *,
-    delivered_only: bool = True,
+    route_stats: pd.DataFrame,
 ) -> pd.DataFrame:
-    """CO2e per delivered TEU by (route, country), kg CO2e/TEU.
+    """CO2e per TEU by (route, country), kg CO2e/TEU.
 
     Static stage intensities (from :func:`intensity_breakdown`) are weighted by the TEU
-    that passed each stage; reefer extras (already in ``legs`` after
-    :func:`apply_to_legs`) go to the stop country (plug) or to ``""`` (sea). Sea legs
-    carry country ``""``.
+    that passed each stage (``stage_sums``: rows with the stage keys and ``teu``, from the
+    consignments counted; ``route_stats``: their ``route, teu``); reefer extras (in
+    ``stage_sums``' ``co2e_wtw_kg`` / ``co2e_ttw_kg`` beyond the static intensities, if
+    present) go to the stop country (plug) or to ``""`` (sea). Sea legs carry country ``""``.
     """
-    _require(legs, [*_KEYS, "teu", "consignment_id"], "legs")
-    cons = consignments
-    if delivered_only:
-        cons = cons[cons["delivered_h"].notna()]
-        legs = legs[legs["consignment_id"].isin(cons["consignment_id"])]
-    teu_route = cons.groupby("route")["teu"].sum()
-    flow = legs.groupby(_KEYS, as_index=False)["teu"].sum()
-    b = breakdown.merge(flow, on=_KEYS, how="inner")
+    _require(stage_sums, [*STAGE_KEYS, "teu"], "stage sums")
+    sums = stage_sums
+    teu_route = route_stats.groupby("route")["teu"].sum()
+    flow = sums.groupby(STAGE_KEYS, as_index=False)["teu"].sum()
+    b = breakdown.merge(flow, on=STAGE_KEYS, how="inner")
     b["wtw"] = b["co2e_wtw_kg_per_teu"] * b["teu"]
     b["ttw"] = b["co2e_ttw_kg_per_teu"] * b["teu"]
     parts = [b[["route", "country", "wtw", "ttw"]]]
-    if {"co2e_wtw_kg", "co2e_ttw_kg"} <= set(legs.columns):
-        static = legs.groupby(_KEYS, as_index=False)[["co2e_wtw_kg", "co2e_ttw_kg"]].sum()
-        static = static.merge(b.groupby(_KEYS, as_index=False)[["wtw", "ttw"]].sum(), on=_KEYS)
+    if {"co2e_wtw_kg", "co2e_ttw_kg"} <= set(sums.columns):
+        static = sums.groupby(STAGE_KEYS, as_index=False)[["co2e_wtw_kg", "co2e_ttw_kg"]].sum()
+        static = static.merge(b.groupby(STAGE_KEYS, as_index=False)[["wtw", "ttw"]].sum(),
+                              on=STAGE_KEYS)
         static["wtw"] = static["co2e_wtw_kg"] - static["wtw"]
         static["ttw"] = static["co2e_ttw_kg"] - static["ttw"]
-        first = breakdown.groupby(_KEYS, as_index=False)["country"].first()
+        first = breakdown.groupby(STAGE_KEYS, as_index=False)["country"].first()
         first["country"] = first["country"].where(
-            breakdown.groupby(_KEYS)["mode"].first().ne("sea").to_numpy(), "")
-        parts.append(static.merge(first, on=_KEYS)[["route", "country", "wtw", "ttw"]])
+            breakdown.groupby(STAGE_KEYS)["mode"].first().ne("sea").to_numpy(), "")
+        parts.append(static.merge(first, on=STAGE_KEYS)[["route", "country", "wtw", "ttw"]])
     out = pd.concat(parts).groupby(["route", "country"], as_index=False)[["wtw", "ttw"]].sum()
     denom = out["route"].map(teu_route).to_numpy(float)
     out["co2e_wtw_kg_per_teu"] = out.pop("wtw") / denom

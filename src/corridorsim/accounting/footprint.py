@@ -1,8 +1,7 @@
 """Route-level accounting summary and iLEAP/PACT ``ShipmentFootprint`` export.
 
-:func:`route_accounting` turns leg rows that already carry emissions and costs (see
-:func:`corridorsim.accounting.emissions.apply_to_legs` and
-:func:`corridorsim.accounting.cost.apply_to_legs`) into one row per route, per TEU.
+:func:`route_accounting` turns the emissions and costs summed per stage (see
+:mod:`corridorsim.accounting.formulas`) into one row per route, per TEU.
 
 :func:`shipment_footprint` writes a dict shaped like the iLEAP ``ShipmentFootprint``
 data model (SINE/Smart Freight Centre ``ileap-extension``, ``shipment-footprint.json``):
@@ -22,61 +21,48 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from corridorsim.accounting.formulas import CO2E_COLUMNS, COST_COLUMNS
 from corridorsim.errors import ScenarioError
 
 __all__ = ["route_accounting", "shipment_footprint"]
 
-_CO2 = ["co2e_wtw_kg", "co2e_ttw_kg", "co2e_wtw_kg_rail", "co2e_wtw_kg_sea",
-        "co2e_wtw_kg_road", "co2e_wtw_kg_hub"]
-_COST = ["cost_usd", "cost_usd_rail", "cost_usd_sea", "cost_usd_road", "cost_usd_handling",
-         "cost_usd_border", "cost_usd_inventory"]
-
-
-def route_accounting(
-    legs: pd.DataFrame,
-    consignments: pd.DataFrame,
-    *,
-    delivered_only: bool = True,
-) -> pd.DataFrame:
+def route_accounting(stage_sums: pd.DataFrame, route_stats: pd.DataFrame) -> pd.DataFrame:
     """Emissions and cost per TEU, one row per route.
 
     Parameters
     ----------
-    legs
-        Leg rows with the columns added by both ``apply_to_legs`` functions.
-    consignments
-        ``consignment_id, route, teu, delivered_h, transit_h``.
-    delivered_only
-        Count only consignments with a delivery time (and their legs).
+    stage_sums
+        Rows (legs, or per-stage sums) with ``route`` and the amounts
+        :data:`~corridorsim.accounting.formulas.CO2E_COLUMNS` and ``COST_COLUMNS`` of the
+        consignments counted.
+    route_stats
+        ``route, teu, transit_h`` of the consignments counted: one row per consignment, or
+        per route with the TEU-weighted mean transit.
 
     Returns
     -------
     DataFrame
-        Indexed by nothing; columns ``route, n_consignments, teu, transit_days`` (TEU
+        Indexed by nothing; columns ``route, teu, transit_days`` (TEU
         weighted), ``co2e_wtw_kg_per_teu``, ``co2e_ttw_kg_per_teu``,
         ``co2e_wtw_kg_per_teu_rail/_sea/_road/_hub``, ``cost_usd_per_teu`` (freight +
         inventory), ``freight_cost_usd_per_teu``, ``inventory_cost_usd_per_teu`` and
         ``cost_usd_per_teu_rail/_sea/_road/_handling/_border/_inventory``.
     """
-    missing = [c for c in ["consignment_id", "route", *_CO2, *_COST] if c not in legs.columns]
+    amounts = [*CO2E_COLUMNS, *COST_COLUMNS]
+    missing = [c for c in ["route", *amounts] if c not in stage_sums.columns]
     if missing:
-        raise ScenarioError(f"legs: missing columns {missing}; run emissions.apply_to_legs "
-                            "and cost.apply_to_legs first")
-    cons = consignments
-    if delivered_only:
-        cons = cons[cons["delivered_h"].notna()]
-        legs = legs[legs["consignment_id"].isin(cons["consignment_id"])]
+        raise ScenarioError(f"stage sums: missing columns {missing}")
+    cons = route_stats
     teu = cons.groupby("route")["teu"].sum()
     weighted_h = (cons["transit_h"] * cons["teu"]).groupby(cons["route"]).sum()
-    sums = legs.groupby("route")[_CO2 + _COST].sum().reindex(teu.index, fill_value=0.0)
+    sums = stage_sums.groupby("route")[amounts].sum().reindex(teu.index, fill_value=0.0)
     per = sums.div(teu.replace(0.0, np.nan), axis=0)
     out = pd.DataFrame({
         "route": teu.index,
-        "n_consignments": cons.groupby("route").size().reindex(teu.index).to_numpy(),
         "teu": teu.to_numpy(),
         "transit_days": (weighted_h / teu.replace(0.0, np.nan) / 24.0).to_numpy(),
     })
-    for col in _CO2 + _COST:
+    for col in amounts:
         name = col.replace("_kg", "_kg_per_teu", 1) if col.startswith("co2e") \
             else col.replace("_usd", "_usd_per_teu", 1)
         out[name] = per[col].to_numpy()
