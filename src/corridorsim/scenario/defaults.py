@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from corridorsim.corridors import CUSTOMS_UNIONS  # noqa: F401  (re-exported)
-from corridorsim.scenario.model import FacilityParams, ServiceParams, fixed, lognormal
+from corridorsim.scenario.params import FacilityParams, ServiceParams, fixed, lognormal
 
 KN_TO_KMH = 1.852
 

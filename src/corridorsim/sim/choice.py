@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from corridorsim.scenario.model import ChoiceConfig, RoutePrior, Scenario
+from corridorsim.scenario.choice_config import ChoiceConfig, RoutePrior
+from corridorsim.scenario.model import Scenario
 from corridorsim.schedule import undisturbed_days
 
 if TYPE_CHECKING:  # pragma: no cover

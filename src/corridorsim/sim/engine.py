@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from corridorsim.errors import InternalError
-from corridorsim.scenario.model import FacilityParams, ServiceParams
+from corridorsim.scenario.params import FacilityParams, ServiceParams
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.records import CAUSES, RunRecords
 from corridorsim.sim.streams import sample

@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-from corridorsim.scenario.model import Distribution
+from corridorsim.scenario.params import Distribution
 
 Z90 = 1.2815515655446004
 
