@@ -11,6 +11,7 @@ import click
 
 from corridorsim.cli.common import load_checked
 from corridorsim.cli.options import handle_errors, out_option
+from corridorsim.errors import OutputError, ScenarioError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,25 +72,12 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
     Writes validation.csv (one row per observation: observed, tolerance band, simulated,
     pass/fail, source) and validation.html, and prints the share passing.
     """
-    from corridorsim.errors import OutputError, ScenarioError
     from corridorsim.validation.check import run_check, share_passing, summary_line
-    from corridorsim.validation.observations import load_observations
     from corridorsim.viz.validation_section import validation_page
 
     t0 = time.perf_counter()
     scn, net = load_checked(scenario)
-    obs = load_observations(obs_path)
-    if only:
-        ids = [x.strip() for x in only.split(",") if x.strip()]
-        unknown = sorted(set(ids) - set(obs["id"]))
-        if unknown:
-            raise ScenarioError(f"--only: unknown observation id(s) {', '.join(unknown)}; "
-                                f"known: {', '.join(obs['id'])}")
-        obs = obs[obs["id"].isin(ids)]
-    if kind:
-        obs = obs[obs["kind"] == kind]
-    if obs.empty:
-        raise ScenarioError("no observations selected")
+    obs = _observations(obs_path, only, kind)
     out = out if out is not None else Path("results") / f"{scn.name}-validation"
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -123,3 +111,22 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
     comp = table[table["kind"] == "component"]
     if strict and len(comp) and not comp["pass"].all():
         raise SystemExit(1)
+
+
+def _observations(obs_path: Path | None, only: str | None, kind: str | None) -> pd.DataFrame:
+    """The observations to check: those of ``--only`` and ``--kind`` (default: all)."""
+    from corridorsim.validation.observations import load_observations
+
+    obs = load_observations(obs_path)
+    if only:
+        ids = [x.strip() for x in only.split(",") if x.strip()]
+        unknown = sorted(set(ids) - set(obs["id"]))
+        if unknown:
+            raise ScenarioError(f"--only: unknown observation id(s) {', '.join(unknown)}; "
+                                f"known: {', '.join(obs['id'])}")
+        obs = obs[obs["id"].isin(ids)]
+    if kind:
+        obs = obs[obs["kind"] == kind]
+    if obs.empty:
+        raise ScenarioError("no observations selected")
+    return obs
