@@ -69,9 +69,9 @@ def _keys(nid: str, name: str, aliases: Iterable[str]) -> list[tuple[str, int]]:
 def place_index(net: Network) -> dict[str, list[tuple[int, str]]]:
     """Normalised name or id → (priority, node id) of every node it names (0: the id, the
     full name or an alias; 1: a part of the name), best first."""
-    cached = net.cache.get("places")
+    cached: dict[str, list[tuple[int, str]]] | None = net.cache.get("places")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     nodes = net.nodes
     aliases = nodes["aliases"] if "aliases" in nodes.columns else pd.Series("", index=nodes.index)
     index: dict[str, list[tuple[int, str]]] = {}

@@ -19,10 +19,14 @@ ship or a slower border moves the promise too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from corridorsim.routing import Leg, Route, Stop
 from corridorsim.scenario.defaults import facility_params, service_params
+
+if TYPE_CHECKING:
+    from corridorsim.scenario.model import Scenario
+    from corridorsim.scenario.params import Distribution
 
 __all__ = ["DUE_MARGIN_D", "DUE_MARGIN_SHARE", "due_days", "undisturbed_days",
            "undisturbed_hours"]
@@ -34,7 +38,7 @@ DUE_MARGIN_SHARE = 0.15
 DUE_MARGIN_D = 1.5
 
 
-def _typical_h(dist: Any) -> float:
+def _typical_h(dist: Distribution) -> float:
     """A distribution's typical value: the median of a lognormal (its mean is pulled up by
     the long tail the simulation samples), else the mean."""
     if dist.lognormal is not None:
@@ -42,7 +46,7 @@ def _typical_h(dist: Any) -> float:
     return float(dist.mean_h)
 
 
-def _facility_hours(node: str, kind: str, scn: Any, load_teu: float) -> float:
+def _facility_hours(node: str, kind: str, scn: Scenario | None, load_teu: float) -> float:
     p = facility_params(node, kind if kind != "origin" else "terminal", scn)
     h = 0.0
     if p.service is not None:
@@ -61,8 +65,8 @@ def _facility_hours(node: str, kind: str, scn: Any, load_teu: float) -> float:
 LegVolume = Callable[[Leg], float]
 
 
-def undisturbed_hours(route: Route, scn: Any = None, *, volume: LegVolume | None = None
-                      ) -> float:
+def undisturbed_hours(route: Route, scn: Scenario | None = None, *,
+                      volume: LegVolume | None = None) -> float:
     """Hours door to door if nothing queued (see the module docstring).
 
     ``volume`` gives the TEU per week that ride a leg's service; with it, a service without a
@@ -90,12 +94,13 @@ def undisturbed_hours(route: Route, scn: Any = None, *, volume: LegVolume | None
     return total
 
 
-def undisturbed_days(route: Route, scn: Any = None, *, volume: LegVolume | None = None
-                     ) -> float:
+def undisturbed_days(route: Route, scn: Scenario | None = None, *,
+                     volume: LegVolume | None = None) -> float:
     return undisturbed_hours(route, scn, volume=volume) / 24.0
 
 
-def due_days(route: Route, scn: Any = None, *, volume: LegVolume | None = None) -> float:
+def due_days(route: Route, scn: Scenario | None = None, *,
+             volume: LegVolume | None = None) -> float:
     """Days promised door to door when a demand row gives no ``due_d``."""
     return round(undisturbed_days(route, scn, volume=volume) * (1.0 + DUE_MARGIN_SHARE)
                  + DUE_MARGIN_D, 1)
