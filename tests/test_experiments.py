@@ -384,6 +384,11 @@ def test_failed_task_on_cluster(folder: Path, network: Any, cluster: Any,
     ("base: small.yaml\n", r"give grid"),
     ("base: small.yaml\nlhs:\n  samples: 3\n  ranges:\n    seed: [5, 1]\n", r"sweep\.yaml:5: lhs\.ranges\.seed: high \(1\) must be >= low \(5\)"),
     ("base: small.yaml\ngrid:\n  demand[0].origin: [CN_XIY, CN_XYZ]\n", r"variant 1 .*unknown origin 'CN_XYZ'"),
+    ("base: small.yaml\nreplications: 2.5\ngrid:\n  seed: [1]\n", r"sweep\.yaml:2: replications: expected an integer 1\.\.10000, found 2\.5"),
+    ("base: small.yaml\nlhs:\n  sample: 3\n  ranges:\n    seed: [1, 5]\n", r"^\S*sweep\.yaml:3: lhs\.sample: unknown key 'sample'; did you mean 'samples'\?\n.*lhs\.samples: required"),
+    ("base: small.yaml\ngrid:\n  'a..b': [1]\n", r"sweep\.yaml:3: grid\.a\.\.b: expected a dotted path"),
+    ("base: small.yaml\ngrid:\n  seed: [1, 2]\nlhs:\n  samples: 3\n  ranges:\n    seed: [1, 5]\n", r"sweep\.yaml:7: lhs\.ranges\.seed: is also a grid parameter"),
+    ("base: small.yaml\nlhs:\n  samples: 3\n  ranges:\n    seed: [1, .nan]\n", r"sweep\.yaml:5: lhs\.ranges\.seed: expected \[low, high\] numbers, found \[1, nan\]"),
 ])
 def test_sweep_file_errors(folder: Path, network: Any, text: str, expected: str,
                            tmp_path: Path) -> None:
