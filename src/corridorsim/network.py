@@ -9,43 +9,39 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
-from pyproj import CRS, Geod
 
 from corridorsim.errors import NetworkError
+from corridorsim.network_checks import (
+    GEOD,
+    LINK_MODES,
+    NODE_KINDS,
+    SEA_AREAS,
+    as_int,
+    validate_network,
+)
+
+if TYPE_CHECKING:
+    from shapely.geometry import Point
 
 __all__ = [
     "GAUGE_BY_COUNTRY",
     "LINK_MODES",
     "NODE_KINDS",
+    "SEA_AREAS",
     "Network",
     "default_geodata_dir",
     "extend_network",
     "load_network",
     "validate_network",
 ]
-
-NODE_KINDS = ("terminal", "border", "gauge_change", "port", "hub", "chokepoint")
-LINK_MODES = ("rail", "sea", "road")
-GAUGES_MM = (1435, 1520)
-TRACTIONS = ("electric", "diesel")
-SEA_AREAS = ("deep_sea", "caspian", "black_sea", "lake_van")
-NODE_COLUMNS = ("id", "name", "country", "kind")
-LINK_COLUMNS = ("id", "from", "to", "mode")
-# Tolerance for the geometry endpoint matching its node (degrees, ~1 km).
-ENDPOINT_TOL_DEG = 0.01
-# Relative tolerance between the stored length_km and the geodesic length of the geometry.
-LENGTH_REL_TOL = 0.01
-
-_GEOD = Geod(ellps="WGS84")
 
 #: Track gauge by country where a planner's rail link does not say (facts §1: S59, S66,
 #: S69, S70): 1520 mm in the former Soviet Union and Mongolia, 1435 mm elsewhere.
@@ -98,147 +94,6 @@ def _read(path: Path) -> gpd.GeoDataFrame:
         raise NetworkError(f"{path}: cannot be read as a vector layer ({exc})") from exc
 
 
-def _check_crs(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    if gdf.crs is None:
-        raise NetworkError(f"{path}: missing CRS; expected EPSG:4326 (lon/lat WGS84)")
-    if CRS.from_user_input(gdf.crs) != CRS.from_epsg(4326):
-        raise NetworkError(
-            f"{path}: CRS is {gdf.crs.to_string()}; expected EPSG:4326 (lon/lat WGS84)"
-        )
-
-
-def _check_columns(gdf: gpd.GeoDataFrame, path: Path, required: tuple[str, ...]) -> None:
-    missing = [c for c in required if c not in gdf.columns]
-    if missing:
-        raise NetworkError(f"{path}: missing column(s) {', '.join(missing)}")
-
-
-def _check_ids(gdf: gpd.GeoDataFrame, path: Path, what: str) -> None:
-    ids = gdf["id"]
-    bad = ids[ids.isna() | (ids.astype(str).str.strip() == "")]
-    if len(bad):
-        raise NetworkError(f"{path}: {what} at row {int(bad.index[0])} has an empty id")
-    dup = ids[ids.duplicated()]
-    if len(dup):
-        raise NetworkError(f"{path}: duplicate {what} id {dup.iloc[0]!r}; ids must be unique")
-
-
-def _check_geometry(gdf: gpd.GeoDataFrame, path: Path, what: str, geom_type: str) -> None:
-    for fid, geom in zip(gdf["id"], gdf.geometry, strict=True):
-        if geom is None or geom.is_empty:
-            raise NetworkError(f"{path}: {what} {fid!r} has an empty or missing geometry")
-        if geom.geom_type != geom_type:
-            raise NetworkError(
-                f"{path}: {what} {fid!r} has a {geom.geom_type} geometry; expected {geom_type}"
-            )
-        if geom_type == "LineString" and not _GEOD.geometry_length(geom) > 0:
-            raise NetworkError(f"{path}: {what} {fid!r} has non-positive length (0 km geometry)")
-        if not geom.is_valid:
-            raise NetworkError(f"{path}: {what} {fid!r} has an invalid geometry")
-        xs, ys = geom.xy if geom_type == "LineString" else ([geom.x], [geom.y])
-        if any(not (-180 <= x <= 200 and -90 <= y <= 90) for x, y in zip(xs, ys, strict=True)):
-            raise NetworkError(
-                f"{path}: {what} {fid!r} has coordinates outside lon -180..200 / lat -90..90"
-            )
-
-
-def validate_network(
-    nodes: gpd.GeoDataFrame,
-    links: gpd.GeoDataFrame,
-    *,
-    nodes_path: Path | str = "nodes",
-    links_path: Path | str = "links",
-) -> None:
-    """Check nodes and links; raise :class:`NetworkError` on the first problem found."""
-    npath, lpath = Path(nodes_path), Path(links_path)
-    for gdf, path, cols, what, gtype in (
-        (nodes, npath, NODE_COLUMNS, "node", "Point"),
-        (links, lpath, LINK_COLUMNS, "link", "LineString"),
-    ):
-        _check_crs(gdf, path)
-        _check_columns(gdf, path, cols)
-        if gdf.empty:
-            raise NetworkError(f"{path}: no features; expected at least one {what}")
-        _check_ids(gdf, path, what)
-        _check_geometry(gdf, path, what, gtype)
-
-    for fid, kind in zip(nodes["id"], nodes["kind"], strict=True):
-        if kind not in NODE_KINDS:
-            raise NetworkError(
-                f"{npath}: node {fid!r} has kind {kind!r}; allowed: {', '.join(NODE_KINDS)}"
-            )
-    node_pts = dict(zip(nodes["id"], nodes.geometry, strict=True))
-    for rec in links[["id", "from", "to"]].to_dict("records"):
-        lid = rec["id"]
-        for end in ("from", "to"):
-            nid = rec[end]
-            if nid not in node_pts:
-                raise NetworkError(
-                    f"{lpath}: link {lid!r} has dangling '{end}' endpoint {nid!r}: "
-                    f"no node with that id in {npath}"
-                )
-    for rec in links.to_dict("records"):
-        lid, mode = rec["id"], rec["mode"]
-        if mode not in LINK_MODES:
-            raise NetworkError(
-                f"{lpath}: link {lid!r} has mode {mode!r}; allowed: {', '.join(LINK_MODES)}"
-            )
-        if mode == "rail":
-            gauge = rec.get("gauge_mm")
-            if _as_int(gauge) not in GAUGES_MM:
-                raise NetworkError(
-                    f"{lpath}: rail link {lid!r} has gauge_mm {gauge!r}; allowed: 1435, 1520"
-                )
-            if rec.get("traction") not in TRACTIONS:
-                raise NetworkError(
-                    f"{lpath}: rail link {lid!r} has traction {rec.get('traction')!r}; "
-                    "allowed: electric, diesel"
-                )
-        if mode == "sea" and rec.get("sea_area") not in SEA_AREAS:
-            raise NetworkError(
-                f"{lpath}: sea link {lid!r} has sea_area {rec.get('sea_area')!r}; "
-                f"allowed: {', '.join(SEA_AREAS)}"
-            )
-        geom = rec["geometry"]
-        start, end = geom.coords[0], geom.coords[-1]
-        for label, nid, pt in (("start", rec["from"], start), ("end", rec["to"], end)):
-            node = node_pts[nid]
-            if abs(node.x - pt[0]) > ENDPOINT_TOL_DEG or abs(node.y - pt[1]) > ENDPOINT_TOL_DEG:
-                raise NetworkError(
-                    f"{lpath}: link {lid!r} geometry {label}s at ({pt[0]:.4f}, {pt[1]:.4f}), "
-                    f"not at its node {nid!r} ({node.x:.4f}, {node.y:.4f})"
-                )
-        geod_km = _GEOD.geometry_length(geom) / 1000.0
-        if not geod_km > 0:
-            raise NetworkError(f"{lpath}: link {lid!r} has non-positive length ({geod_km:.3f} km)")
-        stored = rec.get("length_km")
-        if stored is not None and not (isinstance(stored, float) and math.isnan(stored)):
-            if isinstance(stored, bool) or not isinstance(stored, numbers.Real):
-                raise NetworkError(
-                    f"{lpath}: link {lid!r} has length_km {stored!r}; expected a number of km"
-                )
-            if not stored > 0:
-                raise NetworkError(
-                    f"{lpath}: link {lid!r} has non-positive length_km {stored!r}"
-                )
-            if abs(stored - geod_km) > LENGTH_REL_TOL * geod_km + 0.2:
-                raise NetworkError(
-                    f"{lpath}: link {lid!r} has length_km {stored:.1f} but its geometry "
-                    f"measures {geod_km:.1f} km geodesically"
-                )
-
-
-def _as_int(value: Any) -> int | None:
-    """``value`` as a whole number, or None (missing, NaN, text, 1435.5, ...)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return int(f) if math.isfinite(f) and f == int(f) else None
-
-
 def _as_dict(value: Any, path: Path, lid: str) -> dict[str, float]:
     if isinstance(value, dict):
         raw = value
@@ -282,7 +137,7 @@ def load_network(geodata_dir: Path | str | None = None) -> Network:
     validate_network(nodes, links, nodes_path=npath, links_path=lpath)
     # length is always the geodesic length of the geometry (km)
     links = links.copy()
-    links["length_km"] = [round(_GEOD.geometry_length(g) / 1000.0, 3) for g in links.geometry]
+    links["length_km"] = [round(GEOD.geometry_length(g) / 1000.0, 3) for g in links.geometry]
     for col, default in (
         ("gauge_mm", None), ("traction", None), ("sea_area", None), ("chokepoints", ""),
         ("countries", ""), ("km_by_country", None), ("country", None), ("assumed", False),
@@ -316,19 +171,10 @@ def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     return df.set_index("id", drop=False)
 
 
-def extend_network(net: Network, nodes: list[dict[str, Any]], links: list[dict[str, Any]],
-                   *, source: str = "scenario") -> Network:
-    """A copy of ``net`` with places and links added (a scenario's ``network:`` section).
-
-    ``nodes``: dicts with ``id, name, country, kind, lon, lat`` (optional ``gauge_mm, roles,
-    aliases, source``). ``links``: dicts with ``from, to, mode`` (optional ``gauge_mm,
-    traction, sea_area, geometry`` as ``[[lon, lat], ...]``, ``source, assumed``). A link
-    without geometry is a straight line flagged ``assumed``. Everything is validated like
-    the shipped geodata (:func:`validate_network`); problems name ``source``.
-    """
-    if not nodes and not links:
-        return net
-    from shapely.geometry import LineString, Point
+def _added_nodes(net: Network, nodes: list[dict[str, Any]], source: str
+                 ) -> list[dict[str, Any]]:
+    """Records (with Point geometry) of a scenario's ``network.nodes``."""
+    from shapely.geometry import Point
 
     new_nodes = []
     for n in nodes:
@@ -342,55 +188,77 @@ def extend_network(net: Network, nodes: list[dict[str, Any]], links: list[dict[s
             "aliases": ";".join(n.get("aliases") or ()),
             "geometry": Point(float(n["lon"]), float(n["lat"])),
         })
+    return new_nodes
+
+
+def _added_link(i: int, lk: dict[str, Any], net: Network, all_nodes: gpd.GeoDataFrame,
+                pts: dict[str, Point], source: str) -> dict[str, Any]:
+    """The record (with LineString geometry) of a scenario's ``network.links[i]``;
+    ``all_nodes`` are the network's and the scenario's places, ``pts`` their points."""
+    from shapely.geometry import LineString
+
+    a, b, mode = lk["from"], lk["to"], lk.get("mode", "rail")
+    for end in (a, b):
+        if end not in pts:
+            raise NetworkError(f"{source}: network.links[{i}]: no node {end!r} (give a "
+                               "shipped node id or one added under network.nodes)")
+    lid = f"{a}-{b}"
+    if lid in net.links.index:
+        raise NetworkError(f"{source}: network.links[{i}]: link {lid!r} already exists")
+    if lk.get("geometry"):
+        coords = [tuple(map(float, c)) for c in lk["geometry"]]
+        coords = [(pts[a].x, pts[a].y), *coords, (pts[b].x, pts[b].y)]
+        coords = [c for j, c in enumerate(coords) if j == 0 or c != coords[j - 1]]
+        assumed = bool(lk.get("assumed") or False)
+        gsrc = "scenario"
+    else:
+        coords = [(pts[a].x, pts[a].y), (pts[b].x, pts[b].y)]
+        assumed, gsrc = True, "straight line (assumed)"
+    if len(coords) < 2:
+        raise NetworkError(f"{source}: network.links[{i}]: {a} and {b} are the same point")
+    geom = LineString(coords)
+    ca, cb = str(all_nodes.at[a, "country"]), str(all_nodes.at[b, "country"])
+    km = GEOD.geometry_length(geom) / 1000.0
+    if mode == "sea":
+        kmc: dict[str, float] = {}
+        crossed = ""
+    else:
+        kmc = {ca: km} if ca == cb else {ca: km / 2.0, cb: km / 2.0}
+        crossed = ca if ca == cb else f"{ca};{cb}"
+    gauge = lk.get("gauge_mm")
+    if mode == "rail" and gauge is None:
+        ga, gb = all_nodes.at[a, "gauge_mm"], all_nodes.at[b, "gauge_mm"]
+        gauge = next((int(g) for g in (ga, gb) if as_int(g)),
+                     GAUGE_BY_COUNTRY.get(ca, 1435))
+    return {
+        "id": lid, "from": a, "to": b, "mode": mode,
+        "gauge_mm": gauge if mode == "rail" else None,
+        "traction": (lk.get("traction") or "diesel") if mode == "rail" else None,
+        "country": ca if mode != "sea" else None, "countries": crossed,
+        "km_by_country": kmc, "sea_area": lk.get("sea_area") if mode == "sea" else None,
+        "chokepoints": "", "geometry_source": gsrc, "source": lk.get("source") or source,
+        "assumed": assumed or (mode == "rail" and not lk.get("traction")),
+        "note": "added by the scenario" + ("; straight line" if gsrc != "scenario" else ""),
+        "length_km": round(km, 3), "geometry": geom,
+    }
+
+
+def extend_network(net: Network, nodes: list[dict[str, Any]], links: list[dict[str, Any]],
+                   *, source: str = "scenario") -> Network:
+    """A copy of ``net`` with places and links added (a scenario's ``network:`` section).
+
+    ``nodes``: dicts with ``id, name, country, kind, lon, lat`` (optional ``gauge_mm, roles,
+    aliases, source``). ``links``: dicts with ``from, to, mode`` (optional ``gauge_mm,
+    traction, sea_area, geometry`` as ``[[lon, lat], ...]``, ``source, assumed``). A link
+    without geometry is a straight line flagged ``assumed``. Everything is validated like
+    the shipped geodata (:func:`validate_network`); problems name ``source``.
+    """
+    if not nodes and not links:
+        return net
+    new_nodes = _added_nodes(net, nodes, source)
     all_nodes = pd.concat([net.nodes, _frame(new_nodes)]) if new_nodes else net.nodes
     pts = dict(zip(all_nodes.index, all_nodes.geometry, strict=True))
-    countries = dict(zip(all_nodes.index, all_nodes["country"], strict=True))
-    new_links = []
-    for i, lk in enumerate(links):
-        a, b, mode = lk["from"], lk["to"], lk.get("mode", "rail")
-        for end in (a, b):
-            if end not in pts:
-                raise NetworkError(f"{source}: network.links[{i}]: no node {end!r} (give a "
-                                   "shipped node id or one added under network.nodes)")
-        lid = f"{a}-{b}"
-        if lid in net.links.index:
-            raise NetworkError(f"{source}: network.links[{i}]: link {lid!r} already exists")
-        if lk.get("geometry"):
-            coords = [tuple(map(float, c)) for c in lk["geometry"]]
-            coords = [(pts[a].x, pts[a].y), *coords, (pts[b].x, pts[b].y)]
-            coords = [c for j, c in enumerate(coords) if j == 0 or c != coords[j - 1]]
-            assumed = bool(lk.get("assumed") or False)
-            gsrc = "scenario"
-        else:
-            coords = [(pts[a].x, pts[a].y), (pts[b].x, pts[b].y)]
-            assumed, gsrc = True, "straight line (assumed)"
-        if len(coords) < 2:
-            raise NetworkError(f"{source}: network.links[{i}]: {a} and {b} are the same point")
-        geom = LineString(coords)
-        ca, cb = str(countries[a]), str(countries[b])
-        km = _GEOD.geometry_length(geom) / 1000.0
-        if mode == "sea":
-            kmc: dict[str, float] = {}
-            crossed = ""
-        else:
-            kmc = {ca: km} if ca == cb else {ca: km / 2.0, cb: km / 2.0}
-            crossed = ca if ca == cb else f"{ca};{cb}"
-        gauge = lk.get("gauge_mm")
-        if mode == "rail" and gauge is None:
-            ga, gb = all_nodes.at[a, "gauge_mm"], all_nodes.at[b, "gauge_mm"]
-            gauge = next((int(g) for g in (ga, gb) if _as_int(g)),
-                         GAUGE_BY_COUNTRY.get(ca, 1435))
-        new_links.append({
-            "id": lid, "from": a, "to": b, "mode": mode,
-            "gauge_mm": gauge if mode == "rail" else None,
-            "traction": (lk.get("traction") or "diesel") if mode == "rail" else None,
-            "country": ca if mode != "sea" else None, "countries": crossed,
-            "km_by_country": kmc, "sea_area": lk.get("sea_area") if mode == "sea" else None,
-            "chokepoints": "", "geometry_source": gsrc, "source": lk.get("source") or source,
-            "assumed": assumed or (mode == "rail" and not lk.get("traction")),
-            "note": "added by the scenario" + ("; straight line" if gsrc != "scenario" else ""),
-            "length_km": round(km, 3), "geometry": geom,
-        })
+    new_links = [_added_link(i, lk, net, all_nodes, pts, source) for i, lk in enumerate(links)]
     all_links = pd.concat([net.links, _frame(new_links)]) if new_links else net.links
     check_nodes = all_nodes.reset_index(drop=True)
     check_links = all_links.reset_index(drop=True)

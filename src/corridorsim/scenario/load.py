@@ -42,7 +42,8 @@ class Pos:
     col: int
 
 
-Positions = dict[tuple[Any, ...], Pos]
+#: where each value of a scenario file was written, by its path of keys and list indices
+Positions = dict[tuple[object, ...], Pos]
 
 
 def shipped_dir() -> Path:
@@ -63,13 +64,9 @@ def _all_field_names() -> set[str]:
     return names
 
 
-class _Loader(yaml.SafeLoader):
-    pass
-
-
 def _compose(text: str, file: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
@@ -82,52 +79,71 @@ def _compose(text: str, file: str) -> yaml.Node | None:
         ) from None
 
 
-def _convert(node: yaml.Node, file: str, path: tuple[Any, ...], pos: Positions,
-             prov: dict[str, dict[str, Any]], _open: frozenset[int] = frozenset(),
-             _count: list[int] | None = None) -> Any:
-    where = f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
-    # guards against alias cycles (``a: &a {b: *a}``), alias bombs and deep nesting
-    if id(node) in _open:
+def _guard(node: yaml.Node, where: str, path: tuple[object, ...], open_: frozenset[int],
+           count: list[int]) -> None:
+    """Count ``node`` and refuse alias cycles (``a: &a {b: *a}``), alias bombs and deep
+    nesting."""
+    if id(node) in open_:
         raise ScenarioError(f"{where}: {_fmt(path) or '<top>'}: an alias refers to a value "
                             "that contains it (a cycle)")
     if len(path) > MAX_NESTING:
         raise ScenarioError(f"{where}: {_fmt(path[:3])}...: nested more than {MAX_NESTING} "
                             "levels deep")
-    _count = _count if _count is not None else [0]
-    _count[0] += 1
-    if _count[0] > MAX_VALUES:
+    count[0] += 1
+    if count[0] > MAX_VALUES:
         raise ScenarioError(f"{where}: {_fmt(path) or '<top>'}: more than {MAX_VALUES:,} values "
                             "(aliases expanding into a huge structure?)")
+
+
+def _convert(node: yaml.Node, file: str, path: tuple[object, ...], pos: Positions,
+             prov: dict[str, dict[str, Any]], _open: frozenset[int] = frozenset(),
+             _count: list[int] | None = None) -> Any:
+    """The plain value of a YAML node (dict, list, scalar); records each value's position
+    in ``pos`` and each ``{value: ..., source: ...}``'s provenance in ``prov``."""
+    where = f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+    _count = _count if _count is not None else [0]
+    _guard(node, where, path, _open, _count)
     _open = _open | {id(node)}
     pos[path] = Pos(file, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for knode, vnode in node.value:
-            key = _Loader.construct_scalar(_Loader(""), knode) if isinstance(knode, yaml.ScalarNode) else None
-            if key is None or not isinstance(key, str):
-                raise ScenarioError(
-                    f"{file}:{knode.start_mark.line + 1}:{knode.start_mark.column + 1}: "
-                    f"{_fmt(path) or '<top>'}: keys must be plain strings"
-                )
-            if key in out:
-                raise ScenarioError(
-                    f"{file}:{knode.start_mark.line + 1}:{knode.start_mark.column + 1}: "
-                    f"{_fmt((*path, key))}: duplicate key {key!r} (first given at line "
-                    f"{pos[(*path, key)].line})"
-                )
-            pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
-            out[key] = _convert(vnode, file, (*path, key), pos, prov, _open, _count)
-            pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
-        if out and "value" in out and set(out) <= PROVENANCE_KEYS:
-            info = {k: v for k, v in out.items() if k != "value"}
-            prov[_fmt(path)] = info
-            return out["value"]
-        return out
+        return _convert_mapping(node, file, path, pos, prov, _open, _count)
     if isinstance(node, yaml.SequenceNode):
         return [_convert(v, file, (*path, i), pos, prov, _open, _count)
                 for i, v in enumerate(node.value)]
+    return _convert_scalar(node, where, path, pos)
+
+
+def _convert_mapping(node: yaml.MappingNode, file: str, path: tuple[object, ...],
+                     pos: Positions, prov: dict[str, dict[str, Any]], _open: frozenset[int],
+                     _count: list[int]) -> Any:
+    out: dict[str, Any] = {}
+    for knode, vnode in node.value:
+        key = yaml.SafeLoader.construct_scalar(yaml.SafeLoader(""), knode) if isinstance(knode, yaml.ScalarNode) else None
+        if key is None or not isinstance(key, str):
+            raise ScenarioError(
+                f"{file}:{knode.start_mark.line + 1}:{knode.start_mark.column + 1}: "
+                f"{_fmt(path) or '<top>'}: keys must be plain strings"
+            )
+        if key in out:
+            raise ScenarioError(
+                f"{file}:{knode.start_mark.line + 1}:{knode.start_mark.column + 1}: "
+                f"{_fmt((*path, key))}: duplicate key {key!r} (first given at line "
+                f"{pos[(*path, key)].line})"
+            )
+        pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
+        out[key] = _convert(vnode, file, (*path, key), pos, prov, _open, _count)
+        pos[(*path, key)] = Pos(file, knode.start_mark.line + 1, knode.start_mark.column + 1)
+    if out and "value" in out and set(out) <= PROVENANCE_KEYS:
+        info = {k: v for k, v in out.items() if k != "value"}
+        prov[_fmt(path)] = info
+        return out["value"]
+    return out
+
+
+def _convert_scalar(node: yaml.Node, where: str, path: tuple[object, ...], pos: Positions
+                    ) -> Any:
     try:
-        value = _Loader("").construct_object(node)
+        value = yaml.SafeLoader("").construct_object(node)
     except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
         # e.g. an integer literal longer than Python's 4300-digit conversion limit
         shown = str(node.value)
@@ -143,7 +159,7 @@ def _convert(node: yaml.Node, file: str, path: tuple[Any, ...], pos: Positions,
     return value
 
 
-def _fmt(path: tuple[Any, ...]) -> str:
+def _fmt(path: tuple[object, ...]) -> str:
     out = ""
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
@@ -217,7 +233,7 @@ def _load_raw(path: Path, pos: Positions, prov: dict[str, dict[str, Any]], depth
         )
     own_pos: Positions = {}
     own_prov: dict[str, dict[str, Any]] = {}
-    data = _convert(node, str(path), (), own_pos, own_prov)
+    data: dict[str, Any] = _convert(node, str(path), (), own_pos, own_prov)
     ext = data.pop("extends", None)
     if ext is not None:
         if not isinstance(ext, str):
@@ -238,7 +254,7 @@ def _load_raw(path: Path, pos: Positions, prov: dict[str, dict[str, Any]], depth
     return data
 
 
-def _where(pos: Positions, loc: tuple[Any, ...], default: str) -> str:
+def _where(pos: Positions, loc: tuple[object, ...], default: str) -> str:
     for n in range(len(loc), -1, -1):
         p = pos.get(tuple(loc[:n]))
         if p is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+import numpy.typing as npt
 
 from corridorsim.scenario.params import Distribution
 
@@ -33,12 +34,14 @@ class Streams:
         return gen
 
 
-def sample(dist: Distribution | None, rng: np.random.Generator, size: int | None = None) -> float | np.ndarray:
+def sample(dist: Distribution | None, rng: np.random.Generator, size: int | None = None
+           ) -> float | npt.NDArray[np.float64]:
     """Draw from a duration distribution (hours). ``None`` means zero."""
     if dist is None:
         return 0.0 if size is None else np.zeros(size)
     if dist.fixed_h is not None:
         return dist.fixed_h if size is None else np.full(size, dist.fixed_h)
+    out: float | npt.NDArray[np.float64]
     if dist.lognormal is not None:
         mu = np.log(dist.lognormal.median_h)
         sigma = np.log(dist.lognormal.p90_h / dist.lognormal.median_h) / Z90
