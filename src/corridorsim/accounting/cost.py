@@ -119,21 +119,19 @@ def stage_costs(
     _require(segments, ["route", "stage_index", "mode", "service", "sea_area", "country", "km"],
              "segments")
     _require(stops, ["route", "stage_index", "kind", "transshipment"], "stops")
-    feu = t["teu_per_feu"]
-    s = segments.reset_index(drop=True)
-    mode, service = s["mode"], s["service"].fillna("")
-    area, km = s["sea_area"].fillna(""), s["km"].to_numpy(float)
-    rail, road, sea = mode.eq("rail"), mode.eq("road"), mode.eq("sea")
-    rates = s["country"].map(t.with_prefix("rail_usd_per_feu_km_")).astype(float)
-    # Europe → China: the rail and deep-sea backhaul rates (feeders: no data, same both ways)
-    east = (s["eastbound"].to_numpy(bool) if "eastbound" in s.columns
-            else np.zeros(len(s), dtype=bool))
-    rates = rates * np.where(east, t["rail_eastbound_factor"], 1.0)
-    if (rail & rates.isna()).any():
-        found = sorted(set(s.loc[rail & rates.isna(), "country"]))
-        raise ScenarioError(f"segments: no rail tariff for {found}; add an override "
-                            "'rail_usd_per_feu_km_<ISO3>'; known: "
-                            f"{sorted(t.with_prefix('rail_usd_per_feu_km_'))}")
+    out = pd.concat([_segment_costs(segments.reset_index(drop=True), t),
+                     _stop_costs(stops.reset_index(drop=True), t)], ignore_index=True).groupby(
+        STAGE_KEYS, sort=False, as_index=False).sum(numeric_only=True)
+    parts = [c for c in out.columns if c.startswith("cost_usd_per_teu_")]
+    out.insert(3, "cost_usd_per_teu", out[parts].sum(axis=1))
+    return out
+
+
+def _sea_lane_usd(s: pd.DataFrame, t: FactorTable, east: np.ndarray) -> np.ndarray:
+    """Sea cost per TEU of each segment: its lane's tariff (one per route and sea service),
+    spread over the lane's segments by km."""
+    sea, km = s["mode"].eq("sea"), s["km"].to_numpy(float)
+    service, area = s["service"].fillna(""), s["sea_area"].fillna("")
     lane = np.select(
         [sea & (service.eq("deep_sea") | area.eq("deep_sea")),
          sea & (service.eq("caspian_feeder") | area.eq("caspian")),
@@ -144,7 +142,7 @@ def stage_costs(
         raise ScenarioError("segments: sea segment without a known service/sea_area; allowed: "
                             "deep_sea, caspian_feeder, black_sea_feeder, lake_van_ferry")
     deep = np.where(cape_mask(s), t["sea_deep_sea_cape_usd_per_feu"],
-                    t["sea_deep_sea_usd_per_feu"]) / feu
+                    t["sea_deep_sea_usd_per_feu"]) / t["teu_per_feu"]
     deep = deep * np.where(east, t["sea_deep_sea_eastbound_factor"], 1.0)
     lane_usd = np.select([lane == "deep_sea", lane == "caspian", lane == "black_sea",
                           lane == "lake_van"],
@@ -154,16 +152,35 @@ def stage_costs(
     lane_km = pd.Series(np.where(sea, km, 0.0)).groupby([s["route"], lane]).transform("sum")
     share = np.divide(km, lane_km.to_numpy(float), out=np.zeros_like(km),
                       where=lane_km.to_numpy(float) > 0)
-    seg = pd.DataFrame({
+    return np.asarray(lane_usd * share, dtype=np.float64)
+
+
+def _segment_costs(s: pd.DataFrame, t: FactorTable) -> pd.DataFrame:
+    feu = t["teu_per_feu"]
+    mode, km = s["mode"], s["km"].to_numpy(float)
+    rail, road = mode.eq("rail"), mode.eq("road")
+    rates = s["country"].map(t.with_prefix("rail_usd_per_feu_km_")).astype(float)
+    # Europe → China: the rail and deep-sea backhaul rates (feeders: no data, same both ways)
+    east = (s["eastbound"].to_numpy(bool) if "eastbound" in s.columns
+            else np.zeros(len(s), dtype=bool))
+    rates = rates * np.where(east, t["rail_eastbound_factor"], 1.0)
+    if (rail & rates.isna()).any():
+        found = sorted(set(s.loc[rail & rates.isna(), "country"]))
+        raise ScenarioError(f"segments: no rail tariff for {found}; add an override "
+                            "'rail_usd_per_feu_km_<ISO3>'; known: "
+                            f"{sorted(t.with_prefix('rail_usd_per_feu_km_'))}")
+    return pd.DataFrame({
         "route": s["route"], "stage_kind": "leg", "stage_index": s["stage_index"],
         "cost_usd_per_teu_rail": np.where(rail, km * rates.fillna(0.0) / feu, 0.0),
-        "cost_usd_per_teu_sea": lane_usd * share,
+        "cost_usd_per_teu_sea": _sea_lane_usd(s, t, east),
         "cost_usd_per_teu_road": np.where(road, km * t["road_usd_per_feu_km"] / feu, 0.0),
         "cost_usd_per_teu_handling": 0.0, "cost_usd_per_teu_border": 0.0,
     })
-    p = stops.reset_index(drop=True)
+
+
+def _stop_costs(p: pd.DataFrame, t: FactorTable) -> pd.DataFrame:
     lifted, port = p["transshipment"].astype(bool), p["kind"].eq("port")
-    stop = pd.DataFrame({
+    return pd.DataFrame({
         "route": p["route"], "stage_kind": "stop", "stage_index": p["stage_index"],
         "cost_usd_per_teu_rail": 0.0, "cost_usd_per_teu_sea": 0.0, "cost_usd_per_teu_road": 0.0,
         "cost_usd_per_teu_handling": np.where(
@@ -172,11 +189,6 @@ def stage_costs(
         "cost_usd_per_teu_border": np.where(
             p["kind"].eq("border"), t["border_usd_per_bcp"] / t["border_teu_per_bcp_unit"], 0.0),
     })
-    out = pd.concat([seg, stop], ignore_index=True).groupby(
-        STAGE_KEYS, sort=False, as_index=False).sum(numeric_only=True)
-    parts = [c for c in out.columns if c.startswith("cost_usd_per_teu_")]
-    out.insert(3, "cost_usd_per_teu", out[parts].sum(axis=1))
-    return out
 
 
 def inventory_parameters(

@@ -21,7 +21,7 @@ WTW >= TTW holds for every row because every TTW share is <= 1.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -85,17 +85,24 @@ def _grid(countries: pd.Series, factors: FactorTable) -> pd.Series:
     return countries.map(factors.with_prefix("grid_g_per_kwh_")).astype(float)
 
 
-def _segment_rows(
-    segments: pd.DataFrame, f: FactorTable, m: float, caspian_vessel: str
-) -> pd.DataFrame:
-    _require(segments, _SEG_COLS, "segments")
-    s = segments[_SEG_COLS].reset_index(drop=True)
-    cape = cape_mask(segments)
+class _Lanes(NamedTuple):
+    """Row masks of a segments table by transport kind."""
+
+    elec: pd.Series
+    diesel: pd.Series
+    road: pd.Series
+    sea: pd.Series
+    deep: pd.Series
+    casp: pd.Series
+    black: pd.Series
+    lake: pd.Series
+
+
+def _lanes(s: pd.DataFrame) -> _Lanes:
+    """Each segment's kind (electric or diesel rail, road, deep sea, Caspian, Black Sea,
+    Lake Van); unknown modes, tractions and sea services are errors."""
     mode, service, area = s["mode"], s["service"].fillna(""), s["sea_area"].fillna("")
     traction = s["traction"].fillna("")
-    km = s["km"].to_numpy(float)
-    if (km < 0).any() or not np.isfinite(km).all():
-        raise ScenarioError("segments: 'km' must be finite and >= 0")
     bad_mode = ~mode.isin(["rail", "sea", "road"])
     if bad_mode.any():
         raise ScenarioError(f"segments: unknown mode {sorted(set(mode[bad_mode]))}; "
@@ -115,48 +122,62 @@ def _segment_rows(
         found = sorted(set(service[sea & ~(deep | casp | black | lake)]))
         raise ScenarioError(f"segments: sea service {found} not allowed; allowed: deep_sea, "
                             "caspian_feeder, black_sea_feeder, lake_van_ferry (or sea_area)")
+    return _Lanes(elec, diesel, road, sea, deep, casp, black, lake)
+
+
+def _caspian_factors(f: FactorTable, m: float, caspian_vessel: str) -> tuple[float, float]:
+    """WTW and TTW g per TEU-km of the Caspian crossing for the vessel type."""
+    if caspian_vessel == "container_feeder":
+        wtw = f["sea_caspian_feeder_wtw_g_per_teu_km"] * (m / f["glec_reference_t_per_teu"])
+        return wtw, wtw * f["sea_container_ttw_share"]
+    if caspian_vessel == "ropax":
+        wtw = f["sea_caspian_ropax_wtw_g_per_tkm"] * m
+        return wtw, wtw * f["sea_ropax_ttw_share"]
+    raise ScenarioError(f"caspian_vessel={caspian_vessel!r} not allowed; allowed: "
+                        "'container_feeder', 'ropax'")
+
+
+def _segment_rows(
+    segments: pd.DataFrame, f: FactorTable, m: float, caspian_vessel: str
+) -> pd.DataFrame:
+    _require(segments, _SEG_COLS, "segments")
+    s = segments[_SEG_COLS].reset_index(drop=True)
+    cape = cape_mask(segments)
+    km = s["km"].to_numpy(float)
+    if (km < 0).any() or not np.isfinite(km).all():
+        raise ScenarioError("segments: 'km' must be finite and >= 0")
+    ln = _lanes(s)
     grid = _grid(s["country"], f)
-    if (elec & grid.isna()).any():
-        found = sorted(set(s.loc[elec & grid.isna(), "country"]))
+    if (ln.elec & grid.isna()).any():
+        found = sorted(set(s.loc[ln.elec & grid.isna(), "country"]))
         raise ScenarioError(
             f"segments: no grid intensity for electric rail in {found}; add an override "
             f"'grid_g_per_kwh_<ISO3>'; known: {sorted(f.with_prefix('grid_g_per_kwh_'))}")
 
-    ref = f["glec_reference_t_per_teu"]
-    scale = m / ref
+    scale = m / f["glec_reference_t_per_teu"]
     lane_ttw = f["sea_container_ttw_share"]
     deep_f = np.where(cape, f["sea_deep_sea_cape_wtw_g_per_teu_km"],
                       f["sea_deep_sea_wtw_g_per_teu_km"])
-    deep_reefer = f["sea_deep_sea_reefer_wtw_g_per_teu_km"] / f["sea_deep_sea_wtw_g_per_teu_km"]
-    black_reefer = (f["sea_black_sea_feeder_reefer_wtw_g_per_teu_km"]
-                    / f["sea_black_sea_feeder_wtw_g_per_teu_km"])
-    casp_reefer = (f["sea_caspian_feeder_reefer_wtw_g_per_teu_km"]
-                   / f["sea_caspian_feeder_wtw_g_per_teu_km"])
-    if caspian_vessel == "container_feeder":
-        casp_wtw = f["sea_caspian_feeder_wtw_g_per_teu_km"] * scale
-        casp_ttw = casp_wtw * lane_ttw
-    elif caspian_vessel == "ropax":
-        casp_wtw = f["sea_caspian_ropax_wtw_g_per_tkm"] * m
-        casp_ttw = casp_wtw * f["sea_ropax_ttw_share"]
-    else:
-        raise ScenarioError(f"caspian_vessel={caspian_vessel!r} not allowed; allowed: "
-                            "'container_feeder', 'ropax'")
+    casp_wtw, casp_ttw = _caspian_factors(f, m, caspian_vessel)
     e_kwh = f["rail_electric_kwh_per_tkm"] * f["rail_electric_loss_factor"]
     # train ferry (Lake Van): wagons on a Ro-Pax-type ship, per tonne-km of the loaded box
     ferry_wtw = f["sea_train_ferry_wtw_g_per_tkm"] * m
-    conds = [elec, diesel, road, deep, casp, black, lake]
+    black_f = f["sea_black_sea_feeder_wtw_g_per_teu_km"]
+    conds = [ln.elec, ln.diesel, ln.road, ln.deep, ln.casp, ln.black, ln.lake]
     wtw = np.select(conds, [e_kwh * grid.fillna(0.0) * m, f["rail_diesel_wtw_g_per_tkm"] * m,
                             f["road_wtw_g_per_tkm"] * m, deep_f * scale, casp_wtw,
-                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale, ferry_wtw], 0.0)
+                            black_f * scale, ferry_wtw], 0.0)
     ttw = np.select(conds, [0.0, f["rail_diesel_ttw_g_per_tkm"] * m, f["road_ttw_g_per_tkm"] * m,
-                            deep_f * scale * lane_ttw, casp_ttw,
-                            f["sea_black_sea_feeder_wtw_g_per_teu_km"] * scale * lane_ttw,
+                            deep_f * scale * lane_ttw, casp_ttw, black_f * scale * lane_ttw,
                             ferry_wtw * f["sea_ropax_ttw_share"]], 0.0)
-    reefer = np.select([deep, casp, black], [deep_reefer, casp_reefer, black_reefer], 1.0) - 1.0
+    # reefer-lane uplift: the reefer lane factor over the dry one, minus one
+    reefer = np.select([ln.deep, ln.casp, ln.black], [
+        f[f"sea_{lane}_reefer_wtw_g_per_teu_km"] / f[f"sea_{lane}_wtw_g_per_teu_km"]
+        for lane in ("deep_sea", "caspian_feeder", "black_sea_feeder")], 1.0) - 1.0
     out = pd.DataFrame({
         "route": s["route"], "stage_kind": "leg", "stage_index": s["stage_index"],
-        "mode": mode, "country": s["country"].fillna(""),
-        "component": np.select([elec, diesel, sea, road], list(COMPONENTS[:4]), ""),
+        "mode": s["mode"], "country": s["country"].fillna(""),
+        "component": np.select([ln.elec, ln.diesel, ln.sea, ln.road], list(COMPONENTS[:4]), ""),
         "km": km,
         "co2e_wtw_kg_per_teu": wtw * km / 1000.0,
         "co2e_ttw_kg_per_teu": ttw * km / 1000.0,

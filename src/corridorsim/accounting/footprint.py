@@ -79,6 +79,20 @@ def _dec(x: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
+def _tce_rows(route_row: Mapping[str, Any] | pd.Series, st: pd.DataFrame
+              ) -> list[tuple[str, int, float, float, float]]:
+    """(kind, stage index, km, WTW, TTW per TEU) of each stage in stage order, and of the
+    time-dependent rest (index -1) if the route row holds more CO2e than the stages."""
+    st = st.sort_values(["stage_index", "stage_kind"])
+    rows = list(zip(st["stage_kind"], st["stage_index"], st["km"],
+                    st["co2e_wtw_kg_per_teu"], st["co2e_ttw_kg_per_teu"], strict=True))
+    extra = (float(route_row["co2e_wtw_kg_per_teu"]) - float(st["co2e_wtw_kg_per_teu"].sum()),
+             float(route_row["co2e_ttw_kg_per_teu"]) - float(st["co2e_ttw_kg_per_teu"].sum()))
+    if extra[0] > 1e-6:
+        rows.append(("time-dependent", -1, 0.0, extra[0], max(extra[1], 0.0)))
+    return rows
+
+
 def shipment_footprint(
     route_row: Mapping[str, Any] | pd.Series,
     stages: pd.DataFrame,
@@ -120,21 +134,11 @@ def shipment_footprint(
     if st.empty:
         raise ScenarioError(f"footprint: route {route!r} has no stages; known: "
                             f"{sorted(stages['route'].unique())}")
-    st = st.sort_values(["stage_index", "stage_kind"])
     tces: list[dict[str, Any]] = []
     prev: str | None = None
     amount = int(teu) if float(teu).is_integer() else None
-    rows = list(zip(st["stage_kind"], st["stage_index"], st["km"],
-                    st["co2e_wtw_kg_per_teu"], st["co2e_ttw_kg_per_teu"], strict=True))
-    wtw_sum = ttw_sum = 0.0
-    extra = (float(route_row["co2e_wtw_kg_per_teu"]) - float(st["co2e_wtw_kg_per_teu"].sum()),
-             float(route_row["co2e_ttw_kg_per_teu"]) - float(st["co2e_ttw_kg_per_teu"].sum()))
-    if extra[0] > 1e-6:
-        rows.append(("time-dependent", -1, 0.0, extra[0], max(extra[1], 0.0)))
-    for kind, idx, km, wtw, ttw in rows:
+    for kind, idx, km, wtw, ttw in _tce_rows(route_row, st):
         tce_id = f"{sid}-{kind}" if idx == -1 else f"{sid}-{kind}-{int(idx)}"
-        wtw_sum += wtw * teu
-        ttw_sum += ttw * teu
         tces.append({
             "tceId": tce_id,
             "prevTceIds": [prev] if prev else None,
