@@ -31,6 +31,7 @@ from corridorsim.accounting.formulas import (
 from corridorsim.accounting.stages import AccountingInputs, StageUnits
 from corridorsim.accounting.summary import route_results, str_array
 from corridorsim.errors import ScenarioError
+from corridorsim.results import chunk_bounds
 
 if TYPE_CHECKING:
     from corridorsim.instances import RouteInstance
@@ -238,8 +239,6 @@ def account_records(scn: Scenario, routes: Mapping[str, RouteInstance], trace: S
 
     (``plug`` is zero on legs, so ``plug * h`` is plug power over the stop hours.)
     """
-    from corridorsim.results import chunk_bounds
-
     rec = trace.records
     inputs = AccountingInputs(scn, routes)
     units = StageUnits(inputs, list(rec.route_ids), trace.attrs.is_leg)
