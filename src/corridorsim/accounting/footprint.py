@@ -24,7 +24,10 @@ import pandas as pd
 from corridorsim.accounting.formulas import CO2E_COLUMNS, COST_COLUMNS
 from corridorsim.errors import ScenarioError
 
-__all__ = ["route_accounting", "shipment_footprint"]
+__all__ = ["Footprint", "route_accounting", "shipment_footprint"]
+
+#: an iLEAP ``ShipmentFootprint`` as a JSON object
+Footprint = dict[str, Any]
 
 def route_accounting(stage_sums: pd.DataFrame, route_stats: pd.DataFrame) -> pd.DataFrame:
     """Emissions and cost per TEU, one row per route.
@@ -79,7 +82,7 @@ def _dec(x: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def _tce_rows(route_row: Mapping[str, Any] | pd.Series, st: pd.DataFrame
+def _tce_rows(route_row: Mapping[str, float | str] | pd.Series, st: pd.DataFrame
               ) -> list[tuple[str, int, float, float, float]]:
     """(kind, stage index, km, WTW, TTW per TEU) of each stage in stage order, and of the
     time-dependent rest (index -1) if the route row holds more CO2e than the stages."""
@@ -94,13 +97,13 @@ def _tce_rows(route_row: Mapping[str, Any] | pd.Series, st: pd.DataFrame
 
 
 def shipment_footprint(
-    route_row: Mapping[str, Any] | pd.Series,
+    route_row: Mapping[str, float | str] | pd.Series,
     stages: pd.DataFrame,
     *,
     shipment_id: str | None = None,
     teu: float = 1.0,
     cargo_t_per_teu: float = 10.0,
-) -> dict[str, Any]:
+) -> Footprint:
     """iLEAP ``ShipmentFootprint`` for ``teu`` TEU sent on one route.
 
     Parameters

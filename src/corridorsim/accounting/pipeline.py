@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from corridorsim.accounting.footprint import Footprint
 from corridorsim.accounting.formulas import (
     CO2E_COLUMNS,
     COST_COLUMNS,
@@ -49,7 +50,7 @@ class RecordAccounting:
     """Accounting of a run computed from its records (see :func:`account_records`)."""
 
     def __init__(self, per_consignment: dict[str, FloatArray], summary: pd.DataFrame,
-                 tables: dict[str, pd.DataFrame], footprints: dict[str, Any],
+                 tables: dict[str, pd.DataFrame], footprints: dict[str, Footprint],
                  inputs: AccountingInputs, reefer: BoolArray, units: StageUnits) -> None:
         self.per_consignment, self.summary = per_consignment, summary
         self.tables, self.footprints, self.inputs = tables, footprints, inputs

@@ -7,14 +7,13 @@ route instance their TEU and transit (see :func:`route_results`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from corridorsim.accounting.cost import break_even_cargo_value
 from corridorsim.accounting.emissions import route_country_emissions
-from corridorsim.accounting.footprint import route_accounting, shipment_footprint
+from corridorsim.accounting.footprint import Footprint, route_accounting, shipment_footprint
 from corridorsim.accounting.stages import AccountingInputs
 from corridorsim.errors import ScenarioError
 
@@ -68,12 +67,12 @@ def _break_even(summary: pd.DataFrame, inputs: AccountingInputs) -> pd.DataFrame
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def _footprints(summary: pd.DataFrame, inputs: AccountingInputs) -> dict[str, Any]:
+def _footprints(summary: pd.DataFrame, inputs: AccountingInputs) -> dict[str, Footprint]:
     """iLEAP footprint of each route instance with stages and a finite CO2e, keyed by
     route instance key (the shipment id names the O–D pair when there are several)."""
     instances, intens = inputs.instances, inputs.intens
     several = len({(o, d) for _, o, d in instances.values()}) > 1
-    out: dict[str, Any] = {}
+    out: dict[str, Footprint] = {}
     for row in summary.to_dict("records"):
         key = str(row["route"])
         stages = intens[intens["route"] == key]
@@ -87,7 +86,7 @@ def _footprints(summary: pd.DataFrame, inputs: AccountingInputs) -> dict[str, An
 
 
 def route_results(inputs: AccountingInputs, stage_sums: pd.DataFrame, route_stats: pd.DataFrame
-                  ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Any]]:
+                  ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, Footprint]]:
     """Per-route summary, extra tables and footprints.
 
     ``stage_sums``: the amounts (``CO2E_COLUMNS``, ``COST_COLUMNS``) and ``teu`` summed per
