@@ -12,7 +12,8 @@ import pytest
 
 from corridorsim.compare import delta_table
 from corridorsim.outputs import write_run
-from corridorsim.run import RunResult, run_scenario
+from corridorsim.result import RunResult
+from corridorsim.run import run_scenario
 from corridorsim.scenario.load import scenario_from_dict
 from corridorsim.viz import write_map, write_report
 

@@ -20,7 +20,9 @@ import numpy as np
 import pytest
 
 from corridorsim.errors import InternalError
-from corridorsim.run import RunResult, check_invariants, run_scenario
+from corridorsim.invariants import check_invariants
+from corridorsim.result import RunResult
+from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
 
 # not ``-m corridorsim.cli``: running cli.py as __main__ imports it twice (command modules
@@ -204,20 +206,11 @@ def _tampered(res: RunResult) -> RunResult:
     return res.replace(trace=trace)
 
 
-def _tampered_tables(res: RunResult) -> RunResult:
-    """A result assembled from tables (no records) with one transit time off by 5 h."""
-    cons = res.consignments.copy()
-    i = cons.index[cons["delivered"]][0]
-    cons.loc[i, "transit_h"] += 5.0
-    return res.replace(trace=None, consignments=cons, legs=res.legs)
-
-
-@pytest.mark.parametrize("tamper", [_tampered, _tampered_tables])
-def test_invariants_hold_and_catch_tampering(tamper: Any) -> None:
+def test_invariants_hold_and_catch_tampering() -> None:
     res = _sat_run()
     check_invariants(res)
     with pytest.raises(InternalError) as exc:
-        check_invariants(tamper(res))
+        check_invariants(_tampered(res))
     msg = str(exc.value)
     assert "please report" in msg and "waiting + moving != transit" in msg
     assert "saturation_demo" in msg and str(res.scenario.seed) in msg
@@ -226,17 +219,14 @@ def test_invariants_hold_and_catch_tampering(tamper: Any) -> None:
 
 def test_invariants_catch_lost_teu_and_overfull_vehicles() -> None:
     res = _sat_run()
-    bad = copy.copy(res)
-    bad.info = {**res.info, "teu_delivered": res.info["teu_delivered"] + 2}
+    bad = res.replace(info={**res.info, "teu_delivered": res.info["teu_delivered"] + 2})
     with pytest.raises(InternalError, match=r"TEU not conserved.*please report"):
         check_invariants(bad)
-    bad = copy.copy(res)
-    bad.vehicles = res.vehicles.copy()
+    bad = res.replace(vehicles=res.vehicles.copy())
     bad.vehicles.loc[bad.vehicles.index[0], "load_teu"] = 1e6
     with pytest.raises(InternalError, match="above its capacity"):
         check_invariants(bad)
-    bad = copy.copy(res)
-    bad.facilities = res.facilities.copy()
+    bad = res.replace(facilities=res.facilities.copy())
     bad.facilities.loc[bad.facilities.index[0], "utilisation"] = 1.5
     with pytest.raises(InternalError, match="above capacity"):
         check_invariants(bad)

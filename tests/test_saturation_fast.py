@@ -1,7 +1,7 @@
 """Saturation from the run's records (numpy) agrees with the leg-table computation.
 
-``place_queues`` works on ``res.trace`` (no leg table) when there is one and on
-``res.legs``/``res.vehicles`` otherwise. Checked here on real runs of the shipped
+``place_queues`` works on the run's records (no leg table); ``oracle_saturation`` computes
+the same from ``res.legs``/``res.vehicles`` with pandas. Checked here on real runs of the shipped
 ``saturation_demo`` and ``baseline_2024`` scenarios (shortened like test_reliability.py):
 
 * against a reference computed from the leg table with the exact departure of every leg
@@ -19,12 +19,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from oracle_saturation import _assess, _batch, places_from_legs
 
 from corridorsim import saturation as sat
+from corridorsim.result import RunResult
 from corridorsim.routing import Leg
-from corridorsim.run import RunResult, run_scenario
+from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
-from corridorsim.sim.build import service_key
+from corridorsim.sim.keys import service_key
 
 HORIZON_D = 45.0
 SCENARIOS = ["saturation_demo", "baseline_2024"]
@@ -43,10 +45,11 @@ def _run(name: str) -> RunResult:
 def _tables(name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(records path, leg-table path, leg table with the records' departure times)."""
     res = _run(name)
-    fast = sat.place_queues(res)
+    assert res.trace is not None
+    horizon_h = res.scenario.horizon_d * 24.0
+    fast = sat.place_queues(res.trace, res.facilities, res.vehicles, horizon_h)
     legs = res.legs  # built here, after the records path ran
-    _ = res.consignments
-    slow = sat.place_queues(res.replace(trace=None))
+    slow = places_from_legs(res, horizon_h)
     tr = res.trace
     rec = tr.records
     row = rec.off[legs["consignment_id"].to_numpy()] + legs["stage_index"].to_numpy()
@@ -83,8 +86,8 @@ def _reference(name: str) -> dict[str, dict]:
     out = {}
     for key, g in df.groupby("place", sort=True):
         t_in, t_out, w = (g[c].to_numpy(float) for c in ("t_in", "t_out", "teu"))
-        a = sat._assess(t_in, t_out, w, horizon_h,
-                        max(sat.MIN_GROWTH_TEU, 2.0 * sat._batch(t_in, w)))
+        a = _assess(t_in, t_out, w, horizon_h,
+                        max(sat.MIN_GROWTH_TEU, 2.0 * _batch(t_in, w)))
         stuck = g[~np.isfinite(t_out)]
         a["backlog_by_route"] = {str(k): round(float(v), 3) for k, v in
                                  stuck.groupby("route")["teu"].sum().items() if v > 0}
@@ -177,27 +180,12 @@ def test_baseline_is_not_saturated() -> None:
     assert _run("baseline_2024").info["saturated"] == []
 
 
-def test_no_leg_table_is_built() -> None:
-    res = _run("saturation_demo")
-    fresh = res.replace(legs=None, consignments=None, info=dict(res.info),
-                        summary=res.summary.copy())
-
-    def refuse(*_: object, **__: object) -> pd.DataFrame:
-        raise AssertionError("saturation built a table from the records")
-
-    fresh.legs_chunk = refuse  # type: ignore[method-assign]
-    fresh.consignments_chunk = refuse  # type: ignore[method-assign]
-    pd.testing.assert_frame_equal(sat.place_queues(fresh), _tables("saturation_demo")[0])
-    sat.add_saturation(fresh)
-    assert fresh._legs is None
-
-
 def test_run_scenario_leaves_the_leg_table_unbuilt() -> None:
     scn, _ = load_scenario("saturation_demo")
     data = scn.model_dump()
     data["horizon_d"], data["warmup_d"] = 10.0, 2.0
     res = run_scenario(scenario_from_dict(data, source="saturation_demo"))
-    assert res.trace is not None and res._legs is None
+    assert res.trace is not None and "legs" not in res._built
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -207,7 +195,7 @@ def test_batch_at_least_is_batch_comparison(seed: int) -> None:
     n = int(rng.integers(1, 400))
     t = np.round(rng.random(n) * rng.choice([1.0, 10.0, 500.0]), int(rng.integers(0, 3)))
     w = rng.integers(1, 3, n).astype(float)
-    batch = sat._batch(t, w)
+    batch = _batch(t, w)
     for teu in sorted({0.5, 1.0, 2.0, batch - 1, batch - 0.5, batch, batch + 0.5, batch + 1,
                        float(w.sum()), float(w.sum()) + 1}):
         assert sat._batch_at_least(t, w, teu) == (batch >= teu), (teu, batch)
@@ -234,7 +222,7 @@ def test_assess_cells_is_assess(seed: int) -> None:
     horizon_h = 1000.0
     t_in, t_out, w = _random_place(rng, horizon_h)
     fam = rng.integers(0, 3, len(t_in))
-    exp = sat._assess(t_in, t_out, w, horizon_h, max(sat.MIN_GROWTH_TEU, 2 * sat._batch(t_in, w)))
+    exp = _assess(t_in, t_out, w, horizon_h, max(sat.MIN_GROWTH_TEU, 2 * _batch(t_in, w)))
     # split in cells in a shuffled order, with rows never entered (t_in, t_out NaN) added
     cut = np.sort(rng.choice(np.arange(1, len(t_in) + 1), size=min(4, len(t_in)), replace=False))
     perm = rng.permutation(len(t_in))
@@ -266,8 +254,8 @@ def test_assess_cells_when_the_batch_decides(stuck_at: list[float], grew: bool) 
     t_in = np.concatenate([flow, stuck_at])
     t_out = np.concatenate([flow + 0.5, np.full(len(stuck_at), np.inf)])
     w = np.ones(len(t_in))
-    exp = sat._assess(t_in, t_out, w, horizon_h, max(sat.MIN_GROWTH_TEU, 2 * sat._batch(t_in, w)))
-    pre = sat._assess(t_in, t_out, w, horizon_h, sat.MIN_GROWTH_TEU)
+    exp = _assess(t_in, t_out, w, horizon_h, max(sat.MIN_GROWTH_TEU, 2 * _batch(t_in, w)))
+    pre = _assess(t_in, t_out, w, horizon_h, sat.MIN_GROWTH_TEU)
     assert pre["grew"] and exp["grew"] == grew
     cells = [sat._Cell(t_in[:100], t_out[:100], w[:100], 0),
              sat._Cell(t_in[100:], np.full(len(stuck_at), np.nan), w[100:], 1)]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from corridorsim.network import load_network
-from corridorsim.run import RunResult, run_scenario
+from corridorsim.result import RunResult
+from corridorsim.run import run_scenario
 from corridorsim.scenario.check import check_scenario
 from corridorsim.scenario.defaults import FACILITY_DEFAULTS, NODE_DEFAULTS
 from corridorsim.scenario.load import load_scenario, scenario_from_dict, shipped_scenarios

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from corridorsim.outputs import write_run
-from corridorsim.run import RunResult, run_scenario
+from corridorsim.result import RunResult
+from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
 from corridorsim.viz import write_compare_report, write_map, write_report
 from corridorsim.viz.assets import esc, strip_external
@@ -125,10 +126,8 @@ def test_positron_not_shown_by_default(map_text: str) -> None:
 
 
 def test_map_popup_shows_na_when_missing(res: RunResult, tmp_path: Path) -> None:
-    r = RunResult(res.scenario, res.network, res.routes,
-                  res.summary.drop(columns=[c for c in res.summary.columns
-                                            if c.startswith(("co2e", "cost"))]),
-                  res.consignments, res.legs, res.facilities, res.vehicles, res.info)
+    r = res.replace(summary=res.summary.drop(columns=[c for c in res.summary.columns
+                                                      if c.startswith(("co2e", "cost"))]))
     text = write_map(r, tmp_path)[0].read_text(encoding="utf-8")
     assert "Cost / TEU</th><td>n/a" in text
 
@@ -164,8 +163,7 @@ def test_report_assumptions_flag_assumed_values(report_text: str) -> None:
 def test_report_without_accounting_columns(res: RunResult, tmp_path: Path) -> None:
     keep = [c for c in res.summary.columns if not c.startswith(("co2e", "cost"))]
     legs = res.legs.drop(columns=[c for c in res.legs.columns if c.startswith(("co2e", "cost"))])
-    r = RunResult(res.scenario, res.network, res.routes, res.summary[keep], res.consignments,
-                  legs, res.facilities, res.vehicles, res.info)
+    r = res.replace(summary=res.summary[keep], legs=legs)
     text = write_report(r, tmp_path)[0].read_text(encoding="utf-8")
     assert "Accounting is not available" in text
     assert text.count("<svg") >= 3
@@ -203,5 +201,5 @@ def test_report_on_a_sampled_run_says_so(res: RunResult, tmp_path: Path,
     text = write_report(fresh, tmp_path)[0].read_text(encoding="utf-8")
     assert text.count("Based on a systematic sample of") == 3  # time–distance, ECDF, bottlenecks
     assert f"of {fresh.n_consignments:,} consignments (every 4th by booking)" in text
-    assert fresh._legs is None and fresh._consignments is None  # only the sample was built
+    assert "legs" not in fresh._built and "consignments" not in fresh._built  # only the sample
     assert text.count("<svg") >= 3

@@ -25,10 +25,11 @@ from corridorsim.errors import (
 
 if TYPE_CHECKING:
     from corridorsim.network import Network, load_network, validate_network
+    from corridorsim.result import RunResult
     from corridorsim.route_options import resolve_routes
     from corridorsim.route_tables import route_table
     from corridorsim.routing import ROUTE_FAMILIES, Route, resolve_route
-    from corridorsim.run import RunResult, run_scenario
+    from corridorsim.run import run_scenario
     from corridorsim.scenario import Scenario, load_scenario, scenario_from_dict
 
 # name → the module that defines it, imported on first access
@@ -41,7 +42,7 @@ _LAZY = {
     "ROUTE_FAMILIES": "corridorsim.routing",
     "Route": "corridorsim.routing",
     "resolve_route": "corridorsim.routing",
-    "RunResult": "corridorsim.run",
+    "RunResult": "corridorsim.result",
     "run_scenario": "corridorsim.run",
     "Scenario": "corridorsim.scenario",
     "load_scenario": "corridorsim.scenario",

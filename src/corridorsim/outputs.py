@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corridorsim.errors import OutputError
-from corridorsim.run import RunResult
+from corridorsim.result import RunResult
 
 __all__ = ["check_output_dir", "footprints_document", "output_lock", "write_parquet_chunks",
            "write_run"]

@@ -14,26 +14,25 @@ time of the trip that carried the leg, ``dep_time[trip]``) - consignments on boa
 backlog; a stop's queue is the TEU that entered it (``t_in``) and has not left (``t_out``).
 ``backlog_teu`` of a place is its queue at the horizon. The records are grouped by service
 and stop node with integer sorts, so no leg table is built (a 10-million-TEU year has tens
-of millions of leg rows); results assembled from tables (no ``res.trace``) are measured
-from ``res.legs`` and ``res.vehicles`` instead. Results go to ``res.info["saturated"]``
-(run.json), to the summary (``saturated_places``, ``queued_teu``) and to the report.
+of millions of leg rows). Results go to ``run.json`` (``saturated``, ``backlog_teu``,
+``queued_teu_at_saturated_places``), to the summary (``saturated_places``, ``queued_teu``)
+and to the report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from corridorsim.routing import Leg
-from corridorsim.sim.build import service_key
-
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
+    from corridorsim.instances import RouteInstance
+    from corridorsim.results import SimTrace
 
-__all__ = ["GROWTH_SHARE", "MIN_GROWTH_TEU", "UTILISATION_LIMIT", "add_saturation",
-           "place_queues", "saturated_places"]
+__all__ = ["GROWTH_SHARE", "MIN_GROWTH_TEU", "UTILISATION_LIMIT", "place_queues",
+           "saturated_places", "saturation_outputs"]
 
 UTILISATION_LIMIT = 0.95
 GROWTH_SHARE = 0.10
@@ -49,127 +48,20 @@ def _queue(t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, ts: np.ndarray) -
             - cout[np.searchsorted(t_out[oo], ts, side="right")])
 
 
-def _assess(t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, horizon_h: float,
-            min_growth: float) -> dict[str, Any]:
-    """Queue at the horizon and its growth over the second half of the active period.
-
-    ``t_out`` is +inf for what is still there at the horizon. The queue is averaged over a
-    window of a tenth of the active period at its middle and at its end, so that single
-    vehicle loads do not count as growth.
-    """
-    backlog = float(w[~np.isfinite(t_out)].sum())
-    if not len(t_in):
-        return {"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False}
-    t_first = float(t_in.min())
-    span = horizon_h - t_first
-    t_mid = t_first + span / 2.0
-    win = span / 10.0
-    q_mid = float(_queue(t_in, t_out, w, np.linspace(t_mid - win / 2, t_mid + win / 2, 21)).mean())
-    q_end = float(_queue(t_in, t_out, w, np.linspace(horizon_h - win, horizon_h, 21)).mean())
-    growth = q_end - q_mid
-    inflow = float(w[t_in > t_mid].sum())
-    grew = bool(span > 0 and backlog > 0 and growth > max(GROWTH_SHARE * inflow, min_growth))
-    return {"backlog_teu": round(backlog, 3), "growth_teu": round(growth, 3),
-            "inflow_teu": round(inflow, 3), "grew": grew}
-
-
-def _batch(t_in: np.ndarray, w: np.ndarray) -> float:
-    """Largest TEU entering at one instant (one vehicle load)."""
-    if not len(t_in):
-        return 0.0
-    return float(pd.Series(w).groupby(t_in).sum().max())
-
-
-def place_queues(res: RunResult) -> pd.DataFrame:
+def place_queues(trace: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFrame,
+                 horizon_h: float) -> pd.DataFrame:
     """One row per service and facility stop: queue at the horizon, growth, utilisation.
 
     Columns: ``place, type (service|facility), kind, name, utilisation, backlog_teu,
     growth_teu, inflow_teu, saturated, routes``, ``backlog_by_route`` (dict), and the same
     by route instance: ``instances`` (route keys) and ``backlog_by_instance`` (dict).
-    Computed from the run's records (``res.trace``) when there are some, else from the
-    leg table.
+    Computed from the run's records (``trace``) and its facility and vehicle tables.
     """
-    horizon_h = float(res.scenario.horizon_d) * 24.0
-    rows = (_places_from_trace(res, horizon_h) if res.trace is not None
-            else _places_from_legs(res, horizon_h))
+    rows = _places(trace, facilities, vehicles, horizon_h)
     cols = ["place", "type", "kind", "name", "utilisation", "backlog_teu", "growth_teu",
             "inflow_teu", "saturated", "routes", "backlog_by_route", "instances",
             "backlog_by_instance"]
     return pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
-
-
-def _places_from_legs(res: RunResult, horizon_h: float) -> list[dict[str, Any]]:
-    """Rows of :func:`place_queues` from the leg and vehicle tables (pandas)."""
-    cols_needed = ["route", "route_key", "stage_index", "stage_kind", "service", "node_from",
-                   "node_to", "teu", "start_h", "end_h", "waiting_h"]
-    legs = res.legs[[c for c in cols_needed if c in res.legs.columns]]
-    rows: list[dict[str, Any]] = []
-    started = legs[legs["start_h"].notna()] if len(legs) else legs
-    # ------------------------------------------------------------ services (vehicle queues)
-    leg_rows = started[started["stage_kind"] == "leg"] if len(started) else started
-    veh = res.vehicles
-    if len(leg_rows):
-        # service key of every leg row, by lookup table (route instance code × stage index)
-        rk = leg_rows["route_key"].astype("category")
-        cats = [str(c) for c in rk.cat.categories]
-        stage = leg_rows["stage_index"].to_numpy(np.int64)
-        lut = np.full((len(cats), int(stage.max()) + 1), "?", dtype=object)
-        for ci, key in enumerate(cats):
-            inst = res.routes.get(key)
-            for st in inst.route.stages if inst is not None else ():
-                if isinstance(st, Leg) and st.index < lut.shape[1]:
-                    lut[ci, st.index] = service_key(st)
-        svc = lut[rk.cat.codes.to_numpy(np.int64), stage]
-        leg_rows = leg_rows.assign(_svc=pd.Categorical(svc))
-        # departure time: from the vehicle trip that delivered the row (arrive_h == end_h);
-        # rows not arrived are on board if they already have a recorded wait, else queued
-        if len(veh):
-            trips = veh[["service", "arrive_h", "depart_h"]].drop_duplicates(["service", "arrive_h"])
-            leg_rows = leg_rows.merge(trips.rename(columns={"service": "_svc", "arrive_h": "end_h",
-                                                            "depart_h": "_dep"}),
-                                      on=["_svc", "end_h"], how="left")
-        else:
-            leg_rows = leg_rows.assign(_dep=np.nan)
-        waited = leg_rows["waiting_h"].to_numpy(float) > 0
-        arrived = leg_rows["end_h"].notna().to_numpy()
-        dep = leg_rows["_dep"].to_numpy(float)
-        guess = leg_rows["start_h"].to_numpy(float) + leg_rows["waiting_h"].to_numpy(float)
-        dep = np.where(np.isnan(dep), np.where(arrived | waited, guess, np.inf), dep)
-        leg_rows = leg_rows.assign(_dep=dep)
-        for key, grp in leg_rows.groupby("_svc", sort=True, observed=True):
-            t_in = grp["start_h"].to_numpy(float)
-            w = grp["teu"].to_numpy(float)
-            a = _assess(t_in, grp["_dep"].to_numpy(float), w, horizon_h,
-                        max(MIN_GROWTH_TEU, 2.0 * _batch(t_in, w)))
-            trips = veh[veh["service"] == key] if len(veh) else veh
-            util = (float(trips["load_teu"].sum() / trips["capacity_teu"].sum())
-                    if len(trips) and trips["capacity_teu"].sum() > 0 else float("nan"))
-            stuck = grp[~np.isfinite(grp["_dep"].to_numpy(float))]
-            kind = str(grp["service"].iloc[0])
-            rows.append({"place": key, "type": "service", "kind": kind,
-                         "name": f"{kind} {grp['node_from'].iloc[0]} → {grp['node_to'].iloc[0]}",
-                         "utilisation": round(util, 6) if util == util else util, **a,
-                         "saturated": a["grew"], **_who(grp, stuck)})
-    # ------------------------------------------------------------ facilities (stops + en route)
-    stop_rows = started[started["stage_kind"] == "stop"] if len(started) else started
-    fac = res.facilities
-    fac_by_node = {str(r["node"]): r for r in fac.to_dict("records")} if len(fac) else {}
-    stop_groups = dict(iter(stop_rows.groupby("node_from", sort=True))) if len(stop_rows) else {}
-    for node in sorted(set(fac_by_node) | set(stop_groups)):
-        f = fac_by_node.get(node, {})
-        util = float(f.get("utilisation", float("nan")))
-        grp = stop_groups.get(node)
-        if grp is not None and len(grp):
-            t_in = grp["start_h"].to_numpy(float)
-            w = grp["teu"].to_numpy(float)
-            t_out = np.nan_to_num(grp["end_h"].to_numpy(float), nan=np.inf)
-            a = _assess(t_in, t_out, w, horizon_h, max(MIN_GROWTH_TEU, 2.0 * _batch(t_in, w)))
-            who = _who(grp, grp[grp["end_h"].isna()])
-        else:
-            a = {"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False}
-            who = _NOBODY
-        rows.append(_facility_row(node, f, util, a, who))
-    return rows
 
 
 _NOBODY: dict[str, Any] = {"routes": "", "backlog_by_route": {}, "instances": "",
@@ -324,7 +216,8 @@ def _service_utilisation(veh: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]:
+def _places(tr: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFrame,
+            horizon_h: float) -> list[dict[str, Any]]:
     """Rows of :func:`place_queues` from the run's records (numpy, no leg table).
 
     Consignments are sorted by route with one stable integer (radix) sort; then the rows
@@ -335,8 +228,6 @@ def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]
     vehicle departed (``dep_time[trip]``; on board is not backlog) and is queued while
     ``trip`` is -1; a stop row left at ``t_out``.
     """
-    tr = res.trace
-    assert tr is not None
     rec, at = tr.records, tr.attrs
     n_routes = len(rec.route_ids)
     fams = sorted(set(at.family))
@@ -402,7 +293,7 @@ def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]
 
     out: list[dict[str, Any]] = []
     # ------------------------------------------------------------ services (vehicle queues)
-    util_of = _service_utilisation(res.vehicles)
+    util_of = _service_utilisation(vehicles)
     for s in sorted(svc_cells, key=lambda s: tr.service_keys[s]):
         a, who = place(svc_cells[s], leg=True)
         if not who["routes"]:  # no consignment got there
@@ -414,7 +305,7 @@ def _places_from_trace(res: RunResult, horizon_h: float) -> list[dict[str, Any]]
                     "utilisation": round(util, 6) if util == util else util, **a,
                     "saturated": a["grew"], **who})
     # ------------------------------------------------------------ facilities (stops + en route)
-    fac = res.facilities
+    fac = facilities
     fac_by_node = {str(r["node"]): r for r in fac.to_dict("records")} if len(fac) else {}
     for node in sorted(set(fac_by_node) | set(stop_cells)):
         f = fac_by_node.get(node, {})
@@ -431,12 +322,10 @@ def _saturated(q: pd.DataFrame) -> pd.DataFrame:
     return q[q["saturated"]].sort_values(["backlog_teu", "utilisation"], ascending=False)
 
 
-def saturated_places(res: RunResult, places: pd.DataFrame | None = None
-                     ) -> list[dict[str, Any]]:
+def saturated_places(places: pd.DataFrame) -> list[dict[str, Any]]:
     """The saturated places as plain dicts (what run.json holds), worst backlog first."""
-    q = place_queues(res) if places is None else places
     out = []
-    for r in _saturated(q).to_dict("records"):
+    for r in _saturated(places).to_dict("records"):
         util = r["utilisation"]
         out.append({
             "place": r["place"], "type": r["type"], "kind": r["kind"], "name": r["name"],
@@ -449,30 +338,29 @@ def saturated_places(res: RunResult, places: pd.DataFrame | None = None
     return out
 
 
-def add_saturation(res: RunResult, places: pd.DataFrame | None = None) -> None:
-    """Record saturation in ``res.info`` and the summary (``saturated_places``, ``queued_teu``).
-
-    ``info["saturated"]``: list of ``{place, type, kind, name, utilisation, backlog_teu,
-    growth_teu, routes, backlog_teu_by_route}`` (by route family); ``info["backlog_teu"]``:
-    TEU booked after warm-up and not delivered at the horizon (sum of the summary's
-    ``backlog_teu``), and ``info["queued_teu_at_saturated_places"]``. A summary with
-    ``origin`` and ``destination`` columns (one row per route instance) gets the places and
-    queued TEU of each instance; one without, those of each route family.
+def saturation_outputs(summary: pd.DataFrame, routes: Mapping[str, RouteInstance],
+                       places: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The summary with ``saturated_places`` and ``queued_teu`` of each row, and the run.json
+    entries: ``saturated`` (list of ``{place, type, kind, name, utilisation, backlog_teu,
+    growth_teu, routes, backlog_teu_by_route}``, by route family), ``backlog_teu`` (TEU
+    booked after warm-up and not delivered at the horizon: the sum of the summary's
+    ``backlog_teu``) and ``queued_teu_at_saturated_places``. A summary with ``origin`` and
+    ``destination`` columns (one row per route) gets the places and queued TEU of each
+    route; one without, those of each route family.
     """
-    q = place_queues(res) if places is None else places
-    sat = saturated_places(res, q)
-    res.info["saturated"] = sat
-    s = res.summary
+    sat = saturated_places(places)
+    info: dict[str, Any] = {"saturated": sat}
+    s = summary.copy()
     if "route" not in s.columns:
-        return
-    per_instance = {"origin", "destination"} <= set(s.columns) and "instances" in q.columns
+        return s, info
+    per_instance = {"origin", "destination"} <= set(s.columns) and "instances" in places.columns
     if per_instance:
-        key_of = {(i.family, i.origin, i.destination): k for k, i in res.routes.items()}
+        key_of = {(i.family, i.origin, i.destination): k for k, i in routes.items()}
         row_keys = [key_of.get((str(r), str(o), str(d)), "") for r, o, d in
                     zip(s["route"], s["origin"], s["destination"], strict=True)]
         entries = [(str(r["place"]), round(float(r["backlog_teu"]), 1),
                     r["backlog_by_instance"], [x for x in r["instances"].split(";") if x])
-                   for r in _saturated(q).to_dict("records")]
+                   for r in _saturated(places).to_dict("records")]
     else:
         row_keys = [str(r) for r in s["route"]]
         entries = [(p["place"], p["backlog_teu"], p["backlog_teu_by_route"], p["routes"])
@@ -489,6 +377,7 @@ def add_saturation(res: RunResult, places: pd.DataFrame | None = None) -> None:
                 at[route].append(place)
     s["saturated_places"] = [";".join(at.get(k, [])) for k in row_keys]
     s["queued_teu"] = [round(queued.get(k, 0.0), 3) for k in row_keys]
-    res.info["backlog_teu"] = (round(float(s["backlog_teu"].sum()), 3)
-                               if "backlog_teu" in s.columns else None)
-    res.info["queued_teu_at_saturated_places"] = round(sum(queued.values()), 3)
+    info["backlog_teu"] = (round(float(s["backlog_teu"].sum()), 3)
+                           if "backlog_teu" in s.columns else None)
+    info["queued_teu_at_saturated_places"] = round(sum(queued.values()), 3)
+    return s, info

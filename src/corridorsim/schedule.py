@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from corridorsim.routing import Leg, Route, Stop
-from corridorsim.scenario.defaults import facility_params, service_params
+from corridorsim.scenario.specs import facility_spec, service_spec
 
 if TYPE_CHECKING:
     from corridorsim.scenario.model import Scenario
@@ -47,11 +47,11 @@ def _typical_h(dist: Distribution) -> float:
 
 
 def _facility_hours(node: str, kind: str, scn: Scenario | None, load_teu: float) -> float:
-    p = facility_params(node, kind if kind != "origin" else "terminal", scn)
+    p = facility_spec(node, kind if kind != "origin" else "terminal", scn)
     h = 0.0
     if p.service is not None:
         h += _typical_h(p.service)
-    elif p.handling_teu_per_h:
+    elif p.handling_teu_per_h is not None:
         h += load_teu / p.handling_teu_per_h / 2.0  # on average a box waits for half the ship
     if p.dwell is not None:
         h += _typical_h(p.dwell)
@@ -77,16 +77,16 @@ def undisturbed_hours(route: Route, scn: Scenario | None = None, *,
     load = 0.0
     for stage in route.stages:
         if isinstance(stage, Leg):
-            p = service_params(stage.service, f"{stage.from_node}-{stage.to_node}", scn)
-            total += stage.km / float(p.speed_kmh or 1.0)
+            p = service_spec(stage.service, f"{stage.from_node}-{stage.to_node}", scn)
+            total += stage.km / p.speed_kmh
             if p.delay is not None:
                 total += _typical_h(p.delay)
             if p.headway_h:
                 total += p.headway_h / 2.0
             elif volume is not None and p.max_hold_h:
                 per_h = max(volume(stage), 1e-9) / 168.0
-                total += min(float(p.max_hold_h), float(p.capacity_teu or 0.0) / per_h) / 2.0
-            load = float(p.capacity_teu or 0.0)
+                total += min(p.max_hold_h, p.capacity_teu / per_h) / 2.0
+            load = p.capacity_teu
             for w in stage.waypoints:
                 total += _facility_hours(w.node, w.kind, scn, load)
         elif isinstance(stage, Stop) and stage.role != "origin":

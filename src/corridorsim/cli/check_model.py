@@ -97,7 +97,7 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
     paths = [csv_path, html_path]
     if report and res.runs:
         run = res.runs.get("baseline") or next(iter(res.runs.values()))
-        run.extra_tables["validation.csv"] = table
+        run = run.replace(extra_tables={**run.extra_tables, "validation.csv": table})
         try:
             from corridorsim.viz import write_report
         except ImportError:

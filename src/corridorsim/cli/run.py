@@ -24,7 +24,7 @@ from corridorsim.errors import OutputError
 
 if TYPE_CHECKING:
     from corridorsim.network import Network
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
     from corridorsim.scenario.model import Scenario
 
 __all__ = ["command"]

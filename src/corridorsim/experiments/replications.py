@@ -28,7 +28,8 @@ from corridorsim.experiments.tasks import (
 )
 from corridorsim.kpis import INSTANCE_COLUMNS
 from corridorsim.network import Network, default_geodata_dir
-from corridorsim.run import RunResult, run_scenario, scenario_hash
+from corridorsim.result import RunResult
+from corridorsim.run import run_scenario, scenario_hash
 from corridorsim.scenario.model import Scenario
 
 __all__ = ["replication_table", "run_replications"]

@@ -17,7 +17,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from corridorsim.network import Network
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
     from corridorsim.scenario.model import Scenario
 
 __all__ = ["replication_seed", "simulate_task", "summary_rows", "task_payload"]

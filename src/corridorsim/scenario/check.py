@@ -5,22 +5,18 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
+from corridorsim.closures import TARGET_HELP, target_kind
 from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.errors import NetworkError, RouteError, ScenarioError
 from corridorsim.network import Network, extend_network
+from corridorsim.network_checks import SEA_AREAS
 from corridorsim.places import PlaceError, resolve_place
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
 from corridorsim.scenario.defaults import FACILITY_DEFAULTS, SERVICE_DEFAULTS
 from corridorsim.scenario.load import Positions, _fmt, _where
 from corridorsim.scenario.model import Scenario
 
-__all__ = ["CHOKEPOINT_TAGS", "SEA_AREAS", "canonical_places", "check_scenario",
-           "scenario_network"]
-
-CHOKEPOINT_TAGS = tuple(CHOKEPOINTS)
-# ``route:<family>`` closes a whole route family (no new bookings); a bare family id that is
-# not also a chokepoint tag (``northern``) means the same.
-SEA_AREAS = ("caspian", "black_sea", "deep_sea", "lake_van")
+__all__ = ["canonical_places", "check_scenario", "scenario_network"]
 
 
 def _fail(pos: Positions, loc: tuple[object, ...], source: str, found: str, allowed: Iterable[str],
@@ -85,23 +81,25 @@ def canonical_places(scn: Scenario, net: Network, *, positions: Positions | None
             changed = True
             row = row.model_copy(update=ends)
         demand.append(row)
-    fixed = (set(net.links.index) | set(CHOKEPOINT_TAGS) | set(SEA_AREAS) | set(fams)
-             | {f"route:{f}" for f in fams})
     disruptions = []
     for i, d in enumerate(scn.disruptions):
-        if d.target not in fixed and d.target not in net.nodes.index:
+        where = f"{_where(pos, ('disruptions', i, 'target'), source)}: disruptions[{i}]"
+        hit = target_kind(d.target, net, fams)
+        if hit is not None and hit[0] == "family" and d.capacity_factor != 0.0:
+            raise ScenarioError(
+                f"{where}: a route family ({d.target!r}) can only be closed "
+                f"(capacity_factor: 0), found capacity_factor {d.capacity_factor:g}: its "
+                "services are shared with other families; to scale it, target its links "
+                "or nodes")
+        if hit is None:
             try:
                 nid = resolve_place(net, d.target, what="disruption target")
             except PlaceError as exc:
-                allowed = "a node (id or name), a link id (FROM-TO), a chokepoint " \
-                          f"({', '.join(CHOKEPOINT_TAGS)}), a sea area ({', '.join(SEA_AREAS)}) " \
-                          "or route:<family>"
-                close = difflib.get_close_matches(d.target, sorted(fixed - set(net.links.index)),
-                                                  n=1, cutoff=0.75)
+                names = [*CHOKEPOINTS, *SEA_AREAS, *fams, *(f"route:{f}" for f in fams)]
+                close = difflib.get_close_matches(d.target, names, n=1, cutoff=0.75)
                 msg = (f"unknown disruption target {d.target!r}; did you mean {close[0]!r}?"
                        if close else str(exc))
-                raise ScenarioError(f"{_where(pos, ('disruptions', i, 'target'), source)}: "
-                                    f"disruptions[{i}].target: {msg} (allowed: {allowed})"
+                raise ScenarioError(f"{where}.target: {msg} (allowed: {TARGET_HELP})"
                                     ) from None
             d = d.model_copy(update={"target": nid})
             changed = True
@@ -145,10 +143,10 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
             nid = getattr(row, end)
             if nid not in nodes:
                 _fail(pos, ("demand", i, end), source, nid, nodes, "node")
-    targets = (nodes | links | set(CHOKEPOINT_TAGS) | set(SEA_AREAS) | set(fams)
-               | {f"route:{f}" for f in fams})
     for i, d in enumerate(scn.disruptions):
-        if d.target not in targets:
+        if target_kind(d.target, net, fams) is None:
+            targets = (nodes | links | set(CHOKEPOINTS) | set(SEA_AREAS) | set(fams)
+                       | {f"route:{f}" for f in fams})
             _fail(pos, ("disruptions", i, "target"), source, d.target, targets,
                   "disruption target (node, link, chokepoint, sea area or route)")
     for key in scn.services:

@@ -7,7 +7,6 @@ marked ``assumed`` are our own and are listed as such in every report.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from corridorsim.corridors import CUSTOMS_UNIONS  # noqa: F401  (re-exported)
 from corridorsim.scenario.params import FacilityParams, ServiceParams, fixed, lognormal
@@ -234,32 +233,3 @@ NODE_DEFAULTS: dict[str, Sourced] = {
 # a node default with a handling rate describes the node's port (berths, cranes, yard)
 NODE_DEFAULTS = {k: (replace(v, kind="port") if getattr(v.params, "handling_teu_per_h", None)
                      else v) for k, v in NODE_DEFAULTS.items()}
-
-def merge(base: ServiceParams | FacilityParams, *overlays: ServiceParams | FacilityParams | None):  # type: ignore[no-untyped-def]
-    """Overlay non-None fields of ``overlays`` on ``base`` (later wins)."""
-    data = base.model_dump()
-    for ov in overlays:
-        if ov is None:
-            continue
-        for k, v in ov.model_dump(exclude_none=True).items():
-            data[k] = v
-    return type(base).model_validate(data)
-
-
-def service_params(service: str, leg_key: str, scn: Any = None) -> ServiceParams:
-    """A leg's service parameters: the kind's default, then the scenario's overrides by kind
-    and by leg ``FROM-TO`` (later wins)."""
-    over = scn.services if scn is not None else {}
-    return merge(SERVICE_DEFAULTS[service].params, over.get(service), over.get(leg_key))  # type: ignore[no-any-return]
-
-
-def facility_params(node: str, kind: str, scn: Any = None) -> FacilityParams:
-    """A facility's parameters: the kind's default, the node's sourced default, then the
-    scenario's overrides by kind and by node (later wins)."""
-    over = scn.facilities if scn is not None else {}
-    node_default = NODE_DEFAULTS.get(node)
-    if node_default is not None and node_default.kind not in (None, kind):
-        node_default = None
-    return merge(FACILITY_DEFAULTS[kind].params,  # type: ignore[no-any-return]
-                 node_default.params if node_default is not None else None,
-                 over.get(kind), over.get(node))

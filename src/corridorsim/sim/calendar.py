@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from corridorsim.sim.streams import Streams, sample
+
+if TYPE_CHECKING:
+    from corridorsim.closures import Closures, Window
+    from corridorsim.routing import Leg
+    from corridorsim.scenario.model import Scenario, StormConfig
 
 
 @dataclass
@@ -43,3 +54,50 @@ class Calendar:
         for w in other.windows:
             out.add(*w)
         return out
+
+
+def storm_windows(cfg: StormConfig, scn: Scenario, rng: np.random.Generator
+                  ) -> list[tuple[float, float]]:
+    """Storms on one sea over the horizon: a Poisson number a day at the month's rate."""
+    start = dt.date.fromisoformat(scn.start_date)
+    out: list[tuple[float, float]] = []
+    for d in range(int(np.ceil(scn.horizon_d))):
+        date = start + dt.timedelta(days=d)
+        # February counts 29 days every year (storm rates are per month, not per year)
+        month_days = 31 if date.month in (1, 3, 5, 7, 8, 10, 12) else (29 if date.month == 2 else 30)
+        lam = cfg.storms_per_month[date.month - 1] / month_days
+        for _ in range(int(rng.poisson(lam))):
+            t0 = (d + float(rng.random())) * 24.0
+            out.append((t0, t0 + float(sample(cfg.duration, rng))))
+    return out
+
+
+def storm_calendars(scn: Scenario, streams: Streams) -> dict[str, Calendar]:
+    """Weather closures by sea area (an area without a storm model: none)."""
+    out: dict[str, Calendar] = {}
+    for area, cfg in (("caspian", scn.weather.caspian), ("black_sea", scn.weather.black_sea)):
+        cal = Calendar()
+        if cfg is not None:
+            for t0, t1 in storm_windows(cfg, scn, streams.get(f"weather:{area}")):
+                cal.add(t0, t1, "weather")
+        out[area] = cal
+    return out
+
+
+def _add(cal: Calendar, windows: list[Window]) -> Calendar:
+    for w in windows:
+        cal.add(w.start_h, w.end_h, "disruption", w.capacity_factor, w.speed_factor)
+    return cal
+
+
+def leg_calendar(leg: Leg, storms: dict[str, Calendar], closures: Closures) -> Calendar:
+    """A leg's service: storms on its sea, and the disruptions of its links, chokepoints
+    and sea area."""
+    cal = Calendar()
+    if leg.sea_area:
+        cal = cal.merged(storms.get(leg.sea_area, Calendar()))
+    return _add(cal, closures.on_leg(leg))
+
+
+def node_calendar(node: str, closures: Closures) -> Calendar:
+    return _add(Calendar(), closures.on_node(node))

@@ -38,7 +38,7 @@ from corridorsim.scenario.model import Scenario
 from corridorsim.schedule import undisturbed_days
 
 if TYPE_CHECKING:  # pragma: no cover
-    from corridorsim.sim.build import RouteInstance
+    from corridorsim.instances import RouteInstance
     from corridorsim.sim.engine import Engine
     from corridorsim.sim.records import RunRecords
     from corridorsim.sim.streams import Streams
@@ -264,9 +264,7 @@ class ChoiceModel:
             sel = idx[ri == r]
             svc = eng.leg_service[(int(r), 1)]
             q = svc.queue
-            q.preload(sel, rec.created_h[sel])
-            ev, q.push_event = q.push_event, eng.env.event()
-            ev.succeed()
+            q.preload(sel, rec.created_h[sel])  # wakes the service
         # shares per origin–destination pair and segment, over the families serving the pair
         segs = rec.segment_ids
         teu = rec.teu[idx]
@@ -345,26 +343,6 @@ class ChoiceModel:
     expect_rows: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     fixed_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     fam_of_inst: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-
-
-def closure_windows(scn: Scenario, inst: RouteInstance) -> list[tuple[float, float]]:
-    """Hours during which a route instance takes no bookings (closed target on it)."""
-    from corridorsim.sim.build import route_target
-
-    targets: set[str] = set(inst.route.nodes)
-    for leg in inst.route.legs:
-        targets.update(leg.link_ids)
-        targets.update(leg.chokepoints)
-        if leg.sea_area:
-            targets.add(leg.sea_area)
-        targets.update(w.node for w in leg.waypoints)
-    out = []
-    for d in scn.disruptions:
-        if d.capacity_factor != 0.0:
-            continue
-        if route_target(d.target) == inst.family or d.target in targets:
-            out.append((d.start_d * 24.0, d.end_d * 24.0))
-    return out
 
 
 def asc_table(scn: Scenario, families: list[str], keys: list[str],

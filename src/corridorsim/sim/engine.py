@@ -17,8 +17,10 @@ import numpy as np
 import simpy
 
 from corridorsim.errors import InternalError
-from corridorsim.scenario.params import FacilityParams, ServiceParams
+from corridorsim.scenario.specs import FacilitySpec, ServiceSpec
 from corridorsim.sim.calendar import Calendar
+from corridorsim.sim.notify import Signal
+from corridorsim.sim.queue import BatchQueue
 from corridorsim.sim.records import CAUSES, RunRecords
 from corridorsim.sim.streams import sample
 
@@ -32,10 +34,13 @@ class Facility:
 
     node: str
     kind: str
-    params: FacilityParams
+    params: FacilitySpec
     calendar: Calendar
     rng: np.random.Generator
     resource: simpy.Resource
+    #: notified whenever containers leave the yard: every vessel blocked at a berth checks
+    #: whether its load fits now
+    yard_room: Signal
     is_border: bool = False
     # statistics (per vehicle passage)
     busy_h: float = 0.0
@@ -45,15 +50,30 @@ class Facility:
     wait_max_h: float = 0.0
     queue_trace: list[tuple[float, int]] = field(default_factory=list)
     yard_level: float = 0.0
-    yard_event: simpy.Event | None = None
     direction: str = "westbound"
 
     def service_time(self, load_teu: float) -> float:
         p = self.params
         t = float(sample(p.service, self.rng))
-        if p.handling_teu_per_h:
+        if p.handling_teu_per_h is not None:
             t += load_teu / p.handling_teu_per_h
         return t
+
+    def yard_full_for(self, load_teu: float) -> bool:
+        """A vessel cannot unload ``load_teu`` now: the yard is full (an empty yard always
+        takes a load, however large)."""
+        cap = self.params.yard_teu
+        return cap is not None and self.yard_level + load_teu > cap and self.yard_level > 0
+
+    def yard_add(self, teu: float) -> None:
+        if self.params.yard_teu is not None:
+            self.yard_level += teu
+
+    def yard_remove(self, teu: float) -> None:
+        """Containers leave the yard on a vehicle: wake every vessel blocked at a berth."""
+        if self.params.yard_teu is not None:
+            self.yard_level = max(0.0, self.yard_level - teu)
+            self.yard_room.notify()
 
 
 @dataclass
@@ -62,120 +82,24 @@ class Service:
 
     key: str
     kind: str
-    params: ServiceParams
+    params: ServiceSpec
     km: float
     waypoints: list[tuple[float, Facility]]
     from_node: str
     to_node: str
     calendar: Calendar
     rng: np.random.Generator
-    idle: int
     queue: BatchQueue
-    vehicle_event: simpy.Event | None = None
+    #: the facility at ``to_node`` for this direction, where each vehicle is handed over
+    to_facility: Facility
+    #: idle vehicles of a fleet-limited service (None: a vehicle whenever one is needed)
+    fleet: simpy.Container | None = None
+    #: the facility at ``from_node`` for this direction: its yard holds the cargo waiting
+    #: for this service (None where no route stops there: the consignments' origin)
+    from_facility: Facility | None = None
     trips: int = 0
     index: int = -1
     direction: str = "westbound"
-    #: the facility at ``to_node`` for this direction (set when the engine is built)
-    to_facility: Facility | None = None
-
-
-class BatchQueue:
-    """Consignments waiting for a service, in order of readiness.
-
-    ``future`` holds pre-booked arrivals (sorted by ready time); ``present`` holds batches
-    handed over by upstream stages. Both are plain arrays.
-    """
-
-    def __init__(self, env: simpy.Environment, rec: RunRecords) -> None:
-        self.env = env
-        self.rec = rec
-        self.f_idx = np.empty(0, dtype=np.int64)
-        self.f_rows = np.empty(0, dtype=np.int64)
-        self.f_ready = np.empty(0)
-        self.f_cum = np.empty(0)
-        self.f_pos = 0
-        self.p_idx = np.empty(0, dtype=np.int64)
-        self.p_rows = np.empty(0, dtype=np.int64)
-        self.p_ready = np.empty(0)
-        self.p_teu = np.empty(0)
-        self.p_sum = 0.0  # TEU in ``present`` (kept up to date, not re-summed)
-        self.push_event: simpy.Event = env.event()
-        self.node_facility: Facility | None = None
-
-    def preload(self, idx: np.ndarray, ready: np.ndarray) -> None:
-        """Book consignments ``idx`` on this service's first leg (record row ``off + 1``),
-        ready at ``ready``."""
-        rows = self.rec.off[idx] + 1
-        if self.f_pos >= len(self.f_idx) and (len(ready) < 2 or bool((ready[1:] >= ready[:-1]).all())):
-            # nothing booked yet and already in time order (the usual case): no sort
-            self.f_idx, self.f_rows, self.f_ready = idx, rows, ready
-        else:
-            f_idx = np.concatenate([self.f_idx[self.f_pos:], idx])
-            f_rows = np.concatenate([self.f_rows[self.f_pos:], rows])
-            f_ready = np.concatenate([self.f_ready[self.f_pos:], ready])
-            order = np.argsort(f_ready, kind="stable")
-            self.f_idx, self.f_rows, self.f_ready = f_idx[order], f_rows[order], f_ready[order]
-        self.f_cum = np.cumsum(self.rec.teu[self.f_idx])
-        self.f_pos = 0
-
-    def push(self, idx: np.ndarray, rows: np.ndarray, ready_h: float) -> None:
-        """Hand over consignments ``idx`` (their record ``rows`` for this leg), ready now."""
-        self.p_idx = np.concatenate([self.p_idx, idx])
-        self.p_rows = np.concatenate([self.p_rows, rows])
-        self.p_ready = np.concatenate([self.p_ready, np.full(len(idx), ready_h)])
-        teu = self.rec.teu[idx]
-        self.p_teu = np.concatenate([self.p_teu, teu])
-        self.p_sum += float(teu.sum())
-        ev, self.push_event = self.push_event, self.env.event()
-        ev.succeed()
-
-    def _future_ready_by(self, t: float) -> int:
-        """End (exclusive) of the pre-booked consignments ready by ``t``."""
-        return max(self.f_pos, int(np.searchsorted(self.f_ready, t, side="right")))
-
-    def first_ready(self) -> float | None:
-        if len(self.p_idx):
-            return float(self.p_ready[0])
-        if self.f_pos < len(self.f_idx):
-            return float(self.f_ready[self.f_pos])
-        return None
-
-    def time_full(self, capacity: float) -> float:
-        """Earliest time the ready TEU reach ``capacity`` from known arrivals (inf if never)."""
-        need = capacity - self.p_sum
-        if need <= 0:
-            return float(self.p_ready[-1]) if len(self.p_ready) else self.env.now
-        base = self.f_cum[self.f_pos - 1] if self.f_pos > 0 else 0.0
-        k = int(np.searchsorted(self.f_cum, base + need - 1e-9, side="left"))
-        if k >= len(self.f_cum):
-            return INF
-        return float(self.f_ready[k])
-
-    def take(self, t: float, capacity: float) -> tuple[np.ndarray, np.ndarray]:
-        """Remove and return consignments ready by ``t`` and their record rows, first come
-        first served, up to capacity."""
-        k = self._future_ready_by(t)
-        if k > self.f_pos:
-            fi = self.f_idx[self.f_pos:k]
-            if len(self.p_idx):
-                idx = np.concatenate([self.p_idx, fi])
-                rows = np.concatenate([self.p_rows, self.f_rows[self.f_pos:k]])
-                ready = np.concatenate([self.p_ready, self.f_ready[self.f_pos:k]])
-                teu = np.concatenate([self.p_teu, self.rec.teu[fi]])
-                order = np.argsort(ready, kind="stable")
-                idx, rows, ready, teu = idx[order], rows[order], ready[order], teu[order]
-            else:
-                idx, rows = fi, self.f_rows[self.f_pos:k]
-                ready, teu = self.f_ready[self.f_pos:k], self.rec.teu[fi]
-            self.f_pos = k
-        else:
-            idx, rows, ready, teu = self.p_idx, self.p_rows, self.p_ready, self.p_teu
-        cum = np.cumsum(teu)
-        n = int(np.searchsorted(cum, capacity + 1e-9, side="right"))
-        out, out_rows = idx[:n], rows[:n]
-        self.p_idx, self.p_rows, self.p_ready, self.p_teu = idx[n:], rows[n:], ready[n:], teu[n:]
-        self.p_sum = float(cum[-1] - cum[n - 1]) if n else float(cum[-1]) if len(cum) else 0.0
-        return out, out_rows
 
 
 class Engine:
@@ -301,11 +225,10 @@ class Engine:
         t_s = env.now
         yield env.timeout(service)
         # blocking: containers cannot leave the berth while the yard is full
-        if may_block and p.yard_teu:
-            while fac.yard_level + load > p.yard_teu and fac.yard_level > 0:
-                fac.yard_event = env.event()
+        if may_block:
+            while fac.yard_full_for(load):
                 t_b = env.now
-                yield fac.yard_event
+                yield fac.yard_room.wait()
                 phases.append((t_b, env.now, "blocking"))
         fac.resource.release(req)
         fac.busy_h += env.now - t_s
@@ -362,26 +285,27 @@ class Engine:
              for m in [nxt_svc == k]]
         for k, sel, sel_rows in groups:
             svc = self.services[k]
-            if fac.params.yard_teu and svc.from_node == fac.node:
-                fac.yard_level += float(rec.teu[sel].sum())
+            if svc.from_facility is fac:
+                fac.yard_add(float(rec.teu[sel].sum()))
             svc.queue.push(sel, sel_rows, now)
 
     # ------------------------------------------------------------------ services
     def _service(self, svc: Service) -> Generator[Any, Any, None]:
         env, rec, q = self.env, self.rec, svc.queue
         p = svc.params
+        have_vehicle = False  # taken from the fleet while waiting for one
         while env.now < self.horizon_h:
             phases: list[tuple[float, float, str]] = []
             # 1. a vehicle
-            if svc.params.fleet is not None and svc.idle <= 0:
+            if svc.fleet is not None and not have_vehicle and svc.fleet.level < 1:
                 t0 = env.now
-                svc.vehicle_event = env.event()
-                yield svc.vehicle_event
+                yield svc.fleet.get(1)
+                have_vehicle = True
                 phases.append((t0, env.now, "queue"))
             # 2. cargo
             first = q.first_ready()
             if first is None:
-                yield q.push_event
+                yield q.arrived.wait()
                 continue
             if first > env.now:
                 yield env.timeout(first - env.now)
@@ -389,9 +313,9 @@ class Engine:
             # 3. departure rule
             cap_f, _ = svc.calendar.factors(env.now)
             # a vehicle always takes at least one FEU, however far capacity is scaled down
-            capacity = max(2.0, float(p.capacity_teu or 2.0) * (cap_f if cap_f > 0 else 1.0))
+            capacity = max(2.0, p.capacity_teu * (cap_f if cap_f > 0 else 1.0))
             if p.headway_h is not None:
-                first_dep = p.first_departure_h or 0.0
+                first_dep = p.first_departure_h
                 k = math.ceil((env.now - first_dep) / p.headway_h - 1e-12)
                 slot = first_dep + max(k, 0) * p.headway_h
                 if slot > env.now:
@@ -399,13 +323,13 @@ class Engine:
                     yield env.timeout(slot - env.now)
                     phases.append((t0, env.now, "schedule"))
             else:
-                deadline = t_first + float(p.max_hold_h or 0.0)
+                deadline = t_first + p.max_hold_h
                 while True:
                     t_full = q.time_full(capacity)
                     if t_full <= env.now or env.now >= deadline:
                         break
                     wake = min(deadline, t_full)
-                    yield env.any_of([env.timeout(wake - env.now), q.push_event])
+                    yield env.any_of([env.timeout(wake - env.now), q.arrived.wait()])
                 if env.now > t_first:
                     phases.append((t_first, env.now, "consolidation"))
             # 4. closures (weather, disruptions)
@@ -419,17 +343,16 @@ class Engine:
                     f"service {svc.key}: a departure at {env.now:.2f} h loaded nothing although "
                     "cargo was ready; please report this with the scenario"
                 )
-            if svc.params.fleet is not None:
-                svc.idle -= 1
+            if svc.fleet is not None:
+                if not have_vehicle:
+                    svc.fleet.get(1)  # one is idle (step 1): taken at once
+                have_vehicle = False
             t_dep = env.now
             ready = rec.t_in[rows]
             self._record_phases(rows, ready, phases, t_dep)
             load = float(rec.teu[idx].sum())
-            fac = q.node_facility
-            if fac is not None and fac.params.yard_teu:
-                fac.yard_level = max(0.0, fac.yard_level - load)
-                if fac.yard_event is not None and not fac.yard_event.triggered:
-                    fac.yard_event.succeed()
+            if svc.from_facility is not None:
+                svc.from_facility.yard_remove(load)
             svc.trips += 1
             rec.trip[rows] = len(self.departures)
             self.departures.append(t_dep)
@@ -440,7 +363,7 @@ class Engine:
               trip_no: int) -> Generator[Any, Any, None]:
         env, rec = self.env, self.rec
         _, spd_f = svc.calendar.factors(env.now)
-        speed = float(svc.params.speed_kmh or 50.0) * spd_f
+        speed = svc.params.speed_kmh * spd_f
         done_km = 0.0
         moving = 0.0
         hours = np.zeros(len(CAUSES))
@@ -468,15 +391,14 @@ class Engine:
         # one vehicle, one passage: every consignment on board arrives at the same node, so
         # the train or ship is processed once whichever route families it carries
         env.process(self._stop(idx, nxt_rows, svc.to_facility))
-        if svc.params.fleet is not None:
-            env.process(self._return(svc, t_arr - t_dep))
+        if svc.fleet is not None:
+            env.process(self._return(svc, svc.fleet, t_arr - t_dep))
 
-    def _return(self, svc: Service, outbound_h: float) -> Generator[Any, Any, None]:
-        turnaround = float(svc.params.turnaround_h or 0.0)
-        yield self.env.timeout(2 * turnaround + outbound_h)
-        svc.idle += 1
-        if svc.vehicle_event is not None and not svc.vehicle_event.triggered:
-            svc.vehicle_event.succeed()
+    def _return(self, svc: Service, fleet: simpy.Container,
+                outbound_h: float) -> Generator[Any, Any, None]:
+        """The vehicle sails back empty (as long as it took out) and turns round twice."""
+        yield self.env.timeout(2 * svc.params.turnaround_h + outbound_h)
+        yield fleet.put(1)
 
     def _progress(self) -> Generator[Any, Any, None]:
         step = self.horizon_h / 100.0

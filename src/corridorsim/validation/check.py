@@ -29,7 +29,8 @@ import pandas as pd
 
 from corridorsim.corridors import CORRIDORS
 from corridorsim.network import Network
-from corridorsim.run import RunResult, run_scenario
+from corridorsim.result import RunResult
+from corridorsim.run import run_scenario
 from corridorsim.scenario.load import scenario_from_dict
 from corridorsim.scenario.model import Scenario
 from corridorsim.validation.measure import measure

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
 
 __all__ = ["MEASURES", "measure", "to_unit"]
 

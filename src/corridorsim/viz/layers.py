@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import folium
 import geopandas as gpd
@@ -21,8 +21,8 @@ from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.viz.assets import as_float, esc, fmt, wait_colour
 
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
-    from corridorsim.sim.build import RouteInstance
+    from corridorsim.instances import RouteInstance
+    from corridorsim.result import RunResult
 
 __all__ = [
     "CHOKEPOINT_NODES",
@@ -281,45 +281,13 @@ def add_chokepoints(m: folium.Map, res: RunResult) -> None:
     fg.add_to(m)
 
 
-def closed_targets(res: Any) -> tuple[dict[str, str], dict[str, str]]:
-    """Links and nodes closed (capacity factor 0) by a disruption: id → description."""
-    links, nodes = res.network.links, res.network.nodes
-    fams = route_families(res)
-    closed_links: dict[str, str] = {}
-    closed_nodes: dict[str, str] = {}
-    for d in getattr(res.scenario, "disruptions", []) or []:
-        if float(d.capacity_factor) != 0.0:
-            continue
-        what = f"{d.name or d.target}: closed {d.window(res.scenario.start_date)}"
-        t = d.target
-        if t in links.index:
-            closed_links[t] = what
-        if t in nodes.index:
-            closed_nodes[t] = what
-        tags = links["chokepoints"].fillna("").astype(str).str.split(";")
-        for lid in links.index[tags.apply(lambda ts, t=t: t in ts)]:
-            closed_links[str(lid)] = what
-        if t in CHOKEPOINT_NODES and CHOKEPOINT_NODES[t] in nodes.index:
-            closed_nodes[CHOKEPOINT_NODES[t]] = what
-        for lid in links.index[links["sea_area"].astype(str) == t]:
-            closed_links[str(lid)] = what
-        network_target = (t in links.index or t in nodes.index or t in CHOKEPOINT_NODES
-                          or tags.apply(lambda ts, t=t: t in ts).any()
-                          or (links["sea_area"].astype(str) == t).any())
-        if network_target:
-            continue
-        # a route family: no new bookings; mark only the links no other route uses
-        others = {lid for f, insts in fams.items() if f != t for i in insts
-                  for leg in i.route.legs for lid in leg.link_ids}
-        for inst in fams.get(t, []):
-            for leg in inst.route.legs:
-                for lid in leg.link_ids:
-                    if lid not in others:
-                        closed_links.setdefault(lid, what)
-    return closed_links, closed_nodes
+def closed_targets(res: RunResult) -> tuple[dict[str, str], dict[str, str]]:
+    """Links and nodes closed (capacity factor 0) by a disruption: id → description (what
+    :class:`~corridorsim.closures.Closures` says, as the simulation reads it)."""
+    return res.closures.closed_on_map(route_families(res))
 
 
-def add_closures(m: folium.Map, res: Any) -> None:
+def add_closures(m: folium.Map, res: RunResult) -> None:
     """Links, chokepoints and nodes closed by a disruption, dashed red."""
     closed_links, closed_nodes = closed_targets(res)
     if not closed_links and not closed_nodes:

@@ -38,7 +38,7 @@ from corridorsim.viz.layers import (
 )
 
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
 
 __all__ = ["build_map", "map_html", "write_map"]
 

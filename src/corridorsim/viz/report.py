@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from corridorsim.corridors import Corridor
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
 
 __all__ = ["REPORT_CSS", "Format", "formatter", "html_table", "page", "report_html", "write_report"]
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from corridorsim.viz.assets import as_float
 
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
     from corridorsim.scenario.model import Scenario
 
 __all__ = [

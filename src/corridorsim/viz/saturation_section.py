@@ -10,7 +10,7 @@ from corridorsim.viz.assets import esc, fmt
 from corridorsim.viz.report_data import od_pairs
 
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
 
 __all__ = ["saturation_section"]
 

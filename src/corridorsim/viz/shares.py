@@ -14,7 +14,7 @@ from corridorsim.viz import charts
 from corridorsim.viz.assets import esc, fmt
 
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
 
 __all__ = ["shares_chart", "shares_section", "weekly_shares"]
 

@@ -14,7 +14,7 @@ import pandas as pd
 from corridorsim.viz.assets import as_float, esc, fmt
 
 if TYPE_CHECKING:
-    from corridorsim.run import RunResult
+    from corridorsim.result import RunResult
 
 __all__ = ["validation_html", "validation_page", "validation_section"]
 

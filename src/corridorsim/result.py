@@ -1,0 +1,189 @@
+"""What a run produced: :class:`RunResult`, built once, complete, and never changed."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from corridorsim.results import SimTrace, chunk_bounds, consignments_table, legs_table
+
+if TYPE_CHECKING:
+    from corridorsim.closures import Closures
+    from corridorsim.instances import RouteInstance
+    from corridorsim.network import Network
+    from corridorsim.scenario.model import Scenario
+
+__all__ = ["RunResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Everything a run produced. Tables are pandas DataFrames; times are hours.
+
+    Attributes
+    ----------
+    scenario : the scenario as run (places written as node ids)
+    network : the network it ran on (with the scenario's own places)
+    routes : the run's routes by key (``family:ORIGIN-DESTINATION``)
+    closures : what its disruptions close (:class:`~corridorsim.closures.Closures`)
+    summary : one row per route: family, origin and destination (see
+        ``corridorsim.kpis.SUMMARY_COLUMNS``)
+    facilities : one row per facility (utilisation, queues, waits)
+    vehicles : one row per vehicle trip
+    info : the content of ``run.json``
+    extra_tables : further tables by file name (emissions by country, route shares, …)
+    footprints : per-shipment footprints (``footprints.json``)
+    trace : the engine's records and indices (:class:`~corridorsim.results.SimTrace`), from
+        which the consignment and leg tables are built when first asked for
+    consignment_columns : per-consignment arrays (emissions, cost) added to the
+        consignments table
+    leg_accounting : adds the accounting columns to a chunk of the leg table
+    given_consignments, given_legs : tables given in place of those built from the trace
+        (a sample of a large run, see :meth:`sample`)
+
+    The consignment and leg tables of a large run (millions of consignments, tens of
+    millions of legs) are never needed whole: :func:`corridorsim.outputs.write_run` writes
+    them chunk by chunk (:meth:`iter_consignments`, :meth:`iter_legs`).
+    """
+
+    scenario: Scenario
+    network: Network
+    routes: Mapping[str, RouteInstance]
+    closures: Closures
+    summary: pd.DataFrame
+    facilities: pd.DataFrame
+    vehicles: pd.DataFrame
+    info: Mapping[str, Any]
+    extra_tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    footprints: Mapping[str, Any] = field(default_factory=dict)
+    trace: SimTrace | None = None
+    consignment_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
+    leg_accounting: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    given_consignments: pd.DataFrame | None = None
+    given_legs: pd.DataFrame | None = None
+    #: tables built from the trace, and samples, kept once built
+    _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.trace is None and (self.given_consignments is None or self.given_legs is None):
+            raise TypeError("RunResult needs the consignment and leg tables or a trace")
+
+    # ------------------------------------------------------------------ tables
+    def consignments_chunk(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+        """Consignments ``lo <= id < hi`` as a table."""
+        if self.given_consignments is not None:
+            return _rows_of(self.given_consignments, lo, hi)
+        assert self.trace is not None
+        return consignments_table(self.trace.records, self.routes, self.trace.warmup_h, lo, hi,
+                                  extra=dict(self.consignment_columns))
+
+    def legs_chunk(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+        """Leg rows of consignments ``lo <= id < hi`` as a table (with accounting columns)."""
+        if self.given_legs is not None:
+            return _rows_of(self.given_legs, lo, hi)
+        assert self.trace is not None
+        df = legs_table(self.trace.records, self.routes, lo, hi, attrs=self.trace.attrs)
+        return self.leg_accounting(df) if self.leg_accounting is not None else df
+
+    @property
+    def consignments(self) -> pd.DataFrame:
+        if "consignments" not in self._built:
+            self._built["consignments"] = self.consignments_chunk()
+        out: pd.DataFrame = self._built["consignments"]
+        return out
+
+    @property
+    def legs(self) -> pd.DataFrame:
+        if "legs" not in self._built:
+            self._built["legs"] = self.legs_chunk()
+        out: pd.DataFrame = self._built["legs"]
+        return out
+
+    @property
+    def n_consignments(self) -> int:
+        if self.trace is not None:
+            return self.trace.records.n
+        return len(self.consignments)
+
+    def chunks(self, max_rows: int = 1_000_000) -> list[tuple[int, int]]:
+        """Consignment ranges ``[lo, hi)`` of about ``max_rows`` leg rows each.
+
+        The split depends only on the records, never on whether a table was built, so the
+        files written from the chunks are byte-identical either way.
+        """
+        if self.trace is None:
+            return [(0, self.n_consignments)]
+        return chunk_bounds(self.trace.records, max_rows)
+
+    def iter_consignments(self, max_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+        for lo, hi in self.chunks(max_rows):
+            yield self.consignments_chunk(lo, hi)
+
+    def iter_legs(self, max_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+        for lo, hi in self.chunks(max_rows):
+            yield self.legs_chunk(lo, hi)
+
+    # ------------------------------------------------------------------ views
+    def sample(self, max_consignments: int = 500_000) -> RunResult:
+        """This result, or for a larger run a view on a systematic sample of consignments:
+        every k-th booking *of each route* (so every route and season is represented, even
+        when bookings of several routes interleave), whose ``consignments`` and ``legs``
+        tables hold only the sample. The report's distributions and bottleneck ranking use
+        it, so that a 10-million-TEU year never builds its full tables; KPIs in ``summary``
+        are always over every consignment. ``info["sample"]`` says what was sampled."""
+        n = self.n_consignments
+        if self.trace is None or n <= max_consignments:
+            return self
+        key = f"sample:{max_consignments}"
+        if key not in self._built:
+            self._built[key] = self._sampled(max_consignments)
+        view: RunResult = self._built[key]
+        return view
+
+    def _sampled(self, max_consignments: int) -> RunResult:
+        assert self.trace is not None
+        n = self.n_consignments
+        every = -(-n // max_consignments)  # ceil
+        rec = self.trace.records
+        order = np.argsort(rec.route, kind="stable")  # by route, booking order within
+        bounds = np.searchsorted(rec.route[order], np.arange(len(rec.route_ids) + 1))
+        ids = np.sort(np.concatenate([order[a:b:every] for a, b in pairwise(bounds)]))
+        cons = consignments_table(rec, self.routes, self.trace.warmup_h, ids=ids,
+                                  extra=dict(self.consignment_columns))
+        legs = legs_table(rec, self.routes, attrs=self.trace.attrs, ids=ids)
+        if self.leg_accounting is not None:
+            legs = self.leg_accounting(legs)
+        info = {**self.info, "sample": {"consignments": len(ids), "of": n, "every": every}}
+        return self.replace(trace=None, consignments=cons, legs=legs, info=info)
+
+    def replace(self, **changes: Any) -> RunResult:
+        """A copy with some fields replaced (tables are shared, not copied);
+        ``consignments=`` and ``legs=`` give tables in place of the trace's."""
+        for name in ("consignments", "legs"):
+            if name in changes:
+                changes[f"given_{name}"] = changes.pop(name)
+        fresh = dataclasses.replace(self, **changes)
+        if not {"trace", "consignment_columns", "leg_accounting"} & set(changes):
+            # the same trace and accounting: the tables built from them still hold
+            for name in ("consignments", "legs"):
+                if name in self._built and f"given_{name}" not in changes:
+                    fresh._built[name] = self._built[name]
+        return fresh
+
+
+def _rows_of(df: pd.DataFrame, lo: int, hi: int | None) -> pd.DataFrame:
+    """The rows of consignments ``lo <= id < hi`` of a given table."""
+    if lo == 0 and hi is None:
+        return df
+    ids = df["consignment_id"].to_numpy()
+    top = hi if hi is not None else (int(ids.max()) + 1 if len(ids) else 0)
+    if df["consignment_id"].is_monotonic_increasing:  # as built: by consignment
+        a, b = np.searchsorted(ids, [lo, top])
+        return df.iloc[int(a):int(b)]
+    return df[(ids >= lo) & (ids < top)]  # a table set by the caller, any order

@@ -1,0 +1,123 @@
+"""Resolved parameters: what a service or facility of a run actually uses.
+
+A scenario gives parameters sparsely (:class:`~corridorsim.scenario.model.ServiceParams`,
+:class:`~corridorsim.scenario.model.FacilityParams`: every field optional, later overlays
+win). Here they are resolved once — the kind's sourced default, a node's default, then the
+scenario's overrides by kind and by leg or node — into specs whose fields are all set. Where
+``None`` remains it is a choice with a meaning (no timetable, no fleet limit, no yard limit,
+open all day, zero duration), never a missing value for the engine to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from corridorsim.errors import InternalError
+from corridorsim.scenario.defaults import FACILITY_DEFAULTS, NODE_DEFAULTS, SERVICE_DEFAULTS
+from corridorsim.scenario.params import Distribution, FacilityParams, ServiceParams
+
+if TYPE_CHECKING:
+    from corridorsim.scenario.model import Scenario
+
+__all__ = ["FacilitySpec", "ServiceSpec", "facility_spec", "service_spec"]
+
+P = TypeVar("P", ServiceParams, FacilityParams)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A vehicle service on one leg (see :class:`~corridorsim.scenario.model.ServiceParams`)."""
+
+    kind: str
+    capacity_teu: float
+    speed_kmh: float
+    #: a vehicle leaves this long after its first container is ready, full or not (0: at once)
+    max_hold_h: float
+    #: None: no timetable (leave when full or after ``max_hold_h``)
+    headway_h: float | None
+    first_departure_h: float
+    #: None: as many vehicles as departures need
+    fleet: int | None
+    turnaround_h: float
+    #: None: no running delay
+    delay: Distribution | None
+    #: a vehicle does not leave with less than this share of its capacity on board
+    min_load_share: float
+
+
+@dataclass(frozen=True)
+class FacilitySpec:
+    """A facility (see :class:`~corridorsim.scenario.model.FacilityParams`)."""
+
+    kind: str
+    servers: int
+    #: hours holding a server per vehicle (None: none beyond handling)
+    service: Distribution | None
+    #: None: the service time does not grow with the load
+    handling_teu_per_h: float | None
+    #: hours after the server is released (None: none)
+    dwell: Distribution | None
+    #: None: the yard never blocks a vessel
+    yard_teu: float | None
+    #: None: open all day
+    open_hours: tuple[float, float] | None
+
+
+def _merge(base: P, *overlays: P | None) -> P:
+    """Overlay the fields given in ``overlays`` on ``base`` (later wins)."""
+    data = base.model_dump()
+    for ov in overlays:
+        if ov is not None:
+            data.update(ov.model_dump(exclude_none=True))
+    return type(base).model_validate(data)
+
+
+def _required(value: float | int | None, what: str) -> float:
+    if value is None:
+        raise InternalError(f"{what}: no value in the defaults or the scenario; the shipped "
+                            "defaults must set it (a bug in corridorsim)")
+    return float(value)
+
+
+def service_spec(service: str, leg_key: str, scn: Scenario | None = None) -> ServiceSpec:
+    """A leg's service: the kind's default, then the scenario's overrides by kind and by leg
+    ``FROM-TO`` (later wins)."""
+    over = scn.services if scn is not None else {}
+    p = _merge(SERVICE_DEFAULTS[service].params, over.get(service), over.get(leg_key))
+    assert isinstance(p, ServiceParams)
+    return ServiceSpec(
+        kind=service,
+        capacity_teu=_required(p.capacity_teu, f"{service}.capacity_teu"),
+        speed_kmh=_required(p.speed_kmh, f"{service}.speed_kmh"),
+        max_hold_h=float(p.max_hold_h or 0.0),
+        headway_h=p.headway_h,
+        first_departure_h=float(p.first_departure_h or 0.0),
+        fleet=p.fleet,
+        turnaround_h=float(p.turnaround_h or 0.0),
+        delay=p.delay,
+        min_load_share=float(p.min_load_share or 0.0),
+    )
+
+
+def facility_spec(node: str, kind: str, scn: Scenario | None = None) -> FacilitySpec:
+    """A facility: the kind's default, the node's sourced default (if it describes this kind
+    of facility), then the scenario's overrides by kind and by node (later wins)."""
+    over = scn.facilities if scn is not None else {}
+    node_default = NODE_DEFAULTS.get(node)
+    if node_default is not None and node_default.kind not in (None, kind):
+        node_default = None
+    base = FACILITY_DEFAULTS[kind].params
+    assert isinstance(base, FacilityParams)
+    node_params = node_default.params if node_default is not None else None
+    assert node_params is None or isinstance(node_params, FacilityParams)
+    p = _merge(base, node_params, over.get(kind), over.get(node))
+    return FacilitySpec(
+        kind=kind,
+        servers=int(_required(p.servers, f"{kind}.servers")),
+        service=p.service,
+        handling_teu_per_h=p.handling_teu_per_h,
+        dwell=p.dwell,
+        yard_teu=p.yard_teu,
+        open_hours=p.open_hours,
+    )
