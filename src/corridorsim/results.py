@@ -32,7 +32,8 @@ WAIT_COLUMNS = [f"wait_{c}_h" for c in CAUSES]
 def _str_column(values: list[str], codes: np.ndarray) -> pd.Series:
     """A pandas ``str`` column ``values[codes]`` built in Arrow (no Python objects)."""
     arr = pa.array(values, type=pa.string()).take(pa.array(codes, type=pa.int32()))
-    return arr.to_pandas(types_mapper=_STR_MAPPER)
+    col: pd.Series = arr.to_pandas(types_mapper=_STR_MAPPER)  # pyarrow is untyped
+    return col
 
 
 def _STR_MAPPER(t: pa.DataType) -> object:
@@ -134,7 +135,7 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
     df = pd.DataFrame({
         "consignment_id": ids if ids is not None else np.arange(lo, hi, dtype=np.int64),
         "route": _str_column(fam, route_codes),
-        "route_key": pd.Categorical.from_codes(route_codes, categories=keys),
+        "route_key": pd.Categorical.from_codes(route_codes, categories=pd.Index(keys)),
         "origin": _str_column(org, route_codes),
         "destination": _str_column(dst, route_codes),
         "segment": _str_column(list(rec.segment_ids), rec.segment[sl].astype(np.int32)),
@@ -248,7 +249,7 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
     df = pd.DataFrame({
         "consignment_id": ci,
         "route": _str_column(a.family, ri32),
-        "route_key": pd.Categorical.from_codes(ri32, categories=keys),
+        "route_key": pd.Categorical.from_codes(ri32, categories=pd.Index(keys)),
         "stage_index": si,
         **{c: _str_column(a.vocab, a.codes[c][ri, si]) for c in a.COLUMNS},
         "km": a.km[ri, si],

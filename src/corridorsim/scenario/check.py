@@ -198,8 +198,9 @@ def _check_choice(scn: Scenario, fams: Mapping[str, RouteFamily], pos: Positions
         for i, r in enumerate(c.routes):
             if r not in fams:
                 _fail(pos, ("choice", "routes", i), source, r, fams, "route family")
-    named = {"initial": c.initial, "capacity_teu_per_week": c.capacity_teu_per_week,
-             "asc_usd_per_teu": c.asc_usd_per_teu, "reference_shares": c.reference_shares or {}}
+    named: dict[str, Mapping[str, object]] = {
+        "initial": c.initial, "capacity_teu_per_week": c.capacity_teu_per_week,
+        "asc_usd_per_teu": c.asc_usd_per_teu, "reference_shares": c.reference_shares or {}}
     for section, table in named.items():
         for r in table:
             if r not in allowed:

@@ -84,8 +84,9 @@ def service_spec(service: str, leg_key: str, scn: Scenario | None = None) -> Ser
     """A leg's service: the kind's default, then the scenario's overrides by kind and by leg
     ``FROM-TO`` (later wins)."""
     over = scn.services if scn is not None else {}
-    p = _merge(SERVICE_DEFAULTS[service].params, over.get(service), over.get(leg_key))
-    assert isinstance(p, ServiceParams)
+    base = SERVICE_DEFAULTS[service].params
+    assert isinstance(base, ServiceParams)
+    p = _merge(base, over.get(service), over.get(leg_key))
     return ServiceSpec(
         kind=service,
         capacity_teu=_required(p.capacity_teu, f"{service}.capacity_teu"),
