@@ -284,3 +284,25 @@ def test_vehicle_trips_numbered_by_departure(baseline_short, network):
         assert g["depart_h"].is_monotonic_increasing
         overlapped |= bool((g["arrive_h"].to_numpy()[:-1] > g["depart_h"].to_numpy()[1:]).any())
     assert overlapped  # the check above would be vacuous without overlapping trips
+
+
+@pytest.mark.parametrize("timetable", [True, False])
+def test_min_load_share_keeps_thin_vehicles_in_port(small_net, timetable):
+    """A vehicle does not leave with less than ``min_load_share`` of its capacity: with a
+    timetable the departure is cancelled, without one the hold time is extended; cargo waits
+    longer (schedule / consolidation), and none is lost."""
+    rule = {"headway_h": 24.0} if timetable else {"max_hold_h": 12.0}
+    services = {"caspian_feeder": {**rule, "capacity_teu": 300, "fleet": 50}}
+    base = run_scenario(_line_scenario(services=services), network=small_net, families=LINE)
+    services["caspian_feeder"]["min_load_share"] = 0.8
+    full = run_scenario(_line_scenario(services=services), network=small_net, families=LINE)
+
+    def ferries(res):
+        veh = res.vehicles
+        return veh[veh["service"].str.startswith("caspian_feeder")]
+
+    assert (ferries(base)["load_teu"] < 0.8 * 300).any()
+    assert (ferries(full)["load_teu"] >= 0.8 * 300 - 1e-9).all()
+    assert len(ferries(full)) < len(ferries(base))
+    cause = "wait_schedule_h" if timetable else "wait_consolidation_h"
+    assert full.legs[cause].sum() > base.legs[cause].sum()

@@ -8,7 +8,8 @@ import simpy
 from corridorsim.scenario.params import fixed
 from corridorsim.scenario.specs import FacilitySpec
 from corridorsim.sim.calendar import Calendar
-from corridorsim.sim.engine import Engine, Facility
+from corridorsim.sim.engine import Engine
+from corridorsim.sim.facilities import Facility
 from corridorsim.sim.notify import Signal
 from corridorsim.sim.records import RunRecords
 

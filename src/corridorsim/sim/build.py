@@ -29,7 +29,8 @@ from corridorsim.sim.demand import (
     open_at,
     service_volumes,
 )
-from corridorsim.sim.engine import Engine, Facility, Service
+from corridorsim.sim.engine import Engine
+from corridorsim.sim.facilities import Facility, Service
 from corridorsim.sim.keys import facility_key, service_key
 from corridorsim.sim.notify import Signal
 from corridorsim.sim.queue import BatchQueue
@@ -115,12 +116,14 @@ class Assembly:
                         eng.stop_facility[(ri, stage.index)] = self.facility(
                             stage.node, stage.kind, way)
                     continue
-                nxt = inst.route.stages[stage.index + 1]
-                eng.leg_service[(ri, stage.index)] = self.service(stage, nxt.kind, way)
+                arrival = inst.route.stages[stage.index + 1]
+                assert isinstance(arrival, Stop)  # a leg always ends at a stop
+                eng.leg_service[(ri, stage.index)] = self.service(stage, arrival.kind, way)
         # the facility at a service's departure node owns the yard its cargo waits in
         for svc in eng.services:
             svc.from_facility = eng.facilities.get(facility_key(svc.from_node, svc.direction))
-        n_slots = int(eng.rec.slots_per_route.max()) if len(routes) else 1
+        per_route = eng.rec.slots_per_route
+        n_slots = int(per_route.max()) if per_route is not None and len(per_route) else 1
         eng.index_stages(len(routes), n_slots)
 
     def facility(self, node: str, kind: str, direction: str) -> Facility:

@@ -10,96 +10,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
 
 from corridorsim.errors import InternalError
-from corridorsim.scenario.specs import FacilitySpec, ServiceSpec
 from corridorsim.sim.calendar import Calendar
-from corridorsim.sim.notify import Signal
-from corridorsim.sim.queue import BatchQueue
+from corridorsim.sim.facilities import Facility, Service
 from corridorsim.sim.records import CAUSES, RunRecords
 from corridorsim.sim.streams import sample
 
 C = {c: i for i, c in enumerate(CAUSES)}
 INF = math.inf
-
-
-@dataclass
-class Facility:
-    """A node where vehicles queue for servers (tracks, cranes, berths)."""
-
-    node: str
-    kind: str
-    params: FacilitySpec
-    calendar: Calendar
-    rng: np.random.Generator
-    resource: simpy.Resource
-    #: notified whenever containers leave the yard: every vessel blocked at a berth checks
-    #: whether its load fits now
-    yard_room: Signal
-    is_border: bool = False
-    # statistics (per vehicle passage)
-    busy_h: float = 0.0
-    passages: int = 0
-    teu: float = 0.0
-    wait_sum_h: float = 0.0
-    wait_max_h: float = 0.0
-    queue_trace: list[tuple[float, int]] = field(default_factory=list)
-    yard_level: float = 0.0
-    direction: str = "westbound"
-
-    def service_time(self, load_teu: float) -> float:
-        p = self.params
-        t = float(sample(p.service, self.rng))
-        if p.handling_teu_per_h is not None:
-            t += load_teu / p.handling_teu_per_h
-        return t
-
-    def yard_full_for(self, load_teu: float) -> bool:
-        """A vessel cannot unload ``load_teu`` now: the yard is full (an empty yard always
-        takes a load, however large)."""
-        cap = self.params.yard_teu
-        return cap is not None and self.yard_level + load_teu > cap and self.yard_level > 0
-
-    def yard_add(self, teu: float) -> None:
-        if self.params.yard_teu is not None:
-            self.yard_level += teu
-
-    def yard_remove(self, teu: float) -> None:
-        """Containers leave the yard on a vehicle: wake every vessel blocked at a berth."""
-        if self.params.yard_teu is not None:
-            self.yard_level = max(0.0, self.yard_level - teu)
-            self.yard_room.notify()
-
-
-@dataclass
-class Service:
-    """A vehicle service on one leg, shared by every route that uses the same leg."""
-
-    key: str
-    kind: str
-    params: ServiceSpec
-    km: float
-    waypoints: list[tuple[float, Facility]]
-    from_node: str
-    to_node: str
-    calendar: Calendar
-    rng: np.random.Generator
-    queue: BatchQueue
-    #: the facility at ``to_node`` for this direction, where each vehicle is handed over
-    to_facility: Facility
-    #: idle vehicles of a fleet-limited service (None: a vehicle whenever one is needed)
-    fleet: simpy.Container | None = None
-    #: the facility at ``from_node`` for this direction: its yard holds the cargo waiting
-    #: for this service (None where no route stops there: the consignments' origin)
-    from_facility: Facility | None = None
-    trips: int = 0
-    index: int = -1
-    direction: str = "westbound"
 
 
 class Engine:
@@ -174,8 +97,8 @@ class Engine:
             if t0 >= last:  # everyone was ready before it began: the same hours for all
                 part = t1 - t0
             else:
-                part = t1 - np.maximum(t0, ready)
-                np.maximum(part, 0.0, out=part)
+                spans = t1 - np.maximum(t0, ready)
+                part = np.maximum(spans, 0.0, out=spans)
             c = C[cause]
             parts[c] = parts[c] + part if c in parts else part
             rest -= part
@@ -291,8 +214,8 @@ class Engine:
 
     # ------------------------------------------------------------------ services
     def _service(self, svc: Service) -> Generator[Any, Any, None]:
-        env, rec, q = self.env, self.rec, svc.queue
-        p = svc.params
+        """A service's loop: a vehicle, cargo, the departure rule, closures, depart."""
+        env, q = self.env, svc.queue
         have_vehicle = False  # taken from the fleet while waiting for one
         while env.now < self.horizon_h:
             phases: list[tuple[float, float, str]] = []
@@ -309,54 +232,79 @@ class Engine:
                 continue
             if first > env.now:
                 yield env.timeout(first - env.now)
-            t_first = env.now
             # 3. departure rule
             cap_f, _ = svc.calendar.factors(env.now)
             # a vehicle always takes at least one FEU, however far capacity is scaled down
-            capacity = max(2.0, p.capacity_teu * (cap_f if cap_f > 0 else 1.0))
-            if p.headway_h is not None:
-                first_dep = p.first_departure_h
-                k = math.ceil((env.now - first_dep) / p.headway_h - 1e-12)
-                slot = first_dep + max(k, 0) * p.headway_h
-                if slot > env.now:
-                    t0 = env.now
-                    yield env.timeout(slot - env.now)
-                    phases.append((t0, env.now, "schedule"))
-            else:
-                deadline = t_first + p.max_hold_h
-                while True:
-                    t_full = q.time_full(capacity)
-                    if t_full <= env.now or env.now >= deadline:
-                        break
-                    wake = min(deadline, t_full)
-                    yield env.any_of([env.timeout(wake - env.now), q.arrived.wait()])
-                if env.now > t_first:
-                    phases.append((t_first, env.now, "consolidation"))
+            capacity = max(2.0, svc.params.capacity_teu * (cap_f if cap_f > 0 else 1.0))
+            phases += yield from self._until_departure(svc, capacity)
             # 4. closures (weather, disruptions)
             phases += yield from self._closure_wait(svc.calendar)
             if env.now >= self.horizon_h:
                 break
             # 5. load and depart
-            idx, rows = q.take(env.now, capacity)
-            if len(idx) == 0:
-                raise InternalError(
-                    f"service {svc.key}: a departure at {env.now:.2f} h loaded nothing although "
-                    "cargo was ready; please report this with the scenario"
-                )
-            if svc.fleet is not None:
-                if not have_vehicle:
-                    svc.fleet.get(1)  # one is idle (step 1): taken at once
-                have_vehicle = False
-            t_dep = env.now
-            ready = rec.t_in[rows]
-            self._record_phases(rows, ready, phases, t_dep)
-            load = float(rec.teu[idx].sum())
-            if svc.from_facility is not None:
-                svc.from_facility.yard_remove(load)
-            svc.trips += 1
-            rec.trip[rows] = len(self.departures)
-            self.departures.append(t_dep)
-            env.process(self._trip(svc, idx, rows, t_dep, load, capacity, svc.trips))
+            if svc.fleet is not None and not have_vehicle:
+                svc.fleet.get(1)  # one is idle (step 1): taken at once
+            have_vehicle = False
+            self._depart(svc, capacity, phases)
+
+    def _until_departure(self, svc: Service,
+                         capacity: float) -> Generator[Any, Any, list[tuple[float, float, str]]]:
+        """Wait for the departure rule: the next timetable slot (``headway_h``), or until the
+        vehicle is full or ``max_hold_h`` after the first container was ready; in both, not
+        with less than ``min_load_share`` of its capacity on board."""
+        env, q, p = self.env, svc.queue, svc.params
+        phases: list[tuple[float, float, str]] = []
+        t_first = env.now
+        min_teu = p.min_load_share * capacity - 1e-9
+        if p.headway_h is not None:
+            while True:
+                k = math.ceil((env.now - p.first_departure_h) / p.headway_h - 1e-12)
+                slot = p.first_departure_h + max(k, 0) * p.headway_h
+                if slot > env.now:
+                    t0 = env.now
+                    yield env.timeout(slot - env.now)
+                    phases.append((t0, env.now, "schedule"))
+                if min_teu <= 0 or q.ready_teu(env.now) >= min_teu:
+                    return phases
+                t0 = env.now  # too little on board: this departure is cancelled
+                yield env.timeout(p.headway_h)
+                phases.append((t0, env.now, "schedule"))
+        deadline = t_first + p.max_hold_h
+        while True:
+            t_full = q.time_full(capacity)
+            if t_full <= env.now:
+                break
+            if env.now >= deadline:
+                if min_teu <= 0 or q.ready_teu(env.now) >= min_teu:
+                    break
+                wake = q.time_full(min_teu)
+            else:
+                wake = min(deadline, t_full)
+            yield (q.arrived.wait() if wake == INF else
+                   env.any_of([env.timeout(wake - env.now), q.arrived.wait()]))
+        if env.now > t_first:
+            phases.append((t_first, env.now, "consolidation"))
+        return phases
+
+    def _depart(self, svc: Service, capacity: float,
+                phases: list[tuple[float, float, str]]) -> None:
+        """Load what is ready, up to capacity, and send the vehicle on its trip."""
+        env, rec = self.env, self.rec
+        idx, rows = svc.queue.take(env.now, capacity)
+        if len(idx) == 0:
+            raise InternalError(
+                f"service {svc.key}: a departure at {env.now:.2f} h loaded nothing although "
+                "cargo was ready; please report this with the scenario"
+            )
+        t_dep = env.now
+        self._record_phases(rows, rec.t_in[rows], phases, t_dep)
+        load = float(rec.teu[idx].sum())
+        if svc.from_facility is not None:
+            svc.from_facility.yard_remove(load)
+        svc.trips += 1
+        rec.trip[rows] = len(self.departures)
+        self.departures.append(t_dep)
+        env.process(self._trip(svc, idx, rows, t_dep, load, capacity, svc.trips))
 
     def _trip(self, svc: Service, idx: np.ndarray, rows: np.ndarray,
               t_dep: float, load: float, capacity: float,

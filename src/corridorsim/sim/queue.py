@@ -76,6 +76,14 @@ class BatchQueue:
             return float(self.f_ready[self.f_pos])
         return None
 
+    def ready_teu(self, t: float) -> float:
+        """TEU ready by ``t``: handed over, and pre-booked ready by then."""
+        k = self._future_ready_by(t)
+        if k <= self.f_pos:
+            return self.p_sum
+        base = float(self.f_cum[self.f_pos - 1]) if self.f_pos > 0 else 0.0
+        return self.p_sum + float(self.f_cum[k - 1]) - base
+
     def time_full(self, capacity: float) -> float:
         """Earliest time the ready TEU reach ``capacity`` from known arrivals (inf if never)."""
         need = capacity - self.p_sum
