@@ -10,15 +10,26 @@ import pandas as pd
 
 from corridorsim.result import RunResult
 from corridorsim.routing import Leg
-from corridorsim.saturation import (
-    _NOBODY,
-    GROWTH_SHARE,
-    MIN_GROWTH_TEU,
-    _facility_row,
-    _queue,
-    _who,
-)
+from corridorsim.saturation import GROWTH_SHARE, MIN_GROWTH_TEU, _facility_row, _queue
 from corridorsim.sim.keys import service_key
+
+_NOBODY: dict[str, Any] = {"routes": "", "backlog_by_route": {}, "instances": "",
+                           "backlog_by_instance": {}}
+
+
+def _who(grp: pd.DataFrame, stuck: pd.DataFrame) -> dict[str, Any]:
+    """Route families and route instances (``route_key``) that passed a place (``grp``,
+    leg rows) and the TEU of each still there (``stuck``)."""
+    out: dict[str, Any] = {}
+    for col, name in (("route", "route"), ("route_key", "instance")):
+        if col not in grp.columns:
+            out[f"{name}s"], out[f"backlog_by_{name}"] = "", {}
+            continue
+        out[f"{name}s"] = ";".join(sorted(map(str, grp[col].unique())))
+        out[f"backlog_by_{name}"] = {
+            str(k): round(float(v), 3)
+            for k, v in stuck.groupby(col, observed=True)["teu"].sum().items() if v > 0}
+    return out
 
 
 def _assess(t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, horizon_h: float,

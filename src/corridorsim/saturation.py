@@ -21,7 +21,7 @@ and to the report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +30,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from corridorsim.instances import RouteInstance
     from corridorsim.results import SimTrace
+    from corridorsim.sim.records import RunRecords
 
 __all__ = ["GROWTH_SHARE", "MIN_GROWTH_TEU", "UTILISATION_LIMIT", "place_queues",
            "saturated_places", "saturation_outputs"]
@@ -44,8 +45,9 @@ def _queue(t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, ts: np.ndarray) -
     oi, oo = np.argsort(t_in, kind="stable"), np.argsort(t_out, kind="stable")
     cin = np.concatenate([[0.0], np.cumsum(w[oi])])
     cout = np.concatenate([[0.0], np.cumsum(w[oo])])
-    return (cin[np.searchsorted(t_in[oi], ts, side="right")]
-            - cout[np.searchsorted(t_out[oo], ts, side="right")])
+    q: np.ndarray = (cin[np.searchsorted(t_in[oi], ts, side="right")]
+                     - cout[np.searchsorted(t_out[oo], ts, side="right")])
+    return q
 
 
 def place_queues(trace: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFrame,
@@ -64,26 +66,7 @@ def place_queues(trace: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFra
     return pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
 
 
-_NOBODY: dict[str, Any] = {"routes": "", "backlog_by_route": {}, "instances": "",
-                           "backlog_by_instance": {}}
-
-
-def _who(grp: pd.DataFrame, stuck: pd.DataFrame) -> dict[str, Any]:
-    """Route families and route instances (``route_key``) that passed a place (``grp``,
-    leg rows) and the TEU of each still there (``stuck``)."""
-    out: dict[str, Any] = {}
-    for col, name in (("route", "route"), ("route_key", "instance")):
-        if col not in grp.columns:
-            out[f"{name}s"], out[f"backlog_by_{name}"] = "", {}
-            continue
-        out[f"{name}s"] = ";".join(sorted(map(str, grp[col].unique())))
-        out[f"backlog_by_{name}"] = {
-            str(k): round(float(v), 3)
-            for k, v in stuck.groupby(col, observed=True)["teu"].sum().items() if v > 0}
-    return out
-
-
-def _facility_row(node: str, f: dict[str, Any], util: float, a: dict[str, Any],
+def _facility_row(node: str, f: Mapping[Hashable, Any], util: float, a: dict[str, Any],
                   who: dict[str, Any]) -> dict[str, Any]:
     """One facility's row of :func:`place_queues` (saturated when its queue grew or its
     servers were busy at least :data:`UTILISATION_LIMIT` of the horizon); ``who``: the
@@ -216,6 +199,141 @@ def _service_utilisation(veh: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+class _RouteMembers:
+    """The consignments of every route, found with one stable integer (radix) sort of the
+    records by route; per route (cached): first record row, TEU and fewest slots."""
+
+    def __init__(self, rec: RunRecords) -> None:
+        self.rec = rec
+        n_routes = len(rec.route_ids)
+        small = np.uint8 if n_routes <= 2**8 else np.uint16 if n_routes <= 2**16 else np.int64
+        self.order = np.argsort(rec.route.astype(small), kind="stable")
+        self.bounds = np.concatenate([[0], np.cumsum(np.bincount(rec.route,
+                                                                 minlength=n_routes))])
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
+
+    def any(self, r: int) -> bool:
+        """Whether route ``r`` has consignments."""
+        return bool(self.bounds[r + 1] != self.bounds[r])
+
+    def index(self, r: int) -> np.ndarray:
+        """Consignments of route ``r``, in record order."""
+        return self.order[self.bounds[r]:self.bounds[r + 1]]
+
+    def rows(self, r: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """First record row and TEU of the route's consignments, and their fewest slots."""
+        if r not in self._rows:
+            idx = self.index(r)
+            rec = self.rec
+            self._rows[r] = rec.off[idx], rec.teu[idx], int(rec.slots[idx].min())
+        return self._rows[r]
+
+
+_Where = list[tuple[int, int]]  # the (route, stage) cells of one place
+
+
+def _place_cells(tr: SimTrace, members: _RouteMembers) -> tuple[dict[int, _Where],
+                                                                 dict[str, _Where]]:
+    """The (route, stage) cells of every place: services by index, stops by node."""
+    at = tr.attrs
+    svc_cells: dict[int, _Where] = {}
+    stop_cells: dict[str, _Where] = {}
+    for r in range(len(tr.records.route_ids)):
+        if not members.any(r):
+            continue
+        for s in range(at.s_max):
+            kind = int(at.is_leg[r, s])
+            if kind == 1 and tr.stage_service[r, s] >= 0:
+                svc_cells.setdefault(int(tr.stage_service[r, s]), []).append((r, s))
+            elif kind == 0:
+                node = at.vocab[int(at.codes["node_from"][r, s])]
+                stop_cells.setdefault(node, []).append((r, s))
+    return svc_cells, stop_cells
+
+
+class _Assessor:
+    """Assesses places from their cells (:func:`_assess_cells`) and names who passed them,
+    by route family and by route instance."""
+
+    def __init__(self, tr: SimTrace, horizon_h: float) -> None:
+        rec = tr.records
+        self.rec, self.horizon_h = rec, horizon_h
+        self.n_routes = len(rec.route_ids)
+        self.members = _RouteMembers(rec)
+        self.fams = sorted(set(tr.attrs.family))
+        self.fam_of = [self.fams.index(f) for f in tr.attrs.family]
+        self.keys = [str(k) for k in rec.route_ids]
+        self.key_order = sorted(range(self.n_routes), key=lambda r: self.keys[r])
+        self.dep_time = np.concatenate([[np.nan], tr.dep_time])  # trip -1 (not departed): NaN
+
+    def cells(self, where: _Where, leg: bool) -> list[_Cell]:
+        """The record rows of a place's cells; a leg row left when its vehicle departed."""
+        rec, out = self.rec, []
+        for r, s in where:
+            off, w, min_slots = self.members.rows(r)
+            if min_slots <= s:  # some consignments have no such row (not on shipped routes)
+                keep = rec.slots[self.members.index(r)] > s
+                off, w = off[keep], w[keep]
+            rows = off + s
+            t_out = self.dep_time[rec.trip[rows] + 1] if leg else rec.t_out[rows]
+            out.append(_Cell(rec.t_in[rows], t_out, w, r))
+        return out
+
+    def place(self, where: _Where, leg: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The assessment of a place and its ``routes, backlog_by_route, instances,
+        backlog_by_instance`` entries."""
+        a, stuck_r, entered_r = _assess_cells(self.cells(where, leg), self.horizon_h,
+                                              self.n_routes)
+        # by route family: TEU are whole numbers, so the sums are exact in any order
+        fams, keys, key_order = self.fams, self.keys, self.key_order
+        stuck = np.zeros(len(fams))
+        entered = np.zeros(len(fams), dtype=np.int64)
+        for r in range(self.n_routes):
+            stuck[self.fam_of[r]] += stuck_r[r]
+            entered[self.fam_of[r]] += entered_r[r]
+        who = {"routes": ";".join(fams[j] for j in np.flatnonzero(entered)),
+               "backlog_by_route": {fams[j]: round(float(v), 3)
+                                    for j, v in enumerate(stuck) if v > 0},
+               "instances": ";".join(keys[r] for r in key_order if entered_r[r]),
+               "backlog_by_instance": {keys[r]: round(float(stuck_r[r]), 3)
+                                       for r in key_order if stuck_r[r] > 0}}
+        return a, who
+
+
+def _service_rows(tr: SimTrace, judge: _Assessor, svc_cells: dict[int, _Where],
+                  vehicles: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of the services (vehicle queues) that consignments reached, by service key."""
+    out: list[dict[str, Any]] = []
+    util_of = _service_utilisation(vehicles)
+    for s in sorted(svc_cells, key=lambda i: tr.service_keys[i]):
+        a, who = judge.place(svc_cells[s], leg=True)
+        if not who["routes"]:  # no consignment got there
+            continue
+        key, kind = str(tr.service_keys[s]), str(tr.service_kinds[s])
+        util = util_of.get(key, float("nan"))
+        out.append({"place": key, "type": "service", "kind": kind,
+                    "name": f"{kind} {tr.service_from[s]} → {tr.service_to[s]}",
+                    "utilisation": round(util, 6) if util == util else util, **a,
+                    "saturated": a["grew"], **who})
+    return out
+
+
+def _facility_rows(judge: _Assessor, stop_cells: dict[str, _Where],
+                   facilities: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of the facilities (stops and en route) and of stop nodes without one, by node."""
+    out: list[dict[str, Any]] = []
+    fac = facilities
+    fac_by_node = {str(r["node"]): r for r in fac.to_dict("records")} if len(fac) else {}
+    for node in sorted(set(fac_by_node) | set(stop_cells)):
+        f = fac_by_node.get(node, {})
+        util = float(f.get("utilisation", float("nan")))
+        a, who = judge.place(stop_cells.get(node, []), leg=False)
+        if not who["routes"] and node not in fac_by_node:
+            continue
+        out.append(_facility_row(node, f, util, a, who))
+    return out
+
+
 def _places(tr: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFrame,
             horizon_h: float) -> list[dict[str, Any]]:
     """Rows of :func:`place_queues` from the run's records (numpy, no leg table).
@@ -228,93 +346,10 @@ def _places(tr: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFrame,
     vehicle departed (``dep_time[trip]``; on board is not backlog) and is queued while
     ``trip`` is -1; a stop row left at ``t_out``.
     """
-    rec, at = tr.records, tr.attrs
-    n_routes = len(rec.route_ids)
-    fams = sorted(set(at.family))
-    fam_of = [fams.index(f) for f in at.family]
-    # consignments of every route, in record order
-    small = np.uint8 if n_routes <= 2**8 else np.uint16 if n_routes <= 2**16 else np.int64
-    route_order = np.argsort(rec.route.astype(small), kind="stable")
-    rb = np.concatenate([[0], np.cumsum(np.bincount(rec.route, minlength=n_routes))])
-    members: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
-
-    def route_rows(r: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """First record row and TEU of the route's consignments, and their fewest slots."""
-        if r not in members:
-            idx = route_order[rb[r]:rb[r + 1]]
-            members[r] = rec.off[idx], rec.teu[idx], int(rec.slots[idx].min())
-        return members[r]
-
-    # cells of every place: services by index, stops by node
-    svc_cells: dict[int, list[tuple[int, int]]] = {}
-    stop_cells: dict[str, list[tuple[int, int]]] = {}
-    for r in range(n_routes):
-        if rb[r + 1] == rb[r]:
-            continue
-        for s in range(at.s_max):
-            kind = int(at.is_leg[r, s])
-            if kind == 1 and tr.stage_service[r, s] >= 0:
-                svc_cells.setdefault(int(tr.stage_service[r, s]), []).append((r, s))
-            elif kind == 0:
-                node = at.vocab[int(at.codes["node_from"][r, s])]
-                stop_cells.setdefault(node, []).append((r, s))
-    dep_time = np.concatenate([[np.nan], tr.dep_time])  # trip -1 (not departed) -> NaN
-
-    def cells_of(where: list[tuple[int, int]], leg: bool) -> list[_Cell]:
-        out = []
-        for r, s in where:
-            off, w, min_slots = route_rows(r)
-            if min_slots <= s:  # some consignments have no such row (not on shipped routes)
-                keep = rec.slots[route_order[rb[r]:rb[r + 1]]] > s
-                off, w = off[keep], w[keep]
-            rows = off + s
-            t_out = dep_time[rec.trip[rows] + 1] if leg else rec.t_out[rows]
-            out.append(_Cell(rec.t_in[rows], t_out, w, r))
-        return out
-
-    keys = [str(k) for k in rec.route_ids]
-    key_order = sorted(range(n_routes), key=lambda r: keys[r])
-
-    def place(where: list[tuple[int, int]], leg: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-        a, stuck_r, entered_r = _assess_cells(cells_of(where, leg), horizon_h, n_routes)
-        # by route family: TEU are whole numbers, so the sums are exact in any order
-        stuck = np.zeros(len(fams))
-        entered = np.zeros(len(fams), dtype=np.int64)
-        for r in range(n_routes):
-            stuck[fam_of[r]] += stuck_r[r]
-            entered[fam_of[r]] += entered_r[r]
-        who = {"routes": ";".join(fams[j] for j in np.flatnonzero(entered)),
-               "backlog_by_route": {fams[j]: round(float(v), 3)
-                                    for j, v in enumerate(stuck) if v > 0},
-               "instances": ";".join(keys[r] for r in key_order if entered_r[r]),
-               "backlog_by_instance": {keys[r]: round(float(stuck_r[r]), 3)
-                                       for r in key_order if stuck_r[r] > 0}}
-        return a, who
-
-    out: list[dict[str, Any]] = []
-    # ------------------------------------------------------------ services (vehicle queues)
-    util_of = _service_utilisation(vehicles)
-    for s in sorted(svc_cells, key=lambda s: tr.service_keys[s]):
-        a, who = place(svc_cells[s], leg=True)
-        if not who["routes"]:  # no consignment got there
-            continue
-        key, kind = str(tr.service_keys[s]), str(tr.service_kinds[s])
-        util = util_of.get(key, float("nan"))
-        out.append({"place": key, "type": "service", "kind": kind,
-                    "name": f"{kind} {tr.service_from[s]} → {tr.service_to[s]}",
-                    "utilisation": round(util, 6) if util == util else util, **a,
-                    "saturated": a["grew"], **who})
-    # ------------------------------------------------------------ facilities (stops + en route)
-    fac = facilities
-    fac_by_node = {str(r["node"]): r for r in fac.to_dict("records")} if len(fac) else {}
-    for node in sorted(set(fac_by_node) | set(stop_cells)):
-        f = fac_by_node.get(node, {})
-        util = float(f.get("utilisation", float("nan")))
-        a, who = place(stop_cells.get(node, []), leg=False)
-        if not who["routes"] and node not in fac_by_node:
-            continue
-        out.append(_facility_row(node, f, util, a, who))
-    return out
+    judge = _Assessor(tr, horizon_h)
+    svc_cells, stop_cells = _place_cells(tr, judge.members)
+    return (_service_rows(tr, judge, svc_cells, vehicles)
+            + _facility_rows(judge, stop_cells, facilities))
 
 
 def _saturated(q: pd.DataFrame) -> pd.DataFrame:
