@@ -23,6 +23,7 @@ import pandas as pd
 
 from corridorsim._version import __version__
 from corridorsim.accounting.pipeline import RecordAccounting, account_records
+from corridorsim.accounting.route_rates import ChoiceRates, choice_rates
 from corridorsim.caveats import run_warnings
 from corridorsim.closures import Closures
 from corridorsim.instances import RouteInstance, resolve_instances
@@ -32,6 +33,7 @@ from corridorsim.limits import check_limits
 from corridorsim.network import Network, load_network
 from corridorsim.result import RunResult
 from corridorsim.results import SimTrace, facilities_table, route_time_sums, vehicles_table
+from corridorsim.route_shares import route_shares_table
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily
 from corridorsim.saturation import place_queues, saturation_outputs
 from corridorsim.scenario.check import canonical_places, scenario_network
@@ -57,6 +59,8 @@ class Setup:
     network: Network
     routes: dict[str, RouteInstance]
     closures: Closures
+    #: freight and emissions per route, for route choice (None without route-choice demand)
+    rates: ChoiceRates | None
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def run_scenario(
     clock = _Stopwatch()
     setup = prepare(scn, network if network is not None else load_network(), families)
     built = build_engine(setup.scenario, setup.network, setup.routes,
-                         Streams(setup.scenario.seed), setup.closures)
+                         Streams(setup.scenario.seed), setup.closures, setup.rates)
     clock.lap("build")
     built.engine.on_progress = progress
     built.engine.run()
@@ -119,7 +123,8 @@ def prepare(scn: Scenario, net: Network, families: Mapping[str, RouteFamily] | N
     routes = resolve_instances(scn, net, families)
     check_limits(scn, stages=_stages_per_demand_row(scn, routes))
     closures = Closures(scn, net, families if families is not None else ROUTE_FAMILIES)
-    return Setup(scn, net, routes, closures)
+    choosing = any(row.route is None for row in scn.demand)
+    return Setup(scn, net, routes, closures, choice_rates(scn, routes) if choosing else None)
 
 
 def collect(setup: Setup, built: Built) -> Simulated:
@@ -201,7 +206,7 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     summary = done["kpis"].merge(acc.summary, on=INSTANCE_COLUMNS, how="left").round(6)
     tables = dict(acc.tables)
     if built.choice is not None:
-        tables["route_shares.csv"] = built.choice.table(rec, rec.route_ids, routes)
+        tables["route_shares.csv"] = route_shares_table(built.choice, rec, routes)
         info["choice_over_capacity_teu"] = round(built.choice.over_cap_teu, 3)
     summary, sat_info = saturation_outputs(summary, routes, done["saturation"])
     info.update(sat_info)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from corridorsim.routing import Leg, Route, Stop
 from corridorsim.scenario.specs import facility_spec, service_spec
+from corridorsim.units import WEEK_H
 
 if TYPE_CHECKING:
     from corridorsim.scenario.model import Scenario
@@ -84,7 +85,7 @@ def undisturbed_hours(route: Route, scn: Scenario | None = None, *,
             if p.headway_h:
                 total += p.headway_h / 2.0
             elif volume is not None and p.max_hold_h:
-                per_h = max(volume(stage), 1e-9) / 168.0
+                per_h = max(volume(stage), 1e-9) / WEEK_H
                 total += min(p.max_hold_h, p.capacity_teu / per_h) / 2.0
             load = p.capacity_teu
             for w in stage.waypoints:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from corridorsim.units import HOURS_PER_YEAR
+
 __all__ = ["CO2E_COLUMNS", "COST_COLUMNS", "COST_UNITS", "HOURS_PER_YEAR", "INTENSITY_UNITS",
            "LEG_COLUMNS", "PLUG", "Activity", "FloatArray", "Unit", "co2e_kg", "cost_usd",
            "leg_amounts"]
@@ -35,7 +37,6 @@ FloatArray = npt.NDArray[np.float64]
 #: unit value column by name, for the entries at hand (rows, stages or consignments)
 Unit = Callable[[str], FloatArray]
 
-HOURS_PER_YEAR = 8760.0
 CO2E_PARTS = ("rail", "sea", "road", "hub")
 COST_PARTS = ("rail", "sea", "road", "handling", "border")
 #: reefer plug power at stops, kg CO2e per TEU-hour (zero on legs)

@@ -10,8 +10,7 @@ from dataclasses import dataclass, replace
 
 from corridorsim.corridors import CUSTOMS_UNIONS  # noqa: F401  (re-exported)
 from corridorsim.scenario.params import FacilityParams, ServiceParams, fixed, lognormal
-
-KN_TO_KMH = 1.852
+from corridorsim.units import KN_TO_KMH
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ defaults in :mod:`corridorsim.scenario.defaults`.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from corridorsim.scenario.fields import FrozenModel, Hours, PosHours, Share
+from corridorsim.units import lognormal_mean
 
 __all__ = [
     "Distribution",
@@ -93,8 +93,7 @@ class Distribution(FrozenModel):
         if self.fixed_h is not None:
             return self.fixed_h
         if self.lognormal is not None:
-            sigma = math.log(self.lognormal.p90_h / self.lognormal.median_h) / 1.2815515655446004
-            return self.lognormal.median_h * math.exp(sigma**2 / 2)
+            return lognormal_mean(self.lognormal.median_h, self.lognormal.p90_h)
         if self.uniform is not None:
             return (self.uniform.low_h + self.uniform.high_h) / 2
         if self.triangular is not None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
 from corridorsim.closures import Closures
+from corridorsim.errors import InternalError
 from corridorsim.instances import RouteInstance
 from corridorsim.network import Network
 from corridorsim.routing import Leg, Stop
@@ -20,7 +22,8 @@ from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.specs import facility_spec, service_spec
 from corridorsim.schedule import due_days
 from corridorsim.sim.calendar import leg_calendar, node_calendar, storm_calendars
-from corridorsim.sim.choice import ChoiceModel, build_choice
+from corridorsim.sim.choice import ChoiceModel
+from corridorsim.sim.choice_setup import build_choice
 from corridorsim.sim.demand import (
     Bookings,
     book_demand,
@@ -36,6 +39,9 @@ from corridorsim.sim.notify import Signal
 from corridorsim.sim.queue import BatchQueue
 from corridorsim.sim.records import RunRecords
 from corridorsim.sim.streams import Streams
+
+if TYPE_CHECKING:
+    from corridorsim.accounting.route_rates import ChoiceRates
 
 __all__ = ["Built", "build_engine"]
 
@@ -54,8 +60,11 @@ class Built:
 
 
 def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance],
-                 streams: Streams, closures: Closures) -> Built:
-    """Records and engine for ``scn`` on ``routes`` (see the module docstring)."""
+                 streams: Streams, closures: Closures, rates: ChoiceRates | None = None
+                 ) -> Built:
+    """Records and engine for ``scn`` on ``routes`` (see the module docstring); ``rates``
+    (freight and emissions of each route, :mod:`corridorsim.accounting.route_rates`) are
+    needed when the scenario has route-choice demand."""
     volumes = service_volumes(scn, routes)
     bookings = book_demand(scn, routes, closures, streams, volumes)
     rec = make_records(routes, bookings)
@@ -63,7 +72,9 @@ def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
     Assembly(eng, scn, net, streams, closures).add_routes(routes)
     choice = None
     if (bookings.choice_row >= 0).any():
-        choice = _route_choice(eng, scn, routes, bookings, closures, volumes)
+        if rates is None:
+            raise InternalError("route-choice demand needs the routes' rates (a bug)")
+        choice = _route_choice(eng, scn, routes, bookings, closures, volumes, rates)
         eng.extra_processes.append(lambda: choice.process(eng, streams))
     fixed = bookings.choice_row < 0
     for ri in range(len(routes)):
@@ -170,7 +181,8 @@ class Assembly:
 
 
 def _route_choice(eng: Engine, scn: Scenario, routes: Mapping[str, RouteInstance],
-                  b: Bookings, closures: Closures, volumes: Mapping[str, float]) -> ChoiceModel:
+                  b: Bookings, closures: Closures, volumes: Mapping[str, float],
+                  rates: ChoiceRates) -> ChoiceModel:
     """The weekly route-choice model over the route-choice bookings."""
     rec, keys = eng.rec, list(routes)
     fams = choice_families(scn, routes)
@@ -187,5 +199,5 @@ def _route_choice(eng: Engine, scn: Scenario, routes: Mapping[str, RouteInstance
     due_route_h = np.array([due_days(r.route, scn, volume=leg_volume(volumes, r.route.direction))
                             * 24.0 for r in routes.values()])
     return build_choice(scn, routes, rec, fams, book, inst, avail, b.due_h[book],
-                        np.flatnonzero(b.choice_row < 0), due_route_h)
+                        np.flatnonzero(b.choice_row < 0), due_route_h, rates)
 

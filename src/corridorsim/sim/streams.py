@@ -13,8 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corridorsim.scenario.params import Distribution
-
-Z90 = 1.2815515655446004
+from corridorsim.units import lognormal_sigma
 
 
 class Streams:
@@ -44,7 +43,7 @@ def sample(dist: Distribution | None, rng: np.random.Generator, size: int | None
     out: float | npt.NDArray[np.float64]
     if dist.lognormal is not None:
         mu = np.log(dist.lognormal.median_h)
-        sigma = np.log(dist.lognormal.p90_h / dist.lognormal.median_h) / Z90
+        sigma = lognormal_sigma(dist.lognormal.median_h, dist.lognormal.p90_h)
         out = rng.lognormal(mu, sigma, size)
     elif dist.uniform is not None:
         out = rng.uniform(dist.uniform.low_h, dist.uniform.high_h, size)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from corridorsim.units import HOURS_PER_YEAR, Z90, lognormal_mean, lognormal_sigma
+
 __all__ = [
-    "Z90",
     "calibration_path",
     "calibrations",
     "load_calibrations",
@@ -29,15 +30,12 @@ __all__ = [
     "turnaround_for_throughput",
 ]
 
-Z90 = 1.2815515655446004  # standard normal 90th percentile
-KN_TO_KMH = 1.852
-HOURS_PER_YEAR = 8760.0
 
 
 def lognormal_mean_sd(median_h: float, p90_h: float) -> tuple[float, float]:
     """Mean and standard deviation of the lognormal with this median and 90th percentile."""
-    sigma = math.log(p90_h / median_h) / Z90
-    mean = median_h * math.exp(sigma**2 / 2)
+    sigma = lognormal_sigma(median_h, p90_h)
+    mean = lognormal_mean(median_h, p90_h)
     sd = mean * math.sqrt(math.expm1(sigma**2))
     return mean, sd
 

@@ -295,8 +295,9 @@ def add_closures(m: folium.Map, res: RunResult) -> None:
     links, nodes = res.network.links, res.network.nodes
     fg = folium.FeatureGroup(name="Closed by disruption", show=True)
     for lid, what in closed_links.items():
-        folium.PolyLine(_latlon(links.geometry[lid]), className="closed closed-link",
-                        tooltip=esc(what), **CLOSED_STYLE).add_to(fg)
+        folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
+            _latlon(links.geometry[lid]), className="closed closed-link", tooltip=esc(what),
+            **CLOSED_STYLE).add_to(fg)
     for nid, what in closed_nodes.items():
         pt = nodes.geometry[nid]
         folium.CircleMarker([pt.y, pt.x], radius=14, fill=False, className="closed closed-node",
