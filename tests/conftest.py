@@ -17,6 +17,6 @@ def network():
 
 @pytest.fixture(scope="session")
 def routes(network):
-    from corridorsim.route_options import resolve_routes
+    from corridorsim.routing.options import resolve_routes
 
     return resolve_routes(network)

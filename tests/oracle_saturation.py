@@ -1,5 +1,5 @@
 """Test oracle: saturation measured from the leg table (pandas), independent of the
-records path in :mod:`corridorsim.saturation` that production uses."""
+records path in :mod:`corridorsim.analysis.saturation` that production uses."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from corridorsim.analysis.saturation import GROWTH_SHARE, MIN_GROWTH_TEU, _facility_row, _queue
 from corridorsim.result import RunResult
 from corridorsim.routing import Leg
-from corridorsim.saturation import GROWTH_SHARE, MIN_GROWTH_TEU, _facility_row, _queue
 from corridorsim.sim.keys import service_key
 
 _NOBODY: dict[str, Any] = {"routes": "", "backlog_by_route": {}, "instances": "",
@@ -64,7 +64,7 @@ def _batch(t_in: np.ndarray, w: np.ndarray) -> float:
 
 
 def places_from_legs(res: RunResult, horizon_h: float) -> pd.DataFrame:
-    """:func:`corridorsim.saturation.place_queues` computed independently, from the leg and
+    """:func:`corridorsim.analysis.saturation.place_queues` computed independently, from the leg and
     vehicle tables with pandas (the way it was first written), to check the records path."""
     cols_needed = ["route", "route_key", "stage_index", "stage_kind", "service", "node_from",
                    "node_to", "teu", "start_h", "end_h", "waiting_h"]

@@ -2,7 +2,7 @@
 
 NOT production code. The run computes the accounting and the KPIs from the engine's
 records with integer look-ups and ``bincount`` (``corridorsim.accounting.pipeline``,
-``corridorsim.kpis.route_summary_arrays``); these functions compute the same numbers the
+``corridorsim.analysis.kpis.route_summary_arrays``); these functions compute the same numbers the
 plain way, from the legs and consignments tables with pandas joins and group-bys, written
 independently of the production formulas, so that the tests can compare the two.
 
@@ -23,7 +23,7 @@ import pandas as pd
 from corridorsim.accounting.factors import FactorTable, load_tariffs
 from corridorsim.accounting.stages import AccountingInputs
 from corridorsim.accounting.summary import route_results
-from corridorsim.results import WAIT_COLUMNS
+from corridorsim.analysis.tables import WAIT_COLUMNS
 
 KEYS = ["route", "stage_kind", "stage_index"]
 CO2 = ["co2e_wtw_kg", "co2e_ttw_kg", "co2e_wtw_kg_rail", "co2e_wtw_kg_sea",

@@ -230,7 +230,7 @@ def test_cape_rates_follow_the_leg_not_the_family_id() -> None:
 def test_route_tables_flag_the_legs_that_round_the_cape() -> None:
     from corridorsim.accounting import route_tables
     from corridorsim.network import load_network
-    from corridorsim.route_options import resolve_routes
+    from corridorsim.routing.options import resolve_routes
 
     routes = resolve_routes(load_network())
     segs, _ = route_tables(routes)
@@ -384,8 +384,8 @@ def _record_run(name: str) -> dict:
     """A short run with reefers (and, for the baseline, two O–D instances of ``suez``) and
     the oracle accounting of its full tables."""
     from corridorsim.accounting.pipeline import account_records
+    from corridorsim.analysis.tables import consignments_table, legs_table
     from corridorsim.network import load_network
-    from corridorsim.results import consignments_table, legs_table
     from corridorsim.run import run_scenario
     from corridorsim.scenario.load import load_scenario, scenario_from_dict
 
@@ -487,7 +487,7 @@ def test_account_records_in_small_chunks_is_the_same(record_run: dict) -> None:
 
 
 def test_extend_legs_matches_the_oracle(record_run: dict) -> None:
-    from corridorsim.results import legs_table
+    from corridorsim.analysis.tables import legs_table
 
     acc, ref, rec = record_run["acc"], record_run["ref"], record_run["rec"]
     legs = record_run["legs"]

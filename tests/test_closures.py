@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from corridorsim.closures import Closures, target_kind
-from corridorsim.instances import RouteInstance, resolve_instances
 from corridorsim.network import Network
 from corridorsim.routing import ROUTE_FAMILIES
+from corridorsim.routing.instances import RouteInstance, resolve_instances
 from corridorsim.scenario.load import scenario_from_dict
 
 

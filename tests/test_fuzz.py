@@ -466,7 +466,7 @@ def test_fuzz_geodata(workdir: Path, files: dict[str, bytes]) -> None:
         event("loaded")
         # a network that loads is usable: every link has a positive finite length
         assert all(math.isfinite(x) and x > 0 for x in net.links["length_km"])
-        from corridorsim.route_options import resolve_routes
+        from corridorsim.routing.options import resolve_routes
 
         with contextlib.suppress(CorridorSimError):
             resolve_routes(net)

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from corridorsim.compare import delta_table
+from corridorsim.analysis.compare import delta_table
 from corridorsim.outputs import write_run
 from corridorsim.result import RunResult
 from corridorsim.run import run_scenario

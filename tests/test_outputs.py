@@ -124,7 +124,7 @@ def test_summary_from_arrays_equals_summary_from_the_table(network):
     import pandas as pd
     from oracles import route_summary
 
-    from corridorsim.kpis import SUMMARY_COLUMNS
+    from corridorsim.analysis.kpis import SUMMARY_COLUMNS
 
     scn, _ = load_scenario("baseline_2024")
     res = run_scenario(scenario_from_dict({**scn.model_dump(), "horizon_d": 60}), network=network)

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from corridorsim.analysis.invariants import check_invariants
 from corridorsim.errors import InternalError
-from corridorsim.invariants import check_invariants
 from corridorsim.result import RunResult
 from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict

@@ -11,8 +11,8 @@ from shapely.geometry import Point
 
 from corridorsim.errors import RouteError
 from corridorsim.network import default_geodata_dir
-from corridorsim.route_tables import route_table
 from corridorsim.routing import ROUTE_FAMILIES, Leg, resolve_route
+from corridorsim.routing.tables import route_table
 
 NM = 1.852
 GEOD = Geod(ellps="WGS84")

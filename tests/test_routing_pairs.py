@@ -15,10 +15,10 @@ import pytest
 
 from corridorsim.corridors import CORRIDORS, EUROPE
 from corridorsim.errors import NotApplicable, RouteError
-from corridorsim.places import resolve_place
-from corridorsim.route_options import route_options
-from corridorsim.route_paths import family_graph
+from corridorsim.network.places import resolve_place
 from corridorsim.routing import Stop, resolve_route
+from corridorsim.routing.options import route_options
+from corridorsim.routing.paths import family_graph
 
 # 26 pairs, each also run reversed (52 directions) — China, Central Asia, the Caucasus,
 # Türkiye, Iran, Mongolia and Europe at both ends

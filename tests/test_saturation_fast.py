@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from oracle_saturation import _assess, _batch, places_from_legs
 
-from corridorsim import saturation as sat
+from corridorsim.analysis import saturation as sat
 from corridorsim.result import RunResult
 from corridorsim.routing import Leg
 from corridorsim.run import run_scenario

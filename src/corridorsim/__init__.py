@@ -26,9 +26,9 @@ from corridorsim.errors import (
 if TYPE_CHECKING:
     from corridorsim.network import Network, load_network, validate_network
     from corridorsim.result import RunResult
-    from corridorsim.route_options import resolve_routes
-    from corridorsim.route_tables import route_table
     from corridorsim.routing import ROUTE_FAMILIES, Route, resolve_route
+    from corridorsim.routing.options import resolve_routes
+    from corridorsim.routing.tables import route_table
     from corridorsim.run import run_scenario
     from corridorsim.scenario import Scenario, load_scenario, scenario_from_dict
 
@@ -37,8 +37,8 @@ _LAZY = {
     "Network": "corridorsim.network",
     "load_network": "corridorsim.network",
     "validate_network": "corridorsim.network",
-    "resolve_routes": "corridorsim.route_options",
-    "route_table": "corridorsim.route_tables",
+    "resolve_routes": "corridorsim.routing.options",
+    "route_table": "corridorsim.routing.tables",
     "ROUTE_FAMILIES": "corridorsim.routing",
     "Route": "corridorsim.routing",
     "resolve_route": "corridorsim.routing",

@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Literal
 
 from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.network import Network
-from corridorsim.network_checks import SEA_AREAS
+from corridorsim.network.checks import SEA_AREAS
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
     from corridorsim.routing import Leg
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.scenario.model import Disruption, Scenario
 
 __all__ = ["TARGET_HELP", "Closures", "TargetKind", "Window", "target_kind"]

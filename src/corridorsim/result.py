@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from corridorsim.results import SimTrace, chunk_bounds, consignments_table, legs_table
+from corridorsim.analysis.tables import SimTrace, chunk_bounds, consignments_table, legs_table
 
 if TYPE_CHECKING:
     from corridorsim.closures import Closures
-    from corridorsim.instances import RouteInstance
     from corridorsim.network import Network
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.scenario.model import Scenario
 
 __all__ = ["RunResult"]
@@ -33,13 +33,13 @@ class RunResult:
     routes : the run's routes by key (``family:ORIGIN-DESTINATION``)
     closures : what its disruptions close (:class:`~corridorsim.closures.Closures`)
     summary : one row per route: family, origin and destination (see
-        ``corridorsim.kpis.SUMMARY_COLUMNS``)
+        ``corridorsim.analysis.kpis.SUMMARY_COLUMNS``)
     facilities : one row per facility (utilisation, queues, waits)
     vehicles : one row per vehicle trip
     info : the content of ``run.json``
     extra_tables : further tables by file name (emissions by country, route shares, …)
     footprints : per-shipment footprints (``footprints.json``)
-    trace : the engine's records and indices (:class:`~corridorsim.results.SimTrace`), from
+    trace : the engine's records and indices (:class:`~corridorsim.analysis.tables.SimTrace`), from
         which the consignment and leg tables are built when first asked for
     consignment_columns : per-consignment arrays (emissions, cost) added to the
         consignments table

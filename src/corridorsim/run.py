@@ -24,18 +24,18 @@ import pandas as pd
 from corridorsim._version import __version__
 from corridorsim.accounting.pipeline import RecordAccounting, account_records
 from corridorsim.accounting.route_rates import ChoiceRates, choice_rates
-from corridorsim.caveats import run_warnings
+from corridorsim.analysis.caveats import run_warnings
+from corridorsim.analysis.invariants import check_run
+from corridorsim.analysis.kpis import INSTANCE_COLUMNS, instance_order, route_summary_arrays
+from corridorsim.analysis.route_shares import route_shares_table
+from corridorsim.analysis.saturation import place_queues, saturation_outputs
+from corridorsim.analysis.tables import SimTrace, facilities_table, route_time_sums, vehicles_table
 from corridorsim.closures import Closures
-from corridorsim.instances import RouteInstance, resolve_instances
-from corridorsim.invariants import check_run
-from corridorsim.kpis import INSTANCE_COLUMNS, instance_order, route_summary_arrays
 from corridorsim.limits import check_limits
 from corridorsim.network import Network, load_network
 from corridorsim.result import RunResult
-from corridorsim.results import SimTrace, facilities_table, route_time_sums, vehicles_table
-from corridorsim.route_shares import route_shares_table
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily
-from corridorsim.saturation import place_queues, saturation_outputs
+from corridorsim.routing.instances import RouteInstance, resolve_instances
 from corridorsim.scenario.check import canonical_places, scenario_network
 from corridorsim.scenario.model import Scenario
 from corridorsim.sim.build import Built, build_engine

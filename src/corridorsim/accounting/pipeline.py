@@ -31,12 +31,12 @@ from corridorsim.accounting.formulas import (
 )
 from corridorsim.accounting.stages import AccountingInputs, StageUnits
 from corridorsim.accounting.summary import route_results, str_array
+from corridorsim.analysis.tables import chunk_bounds
 from corridorsim.errors import ScenarioError
-from corridorsim.results import chunk_bounds
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
-    from corridorsim.results import SimTrace
+    from corridorsim.analysis.tables import SimTrace
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.scenario.model import Scenario
     from corridorsim.sim.records import RunRecords
 

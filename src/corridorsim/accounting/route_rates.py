@@ -12,7 +12,7 @@ from corridorsim.accounting.factors import load_factors, load_tariffs
 from corridorsim.accounting.stages import route_tables
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.scenario.model import Scenario
 
 __all__ = ["ChoiceRates", "RouteRates", "choice_rates", "route_rates"]

@@ -24,11 +24,11 @@ from corridorsim.accounting.emissions import (
 from corridorsim.accounting.factors import load_factors, load_tariffs
 from corridorsim.accounting.formulas import COST_UNITS, INTENSITY_UNITS, FloatArray
 from corridorsim.errors import ScenarioError
-from corridorsim.route_tables import segments_table, stops_table
 from corridorsim.routing import Route
+from corridorsim.routing.tables import segments_table, stops_table
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.scenario.model import Scenario
 
 __all__ = ["CAPE", "AccountingInputs", "StageUnits", "route_tables"]

@@ -18,7 +18,7 @@ __all__ = ["command"]
 @handle_errors
 def command(run_a: Path, run_b: Path, out: Path | None) -> None:
     """Delta table per route between two results folders (B − A)."""
-    from corridorsim.compare import compare_runs
+    from corridorsim.analysis.compare import compare_runs
 
     table, paths = compare_runs(run_a, run_b, out=out)
     click.echo(table.to_string(index=False))

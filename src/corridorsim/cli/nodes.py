@@ -23,7 +23,7 @@ __all__ = ["command"]
 def command(country: str | None, kind: str | None, fmt: str, out: Path | None) -> None:
     """The places on the network: id, name, country, kind and roles."""
     from corridorsim.network import load_network
-    from corridorsim.places import nodes_table
+    from corridorsim.network.places import nodes_table
 
     table = nodes_table(load_network(), country=country, kind=kind)
     if table.empty:

@@ -12,8 +12,8 @@ from corridorsim.cli.common import emit_csv, load_checked
 from corridorsim.cli.options import format_option, handle_errors, out_option
 
 if TYPE_CHECKING:
-    from corridorsim.route_options import RouteOption
     from corridorsim.routing import Route
+    from corridorsim.routing.options import RouteOption
 
 __all__ = ["command", "route_schedule_days", "route_summary_text"]
 
@@ -34,8 +34,8 @@ def command(origin: str, destination: str, families: tuple[str, ...], scenario_f
             fmt: str, out: Path | None) -> None:
     """Each route family's route between two places (or why it has none)."""
     from corridorsim.network import load_network
-    from corridorsim.places import resolve_place
-    from corridorsim.route_options import route_options
+    from corridorsim.network.places import resolve_place
+    from corridorsim.routing.options import route_options
 
     if scenario_file:
         from corridorsim.scenario.check import scenario_network
@@ -57,7 +57,7 @@ def _emit_route_csv(options: list[RouteOption], o: str, d: str, out: Path | None
     """The route table, with a row and its note for each family that has no route."""
     import pandas as pd
 
-    from corridorsim.route_tables import ROUTE_TABLE_COLUMNS, route_table
+    from corridorsim.routing.tables import ROUTE_TABLE_COLUMNS, route_table
 
     table = route_table({op.family: op.route for op in options if op.route is not None})
     na = [{"route": op.family, "origin": o, "destination": d, "note": op.reason}
@@ -109,7 +109,7 @@ def _short(name: object) -> str:
 
 
 def route_schedule_days(route: Route) -> float:
-    from corridorsim.schedule import undisturbed_days
+    from corridorsim.routing.schedule import undisturbed_days
 
     return undisturbed_days(route)
 

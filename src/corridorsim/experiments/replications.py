@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from corridorsim.analysis.kpis import INSTANCE_COLUMNS
 from corridorsim.errors import InternalError
 from corridorsim.experiments.executor import Executor, ExperimentError, TaskProgress
 from corridorsim.experiments.stats import aggregate
@@ -26,7 +27,6 @@ from corridorsim.experiments.tasks import (
     summary_rows,
     task_payload,
 )
-from corridorsim.kpis import INSTANCE_COLUMNS
 from corridorsim.network import Network, default_geodata_dir
 from corridorsim.result import RunResult
 from corridorsim.run import run_scenario, scenario_hash

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from corridorsim._version import __version__
+from corridorsim.analysis.kpis import INSTANCE_COLUMNS
 from corridorsim.errors import OutputError
 from corridorsim.experiments.executor import Executor, TaskProgress
 from corridorsim.experiments.replications import _is_shipped
@@ -28,7 +29,6 @@ from corridorsim.experiments.stats import aggregate
 from corridorsim.experiments.store import ResultStore, task_key
 from corridorsim.experiments.sweep_spec import SweepSpec, Variant, load_sweep
 from corridorsim.experiments.tasks import replication_seed, simulate_task, task_payload
-from corridorsim.kpis import INSTANCE_COLUMNS
 from corridorsim.run import scenario_hash
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from corridorsim.closures import TARGET_HELP, target_kind
 from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.errors import NetworkError, RouteError, ScenarioError
 from corridorsim.network import Network, extend_network
-from corridorsim.network_checks import SEA_AREAS
-from corridorsim.places import PlaceError, resolve_place
+from corridorsim.network.checks import SEA_AREAS
+from corridorsim.network.places import PlaceError, resolve_place
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily, resolve_route
 from corridorsim.scenario.defaults import FACILITY_DEFAULTS, SERVICE_DEFAULTS
 from corridorsim.scenario.load import Positions, _fmt, _where

@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+import corridorsim.scenario.model as m
 from corridorsim.errors import ScenarioError
-from corridorsim.scenario import model as m
 from corridorsim.scenario.model import Scenario
 
 __all__ = ["Positions", "load_scenario", "scenario_from_dict", "shipped_scenarios"]

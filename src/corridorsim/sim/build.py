@@ -15,12 +15,12 @@ import simpy
 
 from corridorsim.closures import Closures
 from corridorsim.errors import InternalError
-from corridorsim.instances import RouteInstance
 from corridorsim.network import Network
 from corridorsim.routing import Leg, Stop
+from corridorsim.routing.instances import RouteInstance
+from corridorsim.routing.schedule import due_days
 from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.specs import facility_spec, service_spec
-from corridorsim.schedule import due_days
 from corridorsim.sim.calendar import leg_calendar, node_calendar, storm_calendars
 from corridorsim.sim.choice import ChoiceModel
 from corridorsim.sim.choice_setup import build_choice

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from corridorsim.routing.schedule import undisturbed_days
 from corridorsim.scenario.choice_config import ChoiceConfig, RoutePrior
 from corridorsim.scenario.model import Scenario
-from corridorsim.schedule import undisturbed_days
 from corridorsim.sim.choice import ChoiceModel
 from corridorsim.units import lognormal_mean
 
 if TYPE_CHECKING:
     from corridorsim.accounting.route_rates import ChoiceRates
-    from corridorsim.instances import RouteInstance
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.sim.records import RunRecords
 
 __all__ = ["DEFAULT_PRIORS", "PRIOR_PAIR", "build_choice", "prior_for"]
@@ -26,7 +26,7 @@ __all__ = ["DEFAULT_PRIORS", "PRIOR_PAIR", "build_choice", "prior_for"]
 #: Prior door-to-door transit Xi'an -> Duisburg (days, p50 / p90): the undisturbed
 #: baseline_2024 run (corridorsim 120-day run, seed 20240101), in line with the schedule
 #: claims S23, S39, S41. They hold for that pair only (:data:`PRIOR_PAIR`); other pairs and
-#: families start from the route's undisturbed schedule (corridorsim.schedule) with a p90
+#: families start from the route's undisturbed schedule (corridorsim.routing.schedule) with a p90
 #: 20 % above it (assumed) until the run has delivered enough to learn from.
 PRIOR_PAIR = ("CN_XIY", "DE_DUI")
 DEFAULT_PRIORS: dict[str, RoutePrior] = {
@@ -99,7 +99,7 @@ def build_choice(scn: Scenario, routes: Mapping[str, RouteInstance], rec: RunRec
                  due_route_h: np.ndarray, rates: ChoiceRates) -> ChoiceModel:
     """Static parts of the choice model: rates, emissions, priors, constants, nests, caps.
 
-    ``due_route_h``: each route instance's due hours (:func:`corridorsim.schedule.due_days`
+    ``due_route_h``: each route instance's due hours (:func:`corridorsim.routing.schedule.due_days`
     at the volume the reference shares put on it)."""
     cfg = scn.choice
     keys = list(routes)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from corridorsim.closures import Closures
-from corridorsim.instances import RouteInstance, route_key
 from corridorsim.routing import Leg
+from corridorsim.routing.instances import RouteInstance, route_key
+from corridorsim.routing.schedule import due_days
 from corridorsim.scenario.model import DemandRow, Scenario
-from corridorsim.schedule import due_days
 from corridorsim.sim.keys import service_key
 from corridorsim.sim.streams import Streams
 
@@ -53,7 +53,7 @@ def choice_families(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list[
 
 def service_volumes(scn: Scenario, routes: Mapping[str, RouteInstance]) -> dict[str, float]:
     """TEU per week on each service (by service key) from the demand: due dates count the
-    wait for a train to fill at that volume (:mod:`corridorsim.schedule`). Route-choice rows
+    wait for a train to fill at that volume (:mod:`corridorsim.routing.schedule`). Route-choice rows
     count by their reference shares, or evenly, over the families that serve their pair."""
     fams = choice_families(scn, routes)
     out: dict[str, float] = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridorsim.viz.assets import as_float, esc
-from corridorsim.viz.report import Format, formatter, html_table, page
+from corridorsim.viz.html import Format, formatter, html_table, page
 
 __all__ = ["write_compare_report"]
 

@@ -21,8 +21,8 @@ from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.viz.assets import as_float, esc, fmt, wait_colour
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
     from corridorsim.result import RunResult
+    from corridorsim.routing.instances import RouteInstance
 
 __all__ = [
     "CHOKEPOINT_NODES",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from corridorsim.viz.assets import esc, fmt
+from corridorsim.viz.html import html_table
 from corridorsim.viz.report_data import od_pairs
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ def saturation_section(res: RunResult) -> str:
         out += ("<p>No facility or service is saturated: no server was busy 95% of the time "
                 "and no queue grew over the second half of the run.</p>")
     else:
-        from corridorsim.viz.report import html_table
 
         out += (f"<p><b>{len(sat)} saturated place(s)</b>: demand exceeds what they can handle, "
                 "so queues grow without bound and the results depend on the horizon. "
@@ -50,7 +50,6 @@ def saturation_section(res: RunResult) -> str:
         who = ("route", "origin", "destination") if several else ("route",)
         cols = [c for c in (*who, "teu_created", "teu_delivered", "backlog_teu", "queued_teu",
                             "saturated_places") if c in s.columns]
-        from corridorsim.viz.report import html_table
 
         tab = s[cols].copy()
         if "saturated_places" in tab:

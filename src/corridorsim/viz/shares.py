@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from corridorsim.viz import charts
 from corridorsim.viz.assets import esc, fmt
+from corridorsim.viz.html import html_table
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
@@ -80,7 +81,6 @@ def shares_section(res: RunResult, labels: Mapping[str, str], colours: Mapping[s
     shares = getattr(res, "extra_tables", {}).get(TABLE)
     if shares is None or shares.empty:
         return ""
-    from corridorsim.viz.report import html_table  # late: report imports this module
 
     fam_colours = {r: colours.get(r, "#999999") for r in dict.fromkeys(shares["route"])}
     ordered = {r: fam_colours[r] for r in colours if r in fam_colours}

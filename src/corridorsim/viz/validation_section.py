@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from corridorsim.viz.assets import as_float, esc, fmt
+from corridorsim.viz.html import html_table, page
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
@@ -61,7 +62,6 @@ def _calibrations() -> pd.DataFrame | None:
 
 def validation_html(table: pd.DataFrame) -> str:
     """The validation table, the share passing and the calibrations, as an HTML fragment."""
-    from corridorsim.viz.report import html_table
 
     n = len(table)
     passed = int(table["pass"].astype(bool).sum()) if n else 0
@@ -97,7 +97,6 @@ def validation_section(res: RunResult) -> str:
 
 def validation_page(table: pd.DataFrame, *, scenario: str, version: int | None = None) -> str:
     """A self-contained ``validation.html`` page."""
-    from corridorsim.viz.report import page
 
     head = (f"<h1>corridorsim check-model · {esc(scenario)}</h1>"
             f'<p class="meta">observations version <b>{esc(version)}</b></p>')

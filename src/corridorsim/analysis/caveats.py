@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from corridorsim.closures import Closures
-from corridorsim.instances import RouteInstance
 from corridorsim.network import Network
+from corridorsim.routing.instances import RouteInstance
 from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.specs import service_spec
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from corridorsim.analysis.tables import chunk_bounds
 from corridorsim.errors import InternalError
-from corridorsim.results import chunk_bounds
 from corridorsim.sim.records import RunRecords
 
 if TYPE_CHECKING:

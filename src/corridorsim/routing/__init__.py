@@ -13,9 +13,9 @@ origin terminal, gauge change, port, destination terminal) alternating with a :c
 passes en-route :class:`Waypoint` facilities (borders without transshipment, canals and
 straits) without unloading.
 
-The path itself is found in :mod:`corridorsim.route_paths`; every family's answer for a
-pair, and the route tables, are in :mod:`corridorsim.route_options` and
-:mod:`corridorsim.route_tables`.
+The path itself is found in :mod:`corridorsim.routing.paths`; every family's answer for a
+pair, and the route tables, are in :mod:`corridorsim.routing.options` and
+:mod:`corridorsim.routing.tables`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from shapely.ops import linemerge
 from corridorsim.corridors import CORRIDORS, CUSTOMS_UNIONS, Corridor
 from corridorsim.errors import NotApplicable, RouteError
 from corridorsim.network import Network
-from corridorsim.route_paths import Step, node_country, node_path, split_tags
+from corridorsim.routing.paths import Step, node_country, node_path, split_tags
 
 __all__ = [
     "DEFAULT_DESTINATION",

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from corridorsim.instances import RouteInstance
 from corridorsim.routing import Leg
+from corridorsim.routing.instances import RouteInstance
 from corridorsim.sim.engine import Engine
 from corridorsim.sim.records import CAUSES, RunRecords
 

@@ -19,7 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from corridorsim.errors import NetworkError
-from corridorsim.network_checks import (
+from corridorsim.network.checks import (
     GEOD,
     LINK_MODES,
     NODE_KINDS,

@@ -14,10 +14,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from corridorsim.results import WAIT_COLUMNS
+from corridorsim.analysis.tables import WAIT_COLUMNS
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.scenario.model import DemandRow
 
 __all__ = ["INSTANCE_COLUMNS", "SUMMARY_COLUMNS", "instance_order", "route_summary_arrays"]
@@ -58,7 +58,7 @@ def route_summary_arrays(route_code: npt.NDArray[np.integer], routes: Sequence[R
     ``cols`` holds ``teu, transit_h, due_h, delivered, in_stats`` per consignment;
     ``time_sums`` the moving and waiting hours by cause summed per route over the
     consignments the statistics use (``(1 + len(WAIT_COLUMNS), len(routes))``, see
-    :func:`corridorsim.results.route_time_sums`). Transit statistics use consignments
+    :func:`corridorsim.analysis.tables.route_time_sums`). Transit statistics use consignments
     booked after the warm-up (``in_stats``) and delivered within the horizon; TEU counts
     use every booking. One stable sort by route, then slices: linear in the number of
     consignments.

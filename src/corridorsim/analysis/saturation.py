@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
-    from corridorsim.results import SimTrace
+    from corridorsim.analysis.tables import SimTrace
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.sim.records import RunRecords
 
 __all__ = ["GROWTH_SHARE", "MIN_GROWTH_TEU", "UTILISATION_LIMIT", "place_queues",

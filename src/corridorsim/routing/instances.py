@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from corridorsim.errors import RouteError, ScenarioError
 from corridorsim.network import Network
-from corridorsim.route_options import route_options
 from corridorsim.routing import ROUTE_FAMILIES, Route, RouteFamily, resolve_route
+from corridorsim.routing.options import route_options
 from corridorsim.scenario.model import Scenario
 
 __all__ = ["RouteInstance", "resolve_instances", "route_key"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from corridorsim.instances import RouteInstance
+    from corridorsim.routing.instances import RouteInstance
     from corridorsim.sim.choice import ChoiceModel
     from corridorsim.sim.records import RunRecords
 

@@ -1,0 +1,1 @@
+"""Analyses of a run from the engine's records: tables, KPIs, saturation, checks, caveats."""
