@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corridorsim.analysis.saturation import GROWTH_SHARE, MIN_GROWTH_TEU, _facility_row, _queue
+from corridorsim.analysis.queues import GROWTH_SHARE, MIN_GROWTH_TEU, queue_at
+from corridorsim.analysis.saturation import _facility_row
 from corridorsim.result import RunResult
 from corridorsim.routing import Leg
 from corridorsim.sim.keys import service_key
@@ -47,8 +48,8 @@ def _assess(t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, horizon_h: float
     span = horizon_h - t_first
     t_mid = t_first + span / 2.0
     win = span / 10.0
-    q_mid = float(_queue(t_in, t_out, w, np.linspace(t_mid - win / 2, t_mid + win / 2, 21)).mean())
-    q_end = float(_queue(t_in, t_out, w, np.linspace(horizon_h - win, horizon_h, 21)).mean())
+    q_mid = float(queue_at(t_in, t_out, w, np.linspace(t_mid - win / 2, t_mid + win / 2, 21)).mean())
+    q_end = float(queue_at(t_in, t_out, w, np.linspace(horizon_h - win, horizon_h, 21)).mean())
     growth = q_end - q_mid
     inflow = float(w[t_in > t_mid].sum())
     grew = bool(span > 0 and backlog > 0 and growth > max(GROWTH_SHARE * inflow, min_growth))

@@ -202,7 +202,7 @@ def _tampered(res: RunResult) -> RunResult:
     trace = copy.copy(res.trace)
     rec = trace.records = copy.deepcopy(res.trace.records)
     cid = int(np.flatnonzero(~np.isnan(rec.delivered_h))[0])
-    rec.wait[0, rec.off[cid] + 1] += 5.0
+    rec.wait[0, rec.first_row[cid] + 1] += 5.0
     return res.replace(trace=trace)
 
 
@@ -240,12 +240,12 @@ def _tampered_records(res: RunResult, change: Any) -> RunResult:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda rec, i: (rec.t_in.__setitem__(rec.off[i] + 2, rec.t_in[rec.off[i] + 2] + 1.0),
-                     rec.t_out.__setitem__(rec.off[i] + 2, rec.t_out[rec.off[i] + 2] + 1.0)),
+    (lambda rec, i: (rec.t_in.__setitem__(rec.first_row[i] + 2, rec.t_in[rec.first_row[i] + 2] + 1.0),
+                     rec.t_out.__setitem__(rec.first_row[i] + 2, rec.t_out[rec.first_row[i] + 2] + 1.0)),
      "does not start when the previous one ends"),
     (lambda rec, i: rec.delivered_h.__setitem__(i, rec.delivered_h[i] + 3.0),
      "last stage does not end at delivery"),
-    (lambda rec, i: rec.t_out.__setitem__(rec.off[i] + 1, rec.t_in[rec.off[i] + 1] - 2.0),
+    (lambda rec, i: rec.t_out.__setitem__(rec.first_row[i] + 1, rec.t_in[rec.first_row[i] + 1] - 2.0),
      "clock not monotone"),
 ])
 def test_invariants_catch_broken_stage_chains(change: Any, message: str) -> None:

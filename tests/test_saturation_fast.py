@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from oracle_saturation import _assess, _batch, places_from_legs
 
+from corridorsim.analysis import queues
 from corridorsim.analysis import saturation as sat
 from corridorsim.result import RunResult
 from corridorsim.routing import Leg
@@ -52,7 +53,7 @@ def _tables(name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     slow = places_from_legs(res, horizon_h)
     tr = res.trace
     rec = tr.records
-    row = rec.off[legs["consignment_id"].to_numpy()] + legs["stage_index"].to_numpy()
+    row = rec.first_row[legs["consignment_id"].to_numpy()] + legs["stage_index"].to_numpy()
     trip = rec.trip[row]
     dep = np.full(len(row), np.inf)
     dep[trip >= 0] = tr.dep_time[trip[trip >= 0]]
@@ -87,7 +88,7 @@ def _reference(name: str) -> dict[str, dict]:
     for key, g in df.groupby("place", sort=True):
         t_in, t_out, w = (g[c].to_numpy(float) for c in ("t_in", "t_out", "teu"))
         a = _assess(t_in, t_out, w, horizon_h,
-                        max(sat.MIN_GROWTH_TEU, 2.0 * _batch(t_in, w)))
+                        max(queues.MIN_GROWTH_TEU, 2.0 * _batch(t_in, w)))
         stuck = g[~np.isfinite(t_out)]
         a["backlog_by_route"] = {str(k): round(float(v), 3) for k, v in
                                  stuck.groupby("route")["teu"].sum().items() if v > 0}
@@ -198,7 +199,7 @@ def test_batch_at_least_is_batch_comparison(seed: int) -> None:
     batch = _batch(t, w)
     for teu in sorted({0.5, 1.0, 2.0, batch - 1, batch - 0.5, batch, batch + 0.5, batch + 1,
                        float(w.sum()), float(w.sum()) + 1}):
-        assert sat._batch_at_least(t, w, teu) == (batch >= teu), (teu, batch)
+        assert queues.batch_at_least(t, w, teu) == (batch >= teu), (teu, batch)
 
 
 def _random_place(rng: np.random.Generator, horizon_h: float) -> tuple[np.ndarray, ...]:
@@ -222,7 +223,7 @@ def test_assess_cells_is_assess(seed: int) -> None:
     horizon_h = 1000.0
     t_in, t_out, w = _random_place(rng, horizon_h)
     fam = rng.integers(0, 3, len(t_in))
-    exp = _assess(t_in, t_out, w, horizon_h, max(sat.MIN_GROWTH_TEU, 2 * _batch(t_in, w)))
+    exp = _assess(t_in, t_out, w, horizon_h, max(queues.MIN_GROWTH_TEU, 2 * _batch(t_in, w)))
     # split in cells in a shuffled order, with rows never entered (t_in, t_out NaN) added
     cut = np.sort(rng.choice(np.arange(1, len(t_in) + 1), size=min(4, len(t_in)), replace=False))
     perm = rng.permutation(len(t_in))
@@ -236,9 +237,9 @@ def test_assess_cells_is_assess(seed: int) -> None:
         k = int(rng.integers(0, 5))
         nan = np.full(k, np.nan)
         out = np.where(np.isinf(t_out[idx]), np.nan, t_out[idx])  # records: NaN = not left
-        cells.append(sat._Cell(np.concatenate([t_in[idx], nan]), np.concatenate([out, nan]),
+        cells.append(queues.Cell(np.concatenate([t_in[idx], nan]), np.concatenate([out, nan]),
                                np.concatenate([w[idx], np.ones(k)]), f))
-    got, stuck, entered = sat._assess_cells(cells, horizon_h, 3)
+    got, stuck, entered = queues.assess_cells(cells, horizon_h, 3)
     assert got == exp
     assert float(stuck.sum()) == float(w[np.isinf(t_out)].sum())
     assert int(entered.sum()) == len(t_in)
@@ -254,11 +255,11 @@ def test_assess_cells_when_the_batch_decides(stuck_at: list[float], grew: bool) 
     t_in = np.concatenate([flow, stuck_at])
     t_out = np.concatenate([flow + 0.5, np.full(len(stuck_at), np.inf)])
     w = np.ones(len(t_in))
-    exp = _assess(t_in, t_out, w, horizon_h, max(sat.MIN_GROWTH_TEU, 2 * _batch(t_in, w)))
-    pre = _assess(t_in, t_out, w, horizon_h, sat.MIN_GROWTH_TEU)
+    exp = _assess(t_in, t_out, w, horizon_h, max(queues.MIN_GROWTH_TEU, 2 * _batch(t_in, w)))
+    pre = _assess(t_in, t_out, w, horizon_h, queues.MIN_GROWTH_TEU)
     assert pre["grew"] and exp["grew"] == grew
-    cells = [sat._Cell(t_in[:100], t_out[:100], w[:100], 0),
-             sat._Cell(t_in[100:], np.full(len(stuck_at), np.nan), w[100:], 1)]
-    got, stuck, _ = sat._assess_cells(cells, horizon_h, 2)
+    cells = [queues.Cell(t_in[:100], t_out[:100], w[:100], 0),
+             queues.Cell(t_in[100:], np.full(len(stuck_at), np.nan), w[100:], 1)]
+    got, stuck, _ = queues.assess_cells(cells, horizon_h, 2)
     assert got == exp
     assert list(stuck) == [0.0, 60.0]

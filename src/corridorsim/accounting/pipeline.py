@@ -124,13 +124,13 @@ class _Sums:
 def _chunk(rec: RunRecords, units: StageUnits, lo: int, hi: int, inventory: tuple[float, float],
            counted: BoolArray, sums: _Sums, *, count_rows: bool, any_reefer: bool) -> None:
     """Add consignments ``lo <= i < hi`` to ``sums``."""
-    r0 = int(rec.off[lo])
-    r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+    r0 = int(rec.first_row[lo])
+    r1 = int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
     m = hi - lo
     # chunk-local consignment of every row, and its flat key route * s_max + stage
     # (the sentinel where the row was never entered)
     cid = np.repeat(np.arange(m, dtype=np.int64), rec.slots[lo:hi])
-    key = (rec.route[lo:hi] * units.s_max - (rec.off[lo:hi] - r0))[cid]
+    key = (rec.route[lo:hi] * units.s_max - (rec.first_row[lo:hi] - r0))[cid]
     key += np.arange(r1 - r0, dtype=np.int64)
     t_in = rec.t_in[r0:r1]
     key[np.isnan(t_in)] = units.sentinel

@@ -73,11 +73,11 @@ def _check_records(rec: RunRecords, bug: Callable[[str], InternalError],
         raise bug(f"negative transit time (consignment {int(np.flatnonzero(neg)[0])})")
     if rec.n == 0:
         return
-    if not np.array_equal(rec.t_in[rec.off], rec.created_h):
+    if not np.array_equal(rec.t_in[rec.first_row], rec.created_h):
         raise bug("a consignment's first stage does not start at its booking")
     for lo, hi in chunk_bounds(rec, chunk_rows):
-        r0 = int(rec.off[lo])
-        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+        r0 = int(rec.first_row[lo])
+        r1 = int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
         t_in, t_out = rec.t_in[r0:r1], rec.t_out[r0:r1]
         spent = t_out - t_in  # NaN where not entered or not left: every comparison False
         if (spent < -1e-9).any():
@@ -88,19 +88,19 @@ def _check_records(rec: RunRecords, bug: Callable[[str], InternalError],
         off = err > 1e-3 + 1e-5 * np.abs(spent)
         if off.any():
             row = r0 + int(np.flatnonzero(off)[0])
-            cid = int(np.searchsorted(rec.off, row, side="right") - 1)
+            cid = int(np.searchsorted(rec.first_row, row, side="right") - 1)
             raise bug(f"waiting + moving != transit for {int(off.sum())} stage(s), e.g. "
-                      f"consignment {cid} stage {row - int(rec.off[cid])}")
+                      f"consignment {cid} stage {row - int(rec.first_row[cid])}")
         idle = np.isnan(t_in)  # rows never entered carry no time
         if (booked[idle] != 0).any():
             raise bug("waiting or moving recorded on a stage that was never entered")
         # each entered stage starts when the previous stage of its consignment ends
         gap = t_in[1:] != t_out[:-1]
         gap &= ~np.isnan(t_in[1:])
-        gap[rec.off[lo + 1:hi] - r0 - 1] = False  # row pairs across two consignments
+        gap[rec.first_row[lo + 1:hi] - r0 - 1] = False  # row pairs across two consignments
         if gap.any():
             raise bug("a stage does not start when the previous one ends")
-        last = rec.off[lo:hi] + rec.cur[lo:hi] - r0
+        last = rec.first_row[lo:hi] + rec.last_stage[lo:hi] - r0
         d = done[lo:hi]
         if (t_out[last[d]] != rec.delivered_h[lo:hi][d]).any():
             raise bug("a delivered consignment's last stage does not end at delivery")

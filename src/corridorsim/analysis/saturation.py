@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from corridorsim.analysis.queues import GROWTH_SHARE, MIN_GROWTH_TEU, Cell, assess_cells
+
 if TYPE_CHECKING:
     from corridorsim.analysis.tables import SimTrace
     from corridorsim.routing.instances import RouteInstance
@@ -36,18 +38,6 @@ __all__ = ["GROWTH_SHARE", "MIN_GROWTH_TEU", "UTILISATION_LIMIT", "place_queues"
            "saturated_places", "saturation_outputs"]
 
 UTILISATION_LIMIT = 0.95
-GROWTH_SHARE = 0.10
-MIN_GROWTH_TEU = 20.0
-
-
-def _queue(t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, ts: np.ndarray) -> np.ndarray:
-    """TEU present at each time in ``ts`` (entered at ``t_in`` <= t, left at ``t_out`` > t)."""
-    oi, oo = np.argsort(t_in, kind="stable"), np.argsort(t_out, kind="stable")
-    cin = np.concatenate([[0.0], np.cumsum(w[oi])])
-    cout = np.concatenate([[0.0], np.cumsum(w[oo])])
-    q: np.ndarray = (cin[np.searchsorted(t_in[oi], ts, side="right")]
-                     - cout[np.searchsorted(t_out[oo], ts, side="right")])
-    return q
 
 
 def place_queues(trace: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFrame,
@@ -75,111 +65,6 @@ def _facility_row(node: str, f: Mapping[Hashable, Any], util: float, a: dict[str
     return {"place": node, "type": "facility", "kind": str(f.get("kind", "stop")),
             "name": str(f.get("name", node)), "utilisation": util, **a,
             "saturated": bool(a["grew"] or busy), **who}
-
-
-def _at_or_before(x: np.ndarray, w: np.ndarray, ts: np.ndarray) -> np.ndarray:
-    """``w[x <= t].sum()`` for every ``t`` of the ascending ``ts``, in one pass over ``x``.
-
-    Rows at or before ``ts[0]`` count at every sample time and rows after ``ts[-1]`` (or
-    NaN) at none; only the rows in between are placed among the sample times
-    (``searchsorted`` + ``bincount``).
-    """
-    below = x <= ts[0]
-    inside = x <= ts[-1]
-    inside ^= below  # ts ascending: below implies x <= ts[-1]
-    counts = np.bincount(np.searchsorted(ts, x[inside], side="left"), weights=w[inside],
-                         minlength=len(ts))
-    return float(np.sum(w, where=below)) + np.cumsum(counts[:len(ts)])
-
-
-def _batch_at_least(t_in: np.ndarray, w: np.ndarray, teu: float) -> bool:
-    """Whether ``_batch(t_in, w) >= teu``: at least ``teu`` TEU entered at one instant.
-
-    Exact, without sorting the whole group: the TEU entering in a time bin (about one row
-    per bin) bound those entering at any instant of the bin, so only the rows of bins
-    holding ``teu`` or more are sorted and summed per instant.
-    """
-    if not len(t_in):
-        return teu <= 0.0
-    t0 = float(t_in.min())
-    n_bins = len(t_in)
-    scale = n_bins / max(float(t_in.max()) - t0, 1e-9)
-    b = np.minimum(((t_in - t0) * scale).astype(np.int64), n_bins - 1)
-    heavy = np.bincount(b, weights=w, minlength=n_bins) >= teu
-    if not heavy.any():
-        return False
-    sel = heavy[b]
-    x = t_in[sel]
-    o = np.argsort(x, kind="stable")
-    x = x[o]
-    starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
-    return bool(np.add.reduceat(w[sel][o], starts).max() >= teu)
-
-
-class _Cell:
-    """Record rows of one (route, stage): ``t_in``, leaving time ``t_out`` (NaN: not
-    left), TEU ``w`` and group code ``group`` (the route instance)."""
-
-    __slots__ = ("group", "t_in", "t_out", "w")
-
-    def __init__(self, t_in: np.ndarray, t_out: np.ndarray, w: np.ndarray, group: int) -> None:
-        self.t_in, self.t_out, self.w, self.group = t_in, t_out, w, group
-
-
-def _assess_cells(cells: list[_Cell], horizon_h: float,
-                  n_groups: int) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
-    """:func:`_assess` of a place whose record rows are split in cells.
-
-    Returns the assessment, the TEU still there (backlog) by group (route instance) and
-    the rows entered by group. Rows not entered have ``t_in`` NaN (and ``t_out`` NaN). The
-    queue is sampled with bin counts per cell (:func:`_at_or_before`), which add up; the
-    batch is looked at only when it matters (``max(MIN_GROWTH_TEU, 2 * batch)`` decides
-    only if the queue grew by more than ``MIN_GROWTH_TEU`` and ``GROWTH_SHARE`` of the
-    inflow), and then only as far as needed: ``growth > 2 * batch`` iff no instant took
-    in ``growth / 2`` TEU or more (:func:`_batch_at_least`). TEU are whole numbers (1 or
-    2 per consignment), so every sum is exact in any order and the result is that of
-    :func:`_assess` on the place's rows.
-    """
-    stuck = np.zeros(n_groups)
-    entered = np.zeros(n_groups, dtype=np.int64)
-    t_first = np.inf
-    for c in cells:
-        not_in = np.isnan(c.t_in)
-        n_in = len(not_in) - int(np.count_nonzero(not_in))
-        if n_in:
-            entered[c.group] += n_in
-            t_first = min(t_first, float(np.fmin.reduce(c.t_in)))
-            # not entered implies not left: stuck = not left - not entered
-            stuck[c.group] += (float(np.sum(c.w, where=np.isnan(c.t_out)))
-                             - float(np.sum(c.w, where=not_in)))
-    if not entered.any():
-        return ({"backlog_teu": 0.0, "growth_teu": 0.0, "inflow_teu": 0.0, "grew": False},
-                stuck, entered)
-    backlog = float(stuck.sum())
-    span = horizon_h - t_first
-    t_mid = t_first + span / 2.0
-    win = span / 10.0
-    ts_mid = np.linspace(t_mid - win / 2, t_mid + win / 2, 21)
-    ts_end = np.linspace(horizon_h - win, horizon_h, 21)
-    q_mid, q_end, inflow = np.zeros(21), np.zeros(21), 0.0
-    for c in cells:
-        if span >= 0:
-            q_mid += _at_or_before(c.t_in, c.w, ts_mid) - _at_or_before(c.t_out, c.w, ts_mid)
-            q_end += _at_or_before(c.t_in, c.w, ts_end) - _at_or_before(c.t_out, c.w, ts_end)
-        else:  # entered after the horizon (the engine does not): sample times descend
-            t_out = np.where(np.isnan(c.t_out), np.inf, c.t_out)
-            q_mid += _queue(c.t_in, t_out, c.w, ts_mid)  # NaN t_in sort last: not counted
-            q_end += _queue(c.t_in, t_out, c.w, ts_end)
-        inflow += float(np.sum(c.w, where=c.t_in > t_mid))
-    growth = float(q_end.mean()) - float(q_mid.mean())
-    grew = span > 0 and backlog > 0 and growth > max(GROWTH_SHARE * inflow, MIN_GROWTH_TEU)
-    if grew:
-        t_in = np.concatenate([c.t_in for c in cells])
-        w = np.concatenate([c.w for c in cells])
-        ok = ~np.isnan(t_in)
-        grew = not _batch_at_least(t_in[ok], w[ok], growth / 2.0)
-    return ({"backlog_teu": round(backlog, 3), "growth_teu": round(growth, 3),
-             "inflow_teu": round(inflow, 3), "grew": bool(grew)}, stuck, entered)
 
 
 def _service_utilisation(veh: pd.DataFrame) -> dict[str, float]:
@@ -225,7 +110,7 @@ class _RouteMembers:
         if r not in self._rows:
             idx = self.index(r)
             rec = self.rec
-            self._rows[r] = rec.off[idx], rec.teu[idx], int(rec.slots[idx].min())
+            self._rows[r] = rec.first_row[idx], rec.teu[idx], int(rec.slots[idx].min())
         return self._rows[r]
 
 
@@ -252,7 +137,7 @@ def _place_cells(tr: SimTrace, members: _RouteMembers) -> tuple[dict[int, _Where
 
 
 class _Assessor:
-    """Assesses places from their cells (:func:`_assess_cells`) and names who passed them,
+    """Assesses places from their cells (:func:`assess_cells`) and names who passed them,
     by route family and by route instance."""
 
     def __init__(self, tr: SimTrace, horizon_h: float) -> None:
@@ -266,7 +151,7 @@ class _Assessor:
         self.key_order = sorted(range(self.n_routes), key=lambda r: self.keys[r])
         self.dep_time = np.concatenate([[np.nan], tr.dep_time])  # trip -1 (not departed): NaN
 
-    def cells(self, where: _Where, leg: bool) -> list[_Cell]:
+    def cells(self, where: _Where, leg: bool) -> list[Cell]:
         """The record rows of a place's cells; a leg row left when its vehicle departed."""
         rec, out = self.rec, []
         for r, s in where:
@@ -276,13 +161,13 @@ class _Assessor:
                 off, w = off[keep], w[keep]
             rows = off + s
             t_out = self.dep_time[rec.trip[rows] + 1] if leg else rec.t_out[rows]
-            out.append(_Cell(rec.t_in[rows], t_out, w, r))
+            out.append(Cell(rec.t_in[rows], t_out, w, r))
         return out
 
     def place(self, where: _Where, leg: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         """The assessment of a place and its ``routes, backlog_by_route, instances,
         backlog_by_instance`` entries."""
-        a, stuck_r, entered_r = _assess_cells(self.cells(where, leg), self.horizon_h,
+        a, stuck_r, entered_r = assess_cells(self.cells(where, leg), self.horizon_h,
                                               self.n_routes)
         # by route family: TEU are whole numbers, so the sums are exact in any order
         fams, keys, key_order = self.fams, self.keys, self.key_order
@@ -341,7 +226,7 @@ def _places(tr: SimTrace, facilities: pd.DataFrame, vehicles: pd.DataFrame,
     Consignments are sorted by route with one stable integer (radix) sort; then the rows
     of every (route, stage) *cell* are ``off[consignments of the route] + stage``, all of
     the same place: the service of a leg or the node of a stop. A place's cells are
-    gathered and assessed one place at a time (:func:`_assess_cells`), so no table and no
+    gathered and assessed one place at a time (:func:`assess_cells`), so no table and no
     per-row sort is needed and little memory is held. A leg row left its queue when its
     vehicle departed (``dep_time[trip]``; on board is not backlog) and is queued while
     ``trip`` is -1; a stop row left at ``t_out``.

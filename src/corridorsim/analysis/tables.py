@@ -52,7 +52,7 @@ def _slot_rows(rec: RunRecords, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if len(ids):
         np.cumsum(slots[:-1], out=starts[1:])
     within = np.arange(int(slots.sum()), dtype=np.int64) - np.repeat(starts, slots)
-    return np.repeat(rec.off[ids], slots) + within, np.repeat(ids.astype(np.int64), slots)
+    return np.repeat(rec.first_row[ids], slots) + within, np.repeat(ids.astype(np.int64), slots)
 
 
 def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None, *,
@@ -62,10 +62,10 @@ def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None, *,
     if ids is None:
         lo, hi = _span(rec, lo, hi)
         sel: slice | np.ndarray = slice(lo, hi)
-        r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
-        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+        r0 = int(rec.first_row[lo]) if lo < rec.n else rec.n_rows
+        r1 = int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
         take: slice | np.ndarray = slice(r0, r1)  # the chunk's rows, contiguous
-        seg = rec.off[lo:hi] - r0
+        seg = rec.first_row[lo:hi] - r0
     else:
         sel = ids
         take, _ = _slot_rows(rec, ids)
@@ -99,7 +99,7 @@ def route_time_sums(rec: RunRecords, group: np.ndarray, n_groups: int) -> np.nda
         return out
     key = np.where(group < 0, n_groups, group).astype(np.intp)
     for j, a in enumerate([rec.moving, *rec.wait]):
-        per = np.add.reduceat(a, rec.off)
+        per = np.add.reduceat(a, rec.first_row)
         out[j] = np.bincount(key, weights=per, minlength=n_groups + 1)[:n_groups]
     return out
 
@@ -237,12 +237,12 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
         rows, ci = cand[keep], cons[keep]
     else:
         hi = rec.n if hi is None else hi
-        r0 = int(rec.off[lo]) if lo < rec.n else rec.n_rows
-        r1 = int(rec.off[hi]) if hi < rec.n else rec.n_rows
+        r0 = int(rec.first_row[lo]) if lo < rec.n else rec.n_rows
+        r1 = int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
         local = np.flatnonzero(~np.isnan(rec.t_in[r0:r1]))
         ci = np.repeat(np.arange(lo, hi, dtype=np.int64), rec.slots[lo:hi])[local]
         rows = local + r0
-    si = rows - rec.off[ci]
+    si = rows - rec.first_row[ci]
     ri = rec.route[ci]
     ri32 = ri.astype(np.int32)
     w = rec.wait[:, rows].astype(np.float64)
@@ -267,7 +267,7 @@ def chunk_bounds(rec: RunRecords, max_rows: int = 1_000_000) -> list[tuple[int, 
     """Consignment ranges ``[lo, hi)`` of about ``max_rows`` record rows each."""
     if rec.n == 0:
         return [(0, 0)]
-    cuts = np.searchsorted(rec.off, np.arange(max_rows, rec.n_rows, max_rows), side="left")
+    cuts = np.searchsorted(rec.first_row, np.arange(max_rows, rec.n_rows, max_rows), side="left")
     edges = [0, *sorted(set(int(c) for c in cuts if 0 < c < rec.n)), rec.n]
     return list(pairwise(edges))
 

@@ -101,9 +101,9 @@ def make_records(routes: Mapping[str, RouteInstance], b: Bookings) -> RunRecords
                                  dtype=np.int64),
     )
     # origin stop: zero time; consignments ready for the first leg when booked
-    rec.t_in[rec.off] = rec.created_h
-    rec.t_out[rec.off] = rec.created_h
-    rec.t_in[rec.off + 1] = rec.created_h
+    rec.t_in[rec.first_row] = rec.created_h
+    rec.t_out[rec.first_row] = rec.created_h
+    rec.t_in[rec.first_row + 1] = rec.created_h
     return rec
 
 

@@ -21,7 +21,7 @@ from corridorsim.sim.facilities import Facility, Service
 from corridorsim.sim.records import CAUSES, RunRecords
 from corridorsim.sim.streams import sample
 
-C = {c: i for i, c in enumerate(CAUSES)}
+CAUSE = {c: i for i, c in enumerate(CAUSES)}
 INF = math.inf
 
 
@@ -99,11 +99,11 @@ class Engine:
             else:
                 spans = t1 - np.maximum(t0, ready)
                 part = np.maximum(spans, 0.0, out=spans)
-            c = C[cause]
+            c = CAUSE[cause]
             parts[c] = parts[c] + part if c in parts else part
             rest -= part
         np.maximum(rest, 0.0, out=rest)
-        q = C["queue"]
+        q = CAUSE["queue"]
         parts[q] = parts[q] + rest if q in parts else rest
         for c, part in parts.items():
             wait[c][rows] = part
@@ -167,14 +167,14 @@ class Engine:
         hours = np.zeros(len(CAUSES))
         for t0, t1, cause in phases:
             if t1 > t0:
-                hours[C[cause]] += t1 - t0
-        hours[C["queue"]] += waited
+                hours[CAUSE[cause]] += t1 - t0
+        hours[CAUSE["queue"]] += waited
         moving = 0.0
         if fac.kind == "chokepoint":
             moving = service
         else:
-            hours[C["border" if fac.is_border else "handling"]] += service
-        hours[C["border" if fac.is_border else "handling"]] += dwell
+            hours[CAUSE["border" if fac.is_border else "handling"]] += service
+        hours[CAUSE["border" if fac.is_border else "handling"]] += dwell
         return hours, moving
 
     # ------------------------------------------------------------------ stops
@@ -188,13 +188,13 @@ class Engine:
             rec.moving[rows] = moving
         now = env.now
         rec.t_out[rows] = now
-        stage = rows - rec.off[idx]
+        stage = rows - rec.first_row[idx]
         nxt_svc = self.next_service[rec.route[idx], stage + 1]
         last = nxt_svc < 0
         if last.any():
             done = idx[last]
             rec.delivered_h[done] = now
-            rec.cur[done] = stage[last]  # the stage it was delivered in
+            rec.last_stage[done] = stage[last]  # the stage it was delivered in
             live, rows_live, nxt_svc = idx[~last], rows[~last], nxt_svc[~last]
         else:
             live, rows_live = idx, rows

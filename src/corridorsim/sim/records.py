@@ -26,8 +26,8 @@ class RunRecords:
     """Per-consignment arrays filled by the engine.
 
     Stage data are stored *ragged*: consignment ``i`` owns the flat rows
-    ``off[i] .. off[i] + slots[i] - 1``, one per stage, so stage ``s`` of consignment ``i``
-    is row ``off[i] + s``. ``slots[i]`` is the number of stages of the
+    ``first_row[i] .. first_row[i] + slots[i] - 1``, one per stage, so stage ``s`` of consignment ``i``
+    is row ``first_row[i] + s``. ``slots[i]`` is the number of stages of the
     consignment's route, or more if ``slots_per_route`` says so (e.g. the largest stage
     count among the route families of the same O–D, so that route choice may move a
     not-yet-departed consignment to another family). Rows are ordered by consignment,
@@ -41,8 +41,8 @@ class RunRecords:
         Size of the consignment in TEU.
     created_h, delivered_h, due_h : float arrays (n,)
         Booking time, delivery time (NaN while in transit), promised door-to-door hours.
-    off, slots : int arrays (n,)
-        First flat row and number of rows of each consignment.
+    first_row, slots : int arrays (n,)
+        First flat row and number of rows (slots) of each consignment.
     t_in, t_out : float64 arrays (rows,)
         Time a consignment entered and left each stage (hours).
     moving : float32 array (rows,)
@@ -53,7 +53,7 @@ class RunRecords:
     trip : int32 array (rows,)
         Departure number (index into the engine's departure log) of the vehicle that
         carried a leg row; -1 for stops and for legs not yet departed.
-    cur : int32 array (n,)
+    last_stage : int32 array (n,)
         The stage a delivered consignment was delivered in (its last); -1 while in
         transit. (The engine carries each consignment's current record row with it, so
         nothing tracks the stage of consignments under way.)
@@ -75,14 +75,14 @@ class RunRecords:
     n_stages: np.ndarray  # per route index
     slots_per_route: np.ndarray | None = None  # per route index; default n_stages
     delivered_h: np.ndarray = field(init=False)
-    off: np.ndarray = field(init=False)
+    first_row: np.ndarray = field(init=False)
     slots: np.ndarray = field(init=False)
     t_in: np.ndarray = field(init=False)
     t_out: np.ndarray = field(init=False)
     moving: np.ndarray = field(init=False)
     wait: np.ndarray = field(init=False)
     trip: np.ndarray = field(init=False)
-    cur: np.ndarray = field(init=False)
+    last_stage: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.teu)
@@ -90,9 +90,9 @@ class RunRecords:
             np.maximum(self.slots_per_route, self.n_stages)
         self.slots = np.asarray(per_route, dtype=np.int32)[self.route] if n else \
             np.empty(0, np.int32)
-        self.off = np.zeros(n, dtype=np.int64)
+        self.first_row = np.zeros(n, dtype=np.int64)
         if n:
-            np.cumsum(self.slots[:-1], out=self.off[1:])
+            np.cumsum(self.slots[:-1], out=self.first_row[1:])
         rows = int(self.slots.sum())
         self.delivered_h = np.full(n, np.nan)
         self.t_in = np.full(rows, np.nan)
@@ -100,7 +100,7 @@ class RunRecords:
         self.moving = np.zeros(rows, dtype=np.float32)
         self.wait = np.zeros((len(CAUSES), rows), dtype=np.float32)
         self.trip = np.full(rows, -1, dtype=np.int32)
-        self.cur = np.full(n, -1, dtype=np.int32)
+        self.last_stage = np.full(n, -1, dtype=np.int32)
 
     @property
     def n(self) -> int:
