@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from corridorsim.scenario.model import Scenario
     from corridorsim.scenario.params import Distribution
 
-__all__ = ["DUE_MARGIN_D", "DUE_MARGIN_SHARE", "due_days", "undisturbed_days",
-           "undisturbed_hours"]
+__all__ = ["DUE_MARGIN_D", "DUE_MARGIN_SHARE", "due_days", "typical_departure_wait_hours",
+           "typical_facility_hours", "undisturbed_days", "undisturbed_hours"]
 
 #: ASSUMED slack on top of the undisturbed schedule (share of it, and days): a forwarder's
 #: quote of schedule + 15 % + 1.5 days; on baseline_2024 this reproduces the schedule claims
@@ -47,7 +47,11 @@ def _typical_h(dist: Distribution) -> float:
     return float(dist.mean_h)
 
 
-def _facility_hours(node: str, kind: str, scn: Scenario | None, load_teu: float) -> float:
+def typical_facility_hours(node: str, kind: str, scn: Scenario | None = None,
+                           load_teu: float = 0.0) -> float:
+    """Undisturbed hours a box spends at a facility (a stop or an en-route waypoint): the
+    typical service (or, for ships, half of a ``load_teu`` vessel's handling), the typical
+    dwell and the mean wait for its opening hours — nothing for queues, storms or closures."""
     p = facility_spec(node, kind if kind != "origin" else "terminal", scn)
     h = 0.0
     if p.service is not None:
@@ -66,6 +70,20 @@ def _facility_hours(node: str, kind: str, scn: Scenario | None, load_teu: float)
 LegVolume = Callable[[Leg], float]
 
 
+def typical_departure_wait_hours(stage: Leg, scn: Scenario | None = None, *,
+                                 volume: LegVolume | None = None) -> float:
+    """Undisturbed hours a box waits for its leg's departure: half the headway of a
+    timetabled service; else, given the leg's TEU per week (``volume``), half the time its
+    vehicle takes to fill (at most half of ``max_hold_h``); else nothing."""
+    p = service_spec(stage.service, f"{stage.from_node}-{stage.to_node}", scn)
+    if p.headway_h:
+        return p.headway_h / 2.0
+    if volume is not None and p.max_hold_h:
+        per_h = max(volume(stage), 1e-9) / WEEK_H
+        return min(p.max_hold_h, p.capacity_teu / per_h) / 2.0
+    return 0.0
+
+
 def undisturbed_hours(route: Route, scn: Scenario | None = None, *,
                       volume: LegVolume | None = None) -> float:
     """Hours door to door if nothing queued (see the module docstring).
@@ -82,16 +100,12 @@ def undisturbed_hours(route: Route, scn: Scenario | None = None, *,
             total += stage.km / p.speed_kmh
             if p.delay is not None:
                 total += _typical_h(p.delay)
-            if p.headway_h:
-                total += p.headway_h / 2.0
-            elif volume is not None and p.max_hold_h:
-                per_h = max(volume(stage), 1e-9) / WEEK_H
-                total += min(p.max_hold_h, p.capacity_teu / per_h) / 2.0
+            total += typical_departure_wait_hours(stage, scn, volume=volume)
             load = p.capacity_teu
             for w in stage.waypoints:
-                total += _facility_hours(w.node, w.kind, scn, load)
+                total += typical_facility_hours(w.node, w.kind, scn, load)
         elif isinstance(stage, Stop) and stage.role != "origin":
-            total += _facility_hours(stage.node, stage.kind, scn, load)
+            total += typical_facility_hours(stage.node, stage.kind, scn, load)
     return total
 
 
