@@ -48,18 +48,21 @@ def _typical_h(dist: Distribution) -> float:
 
 
 def typical_facility_hours(node: str, kind: str, scn: Scenario | None = None,
-                           load_teu: float = 0.0) -> float:
+                           load_teu: float = 0.0, *, mean: bool = False) -> float:
     """Undisturbed hours a box spends at a facility (a stop or an en-route waypoint): the
     typical service (or, for ships, half of a ``load_teu`` vessel's handling), the typical
-    dwell and the mean wait for its opening hours — nothing for queues, storms or closures."""
+    dwell and the mean wait for its opening hours — nothing for queues, storms or closures.
+    ``mean``: the service and dwell distributions' means (what an undisturbed box waits on
+    average) instead of their typical values."""
+    typical = (lambda d: float(d.mean_h)) if mean else _typical_h
     p = facility_spec(node, kind if kind != "origin" else "terminal", scn)
     h = 0.0
     if p.service is not None:
-        h += _typical_h(p.service)
+        h += typical(p.service)
     elif p.handling_teu_per_h is not None:
         h += load_teu / p.handling_teu_per_h / 2.0  # on average a box waits for half the ship
     if p.dwell is not None:
-        h += _typical_h(p.dwell)
+        h += typical(p.dwell)
     if p.open_hours is not None:  # mean wait for the daily window, arriving at random
         a, b = p.open_hours
         closed = (a - b) % 24.0
