@@ -32,12 +32,12 @@ ATTRIBUTION = (
     "© OpenStreetMap contributors (ODbL) · Natural Earth · searoute-py / Eurostat SeaRoute"
 )
 
-# (upper bound of mean wait in hours, colour, legend label)
+# (upper bound of the total wait per TEU passing a facility in hours, colour, legend label)
 WAIT_BINS: tuple[tuple[float, str, str], ...] = (
-    (1.0, "#1a9850", "< 1 h"),
-    (6.0, "#a6d96a", "1–6 h"),
-    (24.0, "#fdae61", "6–24 h"),
-    (math.inf, "#d73027", "≥ 24 h"),
+    (6.0, "#1a9850", "< 6 h"),
+    (24.0, "#a6d96a", "6–24 h"),
+    (72.0, "#fdae61", "1–3 d"),
+    (math.inf, "#d73027", "≥ 3 d"),
 )
 
 
@@ -92,7 +92,7 @@ def strip_external(page: str) -> str:
 
 
 def wait_colour(mean_wait_h: float) -> str:
-    """Colour of a facility marker by its mean wait (hours)."""
+    """Colour of a facility marker by its total wait per TEU passing (hours)."""
     if not math.isfinite(mean_wait_h):
         return "#999999"
     for upper, colour, _ in WAIT_BINS:

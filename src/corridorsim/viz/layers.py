@@ -7,7 +7,8 @@ kind of feature. Coordinates are (lat, lon) for folium; network geometries are l
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -19,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.viz.assets import as_float, esc, fmt, wait_colour
+from corridorsim.viz.facility_waits import CAUSES, waits_by_facility
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
@@ -35,6 +37,9 @@ __all__ = [
     "add_facilities",
     "add_route_layers",
     "closed_targets",
+    "css_token",
+    "facility_class",
+    "route_class",
     "route_families",
 ]
 
@@ -119,6 +124,12 @@ def _line_weight(teu: float, teu_max: float) -> float:
     return round(2.5 + 7.5 * math.sqrt(max(teu, 0.0) / teu_max), 2)
 
 
+def route_class(inst: RouteInstance) -> str:
+    """The class of a route instance's line (the time slider finds it by this; not
+    ``route-…``, which names the family)."""
+    return css_token("rk", inst.family, inst.origin, inst.destination)
+
+
 def layer_name(family: str, label: str, colour: str) -> str:
     """Layer-control entry: a colour swatch and the label, tagged with the route id."""
     short = label.split(" (")[0]
@@ -163,7 +174,7 @@ def add_route_layers(m: folium.Map, res: RunResult) -> dict[str, folium.FeatureG
             popup = _route_popup(label, rows[id(inst)], inst.route.total_km)
             folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
                 lines, color=fam.colour, weight=_line_weight(teu[id(inst)], teu_max),
-                opacity=0.85, className=f"route-line route-{family}",
+                opacity=0.85, className=f"route-line route-{family} {route_class(inst)}",
                 tooltip=esc(label), popup=folium.Popup(popup, max_width=320),
             ).add_to(fg)
         fg.add_to(m)
@@ -187,39 +198,71 @@ def add_base_layers(m: folium.Map, countries_path: Path | str) -> None:
                      max_zoom=19).add_to(m)
 
 
-def _facility_popup(row: pd.Series) -> str:
+def _wait_rows(waits: Mapping[str, float] | None) -> list[tuple[str, str]]:
+    if waits is None:
+        return [("Total wait / TEU", "n/a")]
+    rows = [("Total wait / TEU passing",
+             fmt(waits.get("total_h_per_teu"), ".1f", unit=" h"))]
+    for c in CAUSES:
+        v = as_float(waits.get(f"wait_{c}_h_per_teu"))
+        if v is not None and v >= 0.05:
+            rows.append((f"· {c}", fmt(v, ".1f", unit=" h")))
+    return rows
+
+
+def _facility_popup(row: pd.Series, waits: Mapping[str, float] | None) -> str:
     rows = [
-        ("Kind", str(row.get("kind", ""))),
+        ("Kind", f"{row.get('kind', '')} ({row.get('direction', '')})"),
         ("Servers", fmt(row.get("servers"), ".0f")),
         ("TEU handled", fmt(row.get("teu"), ",.0f")),
         ("Utilisation", fmt(float(row.get("utilisation", math.nan)) * 100, ".1f", unit=" %")),
-        ("Queue mean / max", f"{fmt(row.get('mean_queue'), '.2f')} / "
-                             f"{fmt(row.get('max_queue'), '.0f')}"),
-        ("Wait mean / max", f"{fmt(row.get('mean_wait_h'), '.1f')} / "
-                            f"{fmt(row.get('max_wait_h'), '.1f')} h"),
+        *_wait_rows(waits),
+        ("Server queue mean / max", f"{fmt(row.get('mean_queue'), '.2f')} / "
+                                    f"{fmt(row.get('max_queue'), '.0f')} vehicles"),
+        ("Server wait mean / max", f"{fmt(row.get('mean_wait_h'), '.1f')} / "
+                                   f"{fmt(row.get('max_wait_h'), '.1f')} h"),
     ]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    return f"<b>{esc(row.get('name', row.get('node')))}</b><table class='popup'>{body}</table>"
+    note = ("<div class='note'>Total wait: every hour at the stop, plus queue, weather, "
+            "disruption and blocking before departure, plus a share of en-route border "
+            "time (consignments booked after the warm-up).</div>")
+    return (f"<b>{esc(row.get('name', row.get('node')))}</b><table class='popup'>{body}"
+            f"</table>{note}")
+
+
+def css_token(*parts: object) -> str:
+    """A CSS class token from ids (anything outside ``[A-Za-z0-9_-]`` becomes ``_``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", "-".join(str(p) for p in parts))
+
+
+def facility_class(node: object, direction: object) -> str:
+    """The class of a facility's marker (the time slider finds it by this)."""
+    return css_token("fac", node, direction)
 
 
 def add_facilities(m: folium.Map, res: RunResult) -> None:
-    """Facility markers (not chokepoints) coloured by mean wait, sized by TEU handled."""
+    """Facility markers (not chokepoints) coloured by the total wait per TEU passing
+    (:func:`~corridorsim.viz.facility_waits.facility_waits`), sized by TEU handled."""
     fac = res.facilities
     nodes = res.network.nodes
-    fg = folium.FeatureGroup(name="Facilities (colour = mean wait)", show=True)
+    waits = waits_by_facility(res)
+    fg = folium.FeatureGroup(name="Facilities (colour = wait per TEU)", show=True)
     teu_max = float(fac["teu"].max()) if len(fac) else 0.0
     for _, row in fac.iterrows():
         node = row["node"]
         if node not in nodes.index or row.get("kind") == "chokepoint":
             continue
         pt = nodes.geometry[node]
-        colour = wait_colour(float(row.get("mean_wait_h", math.nan)))
+        key = (str(node), str(row.get("direction", "")))
+        w = waits.get(key)
+        colour = wait_colour(w["total_h_per_teu"] if w is not None else math.nan)
         radius = 4 + 8 * math.sqrt(float(row["teu"]) / teu_max) if teu_max > 0 else 5
         folium.CircleMarker(
             [pt.y, pt.x], radius=round(radius, 1), color="#333333", weight=1,
-            fill=True, fillColor=colour, fillOpacity=0.95, className="facility",
+            fill=True, fillColor=colour, fillOpacity=0.95,
+            className=f"facility {facility_class(*key)}",
             tooltip=esc(row.get("name", node)),
-            popup=folium.Popup(_facility_popup(row), max_width=300),
+            popup=folium.Popup(_facility_popup(row, w), max_width=320),
         ).add_to(fg)
     fg.add_to(m)
 

@@ -62,6 +62,7 @@ table.popup td { text-align: right; }
 .map-title { background: rgba(255,255,255,.93); padding: 4px 9px; border-radius: 5px;
   font-weight: 600; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
 .od-label { font-size: 12px; padding: 1px 6px; }
+.leaflet-popup .note { font-size: 11px; color: #555; margin-top: 4px; }
 """
 
 
@@ -115,7 +116,7 @@ def _legend_html(res: RunResult) -> str:
         rows.append("<h4 style='margin-top:5px'>O/D pairs run</h4>")
         rows += [f'<div><i class="dot" style="background:none;border:3px solid '
                  f'{ENDPOINT_STYLE[r]}"></i>{esc(r)}</div>' for r in roles]
-    rows.append("<h4 style='margin-top:5px'>Facility mean wait</h4><div>")
+    rows.append("<h4 style='margin-top:5px'>Facility wait per TEU passing</h4><div>")
     rows += [f'<span style="white-space:nowrap"><i class="dot" style="background:{c}"></i>'
              f"{esc(lab)}</span> " for _, c, lab in WAIT_BINS]
     rows.append("</div>")
