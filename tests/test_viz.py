@@ -146,7 +146,7 @@ def test_report_has_charts_and_sections(report_text: str, res: RunResult) -> Non
     assert res.scenario.name in report_text
     assert str(res.scenario.seed) in report_text
     for title in ("KPIs per route", "Time/cost–distance", "Transit-time distributions",
-                  "Bottleneck ranking", "Emissions and cost breakdown", "Assumptions"):
+                  "Bottlenecks per route", "Emissions and cost breakdown", "Assumptions"):
         assert title in report_text
     assert "(leg)" in report_text
     assert "Emissions per TEU by country" in report_text  # breakdown by country (issue #5)

@@ -13,8 +13,7 @@ from matplotlib.figure import Figure
 
 from corridorsim.viz.report_data import CAUSES
 
-__all__ = ["bottleneck_chart", "breakdown_chart", "time_distance_chart", "to_svg",
-           "transit_chart"]
+__all__ = ["breakdown_chart", "excess_chart", "time_distance_chart", "to_svg", "transit_chart"]
 
 CAUSE_COLOURS = dict(zip(CAUSES, ("#8dd3c7", "#fb8072", "#80b1d3", "#bebada", "#fdb462",
                                   "#b3de69", "#e31a1c", "#999999"), strict=True))
@@ -122,25 +121,35 @@ def transit_chart(sample: pd.DataFrame, colours: Mapping[str, str],
     return fig
 
 
-def bottleneck_chart(bn: pd.DataFrame) -> Figure:
-    """Horizontal stacked bars: each place's share of the average TEU's waiting, by cause."""
-    rows = bn.iloc[::-1]
-    fig = Figure(figsize=(10, 0.38 * len(rows) + 1.4), layout="constrained")
+def excess_chart(bn: pd.DataFrame, labels: Mapping[str, str],
+                 colours: Mapping[str, str]) -> Figure:
+    """Horizontal bars per route and place (rows of
+    :func:`corridorsim.viz.bottlenecks.route_bottlenecks`, in order): the undisturbed mean
+    wait in grey, the excess in the route's colour."""
+    rows = bn.iloc[::-1].reset_index(drop=True)
+    fig = Figure(figsize=(10, 0.3 * len(rows) + 1.5), layout="constrained")
     ax = fig.subplots()
-    left = np.zeros(len(rows))
-    scale = (rows["contribution_h_per_teu"] / rows["total_h_per_teu"]).to_numpy(float)
-    for cause in CAUSES:
-        col = f"wait_{cause}_h_per_teu"
-        if col not in rows:
-            continue
-        vals = rows[col].to_numpy(float) * scale
-        ax.barh(rows["place"], vals, left=left, color=CAUSE_COLOURS[cause], label=cause)
-        left += vals
+    y = np.arange(len(rows))
+    ax.barh(y, rows["undisturbed_h"].clip(lower=0.0), color="#d9d9d9",
+            label="undisturbed mean wait")
+    done: set[str] = set()
+    for key, grp in rows.groupby("route_key", sort=False):
+        k = str(key)
+        ax.barh(grp.index.to_numpy(), grp["excess_h"], left=grp["undisturbed_h"].clip(lower=0.0),
+                color=colours.get(k, "#333333"),
+                label=None if k in done else f"excess · {labels.get(k, k)}")
+        done.add(k)
+    starts = rows.index[rows["route_key"] != rows["route_key"].shift()].to_numpy()
+    for s in starts[1:]:
+        ax.axhline(s - 0.5, color="#999999", linewidth=0.6)
+    ax.set_yticks(y, [p if len(p) <= 60 else p[:57] + "…" for p in rows["place"]])
     _style(ax)
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_xlabel("waiting hours per TEU of all traffic")
-    ax.set_title("Bottlenecks: where the average TEU waits, by cause", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_xlabel("mean waiting hours per consignment at the place")
+    ax.set_title("Bottlenecks per route: waiting beyond the undisturbed time", fontsize=10)
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], loc="lower right", fontsize=8, frameon=False)
     return fig
 
 

@@ -10,10 +10,10 @@ import pandas as pd
 
 from corridorsim.viz import charts
 from corridorsim.viz.assets import badge, esc, fmt
+from corridorsim.viz.bottlenecks import bottleneck_section
 from corridorsim.viz.html import Format, formatter, html_table, page
 from corridorsim.viz.report_data import (
     accounting_tables,
-    bottlenecks,
     breakdown_columns,
     defaults_table,
     instance_keys,
@@ -120,7 +120,8 @@ KPI_COLS = {
     "transit_days_p90": ("P90 d", ".1f"), "transit_days_mean": ("mean d", ".1f"),
     "on_time_share": ("on time", ".0%"),
     "co2e_wtw_kg_per_teu": ("CO2e WtW kg/TEU", ",.0f"), "cost_usd_per_teu": ("USD/TEU", ",.0f"),
-    "backlog_teu": ("backlog TEU", ",.0f"),
+    "backlog_teu": ("TEU in transit at end", ",.0f"),
+    "queued_teu": ("TEU queued at saturated places", ",.0f"),
 }
 
 
@@ -157,7 +158,10 @@ def _kpi_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
             formats[c] = lambda v: fmt(v, ".2f")
             headers[c] = c.removeprefix("wait_").removesuffix("_days_mean")
     note = ('<p class="note">Transit statistics cover consignments booked after the warm-up and '
-            "delivered within the horizon; n/a means none qualified (lengthen the horizon).</p>")
+            "delivered within the horizon; n/a means none qualified (lengthen the horizon). "
+            "<i>TEU in transit at end</i>: booked after warm-up and not delivered when the run "
+            "ended — on their way, not queued (the queued ones are in the next column; see "
+            '<a href="#saturation">saturation</a>).</p>')
     return ('<h2 id="kpis">KPIs per route</h2>' + _kpi_table(df, formats, headers) + note
             + "<h3>Mean days per consignment by cause of waiting (and moving)</h3>"
             + _kpi_table(wdf, formats, headers))
@@ -210,23 +214,10 @@ def _time_section(res: RunResult, labels: dict[str, str], colours: dict[str, str
                      "ecdf", _sample_note(res).strip()))
 
 
-def _bottleneck_section(res: RunResult) -> str:
-    res = res.sample(REPORT_SAMPLE) if hasattr(res, "sample") else res
-    bn = bottlenecks(res)
-    head = '<h2 id="bottlenecks">Bottleneck ranking</h2>'
-    if bn.empty:
-        return head + "<p>No waiting was recorded.</p>"
-    headers = {c: c.replace("wait_", "").replace("_h_per_teu", " h/TEU") for c in bn.columns}
-    headers.update(teu_through="TEU through", total_h_per_teu="total h/TEU passing",
-                   contribution_h_per_teu="h per TEU of all traffic")
-    formats = {c: (lambda v: fmt(v, ",.0f")) if c == "teu_through" else (lambda v: fmt(v, ".2f"))
-               for c in bn.columns if c not in ("place", "routes")}
-    return (head + _chart(charts.bottleneck_chart(bn), "bn",
-                          "Waiting TEU-hours at each place divided by all TEU after warm-up; "
-                          "stops by node; a leg's waits (consolidation, schedule and weather "
-                          "before departure at A, borders en route) to the leg “A → B (leg)”."
-                          + _sample_note(res))
-            + html_table(bn, formats=formats, headers=headers))
+def _bottleneck_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
+                        ) -> str:
+    view = res.sample(REPORT_SAMPLE) if hasattr(res, "sample") else res
+    return bottleneck_section(view, labels, colours, _sample_note(view))
 
 
 def _accounting_section(res: RunResult, labels: dict[str, str]) -> str:
@@ -316,7 +307,7 @@ def report_html(res: RunResult) -> str:
     labels, colours = _labels(res)
     body = (_header(res) + _kpi_section(res, labels, colours) + _disruption_section(res)
             + shares_section(res, labels, colours)
-            + _time_section(res, labels, colours) + _bottleneck_section(res)
+            + _time_section(res, labels, colours) + _bottleneck_section(res, labels, colours)
             + saturation_section(res)
             + _accounting_section(res, labels) + _assumptions_section(res)
             + validation_section(res))

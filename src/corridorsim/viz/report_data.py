@@ -1,4 +1,4 @@
-"""Tables behind the report's charts: stage percentiles, bottlenecks, assumptions.
+"""Tables behind the report's charts: stage percentiles, assumptions.
 
 Pure pandas; no plotting here. Times are hours in the inputs, days in the outputs where the
 column name says so.
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CAUSES",
     "accounting_tables",
-    "bottlenecks",
     "breakdown_columns",
     "defaults_table",
     "instance_keys",
@@ -129,60 +128,6 @@ def stage_profile(res: RunResult, sample: pd.DataFrame, *, value: str = "time") 
     starts = starts.assign(stage_index=-1, stage_kind="start", km=0.0, p10=0.0, p50=0.0, p90=0.0)
     both = pd.concat([starts, out], ignore_index=True)
     return both.sort_values(["route_key", "stage_index"]).reset_index(drop=True)
-
-
-def _place(row: pd.Series, names: dict[str, str]) -> str:
-    a = names.get(row["node_from"], row["node_from"])
-    if row["stage_kind"] == "stop":
-        return str(a)
-    b = names.get(row["node_to"], row["node_to"])
-    return f"{a} → {b} (leg)"
-
-
-def bottlenecks(res: RunResult, *, top: int = 15) -> pd.DataFrame:
-    """Waiting TEU-hours by place and cause, ranked by their share of all traffic's wait.
-
-    Stops are named by node; waits of a leg (before departure at A and at borders en route) are attributed to ``A → B (leg)``.
-    Columns: place, routes, teu_through, wait_<cause>_h_per_teu (mean per TEU passing),
-    total_h_per_teu (same, all causes), contribution_h_per_teu (waiting TEU-h at the place
-    divided by all TEU in the sample: its share of the average TEU's waiting).
-    """
-    legs = res.legs
-    c = res.consignments
-    ids = c.loc[c["in_stats"].astype(bool), "consignment_id"] if "in_stats" in c else c[
-        "consignment_id"]
-    L = legs[legs["consignment_id"].isin(ids) & legs["end_h"].notna()].copy()
-    if L.empty:
-        return pd.DataFrame()
-    names = {str(k): str(v) for k, v in res.network.nodes["name"].items()}
-    # name each distinct (kind, from, to) once, not each row
-    trip = L[["stage_kind", "node_from", "node_to"]].astype(str)
-    codes, uniq = pd.MultiIndex.from_frame(trip).factorize()
-    labels = np.array([_place(pd.Series(dict(zip(trip.columns, u, strict=True))), names)
-                       for u in uniq], dtype=object)
-    L["place"] = labels[codes] if len(labels) else []
-    causes = [k for k in CAUSES if f"wait_{k}_h" in L]
-    for k in causes:
-        L[f"teuh_{k}"] = L[f"wait_{k}_h"].fillna(0.0) * L["teu"]
-    g = L.groupby("place")
-    out = g.agg(teu_through=("teu", "sum"),
-                routes=("route", lambda s: ", ".join(sorted(set(map(str, s))))))
-    teuh = g[[f"teuh_{k}" for k in causes]].sum()
-    teuh.columns = causes
-    total_teu = float(c.loc[c["consignment_id"].isin(ids), "teu"].sum())
-    for k in causes:
-        out[f"wait_{k}_h_per_teu"] = teuh[k] / out["teu_through"]
-    out["total_h_per_teu"] = teuh.sum(axis=1) / out["teu_through"]
-    out["contribution_h_per_teu"] = teuh.sum(axis=1) / total_teu if total_teu else np.nan
-    out = out[out["contribution_h_per_teu"] > 1e-6]
-    out = out.sort_values("contribution_h_per_teu", ascending=False).head(top)
-    keep = [k for k in causes if (out[f"wait_{k}_h_per_teu"] > 1e-9).any()]
-    smp = res.info.get("sample") if isinstance(getattr(res, "info", None), dict) else None
-    if smp:  # a sample of every k-th consignment per route: scale the flow back up
-        out["teu_through"] = out["teu_through"] * (smp["of"] / smp["consignments"])
-    cols = ["routes", "teu_through", *[f"wait_{k}_h_per_teu" for k in keep],
-            "total_h_per_teu", "contribution_h_per_teu"]
-    return out[cols].reset_index()
 
 
 def breakdown_columns(summary: pd.DataFrame, prefix: str, parts: tuple[str, ...] = ()
