@@ -16,6 +16,7 @@ from typing import SupportsFloat, SupportsIndex
 
 __all__ = [
     "ATTRIBUTION",
+    "QUEUE_BINS",
     "WAIT_BINS",
     "as_float",
     "badge",
@@ -38,6 +39,15 @@ WAIT_BINS: tuple[tuple[float, str, str], ...] = (
     (24.0, "#a6d96a", "6–24 h"),
     (72.0, "#fdae61", "1–3 d"),
     (math.inf, "#d73027", "≥ 3 d"),
+)
+
+# (upper bound of the TEU queued at a facility in a week, colour, legend label): the time
+# slider's scale (TEU at the facility and waiting for onward services, weekly mean)
+QUEUE_BINS: tuple[tuple[float, str, str], ...] = (
+    (100.0, "#1a9850", "< 100"),
+    (500.0, "#a6d96a", "100–500"),
+    (2000.0, "#fdae61", "500–2,000"),
+    (math.inf, "#d73027", "≥ 2,000"),
 )
 
 

@@ -36,6 +36,7 @@ from corridorsim.viz.layers import (
     endpoints,
     route_families,
 )
+from corridorsim.viz.map_time import add_time_slider
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
@@ -62,6 +63,18 @@ table.popup td { text-align: right; }
 .map-title { background: rgba(255,255,255,.93); padding: 4px 9px; border-radius: 5px;
   font-weight: 600; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
 .od-label { font-size: 12px; padding: 1px 6px; }
+.time-panel { background: rgba(255,255,255,.95); padding: 6px 9px; border-radius: 5px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; width: 370px; }
+.time-panel .nowrap, .time-panel th { white-space: nowrap; }
+.time-panel input[type=range] { width: 100%; margin: 4px 0; }
+.time-panel .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%;
+  border: 1px solid #333; margin: 0 3px 0 4px; vertical-align: middle; }
+.time-panel table { border-collapse: collapse; width: 100%; margin-top: 3px; }
+.time-panel th, .time-panel td { padding: 0 4px; text-align: right; font-weight: normal; }
+.time-panel th { color: #555; }
+.time-panel td:first-child, .time-panel th:first-child { text-align: left; }
+.time-top { margin-top: 3px; color: #333; }
+.time-closure { margin-top: 3px; color: #b2182b; font-weight: 600; }
 .leaflet-popup .note { font-size: 11px; color: #555; margin-top: 4px; }
 """
 
@@ -170,6 +183,7 @@ def build_map(res: RunResult) -> folium.Map:
     title = f"corridorsim · {esc(res.scenario.name)}"
     m.add_child(_Control(title, position="topleft", css_class="map-title"))
     m.add_child(_Attribution(ATTRIBUTION))
+    add_time_slider(m, res)  # last: it restyles the layers above
     bounds = _bounds(res)
     if bounds is not None:
         m.fit_bounds(bounds, padding=(20, 20))
