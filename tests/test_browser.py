@@ -135,3 +135,54 @@ def test_report_renders_offline(browser: Any, pages: tuple[Path, Path, set[str]]
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert pg.errors == []
     assert pg.blocked == []
+
+
+SET_WEEK = """k => {
+    const s = document.getElementById('week-slider');
+    s.value = String(k);
+    s.dispatchEvent(new Event('input', {bubbles: true}));
+    return s.value;
+}"""
+
+SHAPES = """() => {
+    const out = {};
+    document.querySelectorAll('path.facility, path.route-line').forEach(p => {
+        const c = [...p.classList].find(c => c.startsWith('fac-') || c.startsWith('rk-'));
+        out[c] = [p.getAttribute('d'), p.getAttribute('fill'), p.getAttribute('stroke-width')];
+    });
+    return out;
+}"""
+
+
+def test_time_slider_changes_the_map(browser: Any, pages: tuple[Path, Path, set[str]]) -> None:
+    map_path, _, _ = pages
+    pg = Page(browser)
+    page = pg.open(map_path)
+    slider = page.locator("#week-slider")
+    assert slider.count() == 1
+    n_weeks = int(slider.get_attribute("max") or 0)
+    assert n_weeks >= 8  # a 60-day run spans 9 or 10 ISO weeks
+    assert page.inner_text("#week-label") == "whole run"
+    before = page.evaluate(SHAPES)
+    assert any(k.startswith("fac-") for k in before) and any(k.startswith("rk-") for k in before)
+    week = n_weeks // 2
+    assert page.evaluate(SET_WEEK, week) == str(week)
+    label = page.inner_text("#week-label")
+    assert label.startswith("2024-W") and "2024" in label.split("·")[1]
+    assert page.get_attribute(".leaflet-container", "data-week") == label.split(" ·")[0]
+    after = page.evaluate(SHAPES)
+    assert after.keys() == before.keys()
+    moved_facilities = [k for k in before if k.startswith("fac-") and after[k] != before[k]]
+    moved_routes = [k for k in before if k.startswith("rk-") and after[k][2] != before[k][2]]
+    assert moved_facilities and moved_routes
+    detail = page.inner_text("#week-detail")
+    assert "booked" in detail and "Most TEU queued" in detail
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map_week.png"))
+    page.evaluate(SET_WEEK, 0)  # back to the whole run: the map as drawn
+    assert page.inner_text("#week-label") == "whole run"
+    assert page.evaluate(SHAPES) == before
+    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    assert all(s in attribution for s in ("OpenStreetMap", "Natural Earth", "searoute-py"))
+    assert pg.errors == []
+    assert pg.blocked == []

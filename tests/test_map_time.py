@@ -1,0 +1,112 @@
+"""The map's facility colour (total wait per TEU passing) and week slider, without a browser
+(tests/test_browser.py opens the page)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from corridorsim.result import RunResult
+from corridorsim.run import run_scenario
+from corridorsim.scenario.load import load_scenario
+from corridorsim.viz.assets import wait_colour
+from corridorsim.viz.facility_waits import CAUSES, facility_waits
+from corridorsim.viz.layers import facility_class, route_class
+from corridorsim.viz.map_time import time_data
+from corridorsim.viz.mapping import map_html
+
+EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)\s*=\s*[\"']?https?://", re.I)
+SLIDER_CALL = re.compile(r"corridorsimTimeSlider\(map_\w+, (\{.*?\})\);\n", re.S)
+WEEKS = [("2024-W01", "2024-01-01", "2024-01-07"), ("2024-W02", "2024-01-08", "2024-01-14"),
+         ("2024-W03", "2024-01-15", "2024-01-21")]
+
+
+@pytest.fixture(scope="module")
+def res() -> RunResult:
+    scn, _ = load_scenario("baseline_2024")
+    return run_scenario(scn.model_copy(update={"horizon_d": 60.0}))
+
+
+def _synthetic(res: RunResult) -> dict[str, pd.DataFrame]:
+    """Weekly tables of the documented schema with known values (weeks given in reverse)."""
+    rows, frows = [], []
+    for k, (week, start, end) in reversed(list(enumerate(WEEKS))):
+        days = {"week": week, "week_start": start, "week_end": end}
+        for j, inst in enumerate(res.routes.values()):
+            rows.append({**days, "route": inst.family, "origin": inst.origin,
+                         "destination": inst.destination, "teu_booked": 100.0 * (k + 1) + j,
+                         "teu_delivered": 50.0 * k, "transit_p50_d": 20.0 + k})
+        for node, direction, kind in res.facilities[["node", "direction", "kind"]].itertuples(
+                index=False):
+            if k == 1 and node == "PL_MAL":
+                continue  # a week without a row: null on the page
+            frows.append({**days, "node": node, "direction": direction, "kind": kind,
+                          "teu_at_facility_mean": 10.0 * k, "teu_waiting_onward_mean": 1.5,
+                          "utilisation": 0.1, "wait_mean_h": 2.0})
+    return {"timeseries.csv": pd.DataFrame(rows),
+            "facility_timeseries.csv": pd.DataFrame(frows)}
+
+
+def test_facility_wait_counts_border_and_dwell(res: RunResult) -> None:
+    fw = facility_waits(res)
+    mal = fw.loc[("PL_MAL", "westbound")]
+    causes = [f"wait_{c}_h_per_teu" for c in CAUSES]
+    assert mal["total_h_per_teu"] == pytest.approx(mal[causes].sum())
+    assert mal["wait_border_h_per_teu"] > 24.0  # the gauge change's border work and dwell
+    server = res.facilities.set_index(["node", "direction"]).loc[("PL_MAL", "westbound")]
+    assert mal["total_h_per_teu"] > 5 * float(server["mean_wait_h"])
+    assert (fw["wait_consolidation_h_per_teu"].fillna(0.0) == 0.0).all()  # the service's
+    # a place passed en route (Brest) gets its share of the leg's border hours
+    assert fw.loc[("BY_BRS", "westbound"), "teu_through"] > 0
+
+
+def test_marker_colour_and_popup_follow_total_wait(res: RunResult) -> None:
+    page = map_html(res)
+    total = float(facility_waits(res).loc[("PL_MAL", "westbound"), "total_h_per_teu"])
+    cls = facility_class("PL_MAL", "westbound")
+    m = re.search(rf'"className": "facility {cls}",[^}}]*"fillColor": "(#\w+)"', page)
+    assert m is not None and m.group(1) == wait_colour(total)
+    assert "Total wait / TEU passing" in page and "· border" in page
+    assert "Facility wait per TEU passing" in page  # legend
+
+
+def test_time_data_from_weekly_tables(res: RunResult) -> None:
+    r = res.replace(extra_tables=_synthetic(res))
+    data = time_data(r)
+    assert data is not None
+    assert [w["id"] for w in data["weeks"]] == [w for w, _, _ in WEEKS]  # in date order
+    assert data["weeks"][0]["label"] == "2024-W01 · 01 Jan – 07 Jan 2024"
+    assert data["weeks"][1]["h0"] == 168.0 and data["weeks"][1]["h1"] == 336.0
+    mal = next(f for f in data["facilities"] if f["cls"] == facility_class("PL_MAL", "westbound"))
+    assert mal["q"] == [1.5, None, 21.5]  # at the facility + waiting onward; missing → null
+    assert not any(f["cls"].startswith("fac-EG_SUZ") for f in data["facilities"])  # chokepoint
+    inst = next(iter(res.routes.values()))
+    route = next(x for x in data["routes"] if x["cls"] == route_class(inst))
+    assert route["booked"] == [100.0, 200.0, 300.0] and route["p50"] == [20.0, 21.0, 22.0]
+    assert data["teu_max"] == max(t for x in data["routes"] for t in x["booked"])
+    assert data["q_max"] == 21.5
+
+
+def test_slider_on_the_page_offline_and_deterministic(res: RunResult) -> None:
+    r = res.replace(extra_tables=_synthetic(res))
+    page, again = map_html(r), map_html(r)
+    assert EXTERNAL.search(page) is None
+    (blob,) = SLIDER_CALL.findall(page)
+    assert SLIDER_CALL.findall(again) == [blob]  # the slider's data: same bytes
+    assert json.loads(blob) == json.loads(json.dumps(time_data(r)))
+    for f in json.loads(blob)["facilities"]:  # each class names one marker
+        assert page.count(f'"className": "facility {f["cls"]}"') == 1
+    for x in json.loads(blob)["routes"]:
+        assert page.count(f' {x["cls"]}"') == 1
+
+
+def test_no_slider_without_weekly_tables(res: RunResult, tmp_path: Path) -> None:
+    r = res.replace(extra_tables={k: v for k, v in res.extra_tables.items()
+                                  if k not in ("timeseries.csv", "facility_timeseries.csv")})
+    assert time_data(r) is None
+    page = map_html(r)
+    assert "corridorsimTimeSlider(map_" not in page and "facility fac-" in page
