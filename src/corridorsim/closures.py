@@ -77,6 +77,7 @@ class Window:
     """One disruption on one target: hours ``[start_h, end_h)`` and its factors."""
 
     index: int  #: position in the scenario's ``disruptions``
+    target: str  #: what it acts on (a family without ``route:``)
     start_h: float
     end_h: float
     capacity_factor: float
@@ -112,12 +113,16 @@ class Closures:
             if hit is None:
                 self.unknown.append(i)
                 continue
-            w = Window(i, d.start_d * 24.0, d.end_d * 24.0, float(d.capacity_factor),
+            w = Window(i, hit[1], d.start_d * 24.0, d.end_d * 24.0, float(d.capacity_factor),
                        float(d.speed_factor), _label(d, scn.start_date))
             self._by.setdefault(hit, []).append(w)
 
     def __bool__(self) -> bool:
         return bool(self._by)
+
+    def windows(self) -> list[Window]:
+        """Every window, in the scenario's order."""
+        return sorted((w for ws in self._by.values() for w in ws), key=lambda w: w.index)
 
     def of(self, kind: TargetKind, target: str) -> list[Window]:
         return self._by.get((kind, target), [])

@@ -8,6 +8,7 @@ analyses side by side (KPIs, accounting, saturation, invariant checks) → one f
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ from corridorsim.analysis.kpis import INSTANCE_COLUMNS, instance_order, route_su
 from corridorsim.analysis.route_shares import route_shares_table
 from corridorsim.analysis.saturation import place_queues, saturation_outputs
 from corridorsim.analysis.tables import SimTrace, facilities_table, route_time_sums, vehicles_table
+from corridorsim.analysis.timeseries import Weeks, facility_timeseries, route_timeseries
 from corridorsim.closures import Closures
 from corridorsim.limits import check_limits
 from corridorsim.network import Network, load_network
@@ -158,6 +160,7 @@ def run_info(setup: Setup, built: Built, sim: Simulated) -> dict[str, Any]:
         "teu_in_system": float(rec.teu[~delivered].sum()),
         "teu_refused": built.refused,
         "warnings": run_warnings(scn, net, setup.routes, setup.closures),
+        "windows": closure_windows(setup, built),
         "vehicle_trips": len(sim.vehicles),
         "versions": {
             "corridorsim": __version__,
@@ -193,7 +196,12 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
              "transit_h": rec.delivered_h - rec.created_h},
             time_sums=route_time_sums(rec, np.where(counted, inst_row, -1), len(labels)))
 
+    weeks = Weeks(scn.start_date, scn.horizon_d * 24.0)
+    names = {str(k): str(v) for k, v in setup.network.nodes["name"].items()}
     done, seconds = _run_side_by_side({
+        "timeseries": lambda: (
+            route_timeseries(rec, weeks, order, routes, sim.trace.warmup_h),
+            facility_timeseries(built.engine, sim.trace, weeks, names)),
         "accounting": lambda: account_records(scn, routes, sim.trace, counted=counted),
         "saturation": lambda: place_queues(sim.trace, sim.facilities, sim.vehicles,
                                            scn.horizon_d * 24.0),
@@ -205,6 +213,7 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     acc: RecordAccounting = done["accounting"]
     summary = done["kpis"].merge(acc.summary, on=INSTANCE_COLUMNS, how="left").round(6)
     tables = dict(acc.tables)
+    tables["timeseries.csv"], tables["facility_timeseries.csv"] = done["timeseries"]
     if built.choice is not None:
         tables["route_shares.csv"] = route_shares_table(built.choice, rec, routes)
         info["choice_over_capacity_teu"] = round(built.choice.over_cap_teu, 3)
@@ -215,6 +224,25 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
         summary=summary, facilities=sim.facilities, vehicles=sim.vehicles, info=info,
         extra_tables=tables, footprints=acc.footprints, trace=sim.trace,
         consignment_columns=acc.per_consignment, leg_accounting=acc.extend_legs)
+
+
+def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:
+    """Every disruption window and every storm of the run, with calendar dates (``end``: the
+    last day touched) (``run.json: windows``; the report shades them)."""
+    day0 = dt.date.fromisoformat(setup.scenario.start_date)
+
+    def date(h: float) -> str:
+        return str(day0 + dt.timedelta(hours=min(h, 3650 * 24.0)))
+
+    out = [{"cause": "disruption", "target": w.target, "label": w.label,
+            "start_h": w.start_h, "end_h": w.end_h, "start": date(w.start_h),
+            "end": date(max(w.start_h, w.end_h - 1e-6))} for w in setup.closures.windows()]
+    for area, cal in sorted(built.storms.items()):
+        out += [{"cause": "weather", "target": area, "label": f"storm on the {area}",
+                 "start_h": round(a, 3), "end_h": round(b, 3), "start": date(a),
+                 "end": date(max(a, b - 1e-6))}
+                for a, b, *_ in cal.windows]
+    return out
 
 
 def _stages_per_demand_row(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list[int]:

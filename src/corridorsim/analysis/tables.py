@@ -196,7 +196,7 @@ class SimTrace:
     ----------
     records : the run's :class:`~corridorsim.sim.records.RunRecords`
     attrs : :class:`StageAttributes` of every (route index, stage)
-    service_keys, service_kinds, service_from, service_to : per service index
+    service_keys, service_kinds, service_from, service_to, service_direction : per service
     stage_service : int array (routes, stages) - service index of a leg stage, else -1
     dep_time : departure time of each departure (``records.trip`` indexes it)
     warmup_h : statistics start
@@ -212,6 +212,7 @@ class SimTrace:
         self.service_kinds = [svc.kind for svc in eng.services]
         self.service_from = [svc.from_node for svc in eng.services]
         self.service_to = [svc.to_node for svc in eng.services]
+        self.service_direction = [svc.direction for svc in eng.services]
         s_max = self.attrs.s_max
         self.stage_service = np.full((len(rec.route_ids), s_max), -1, dtype=np.int64)
         w = min(s_max, eng.next_service.shape[1]) if eng.next_service.size else 0

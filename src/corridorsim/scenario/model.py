@@ -213,7 +213,9 @@ class Scenario(FrozenModel):
             if d.start is None and d.end is None:
                 out.append(d)
                 continue
-            upd: dict[str, float] = {}
+            # the dates become days (and are dropped: Disruption.window gives them back), so
+            # that a scenario dumped and validated again is the same scenario
+            upd: dict[str, float | None] = {"start": None, "end": None}
             for key, day_key, date in (("start", "start_d", d.start), ("end", "end_d", d.end)):
                 if date is None:
                     continue
@@ -223,7 +225,7 @@ class Scenario(FrozenModel):
                                      f"start_date {day0}")
                 upd[day_key] = float(days)
             new = d.model_copy(update=upd)
-            if new.end_d <= new.start_d:
+            if new.end_d <= new.start_d:  # (both days now)
                 raise ValueError(f"disruptions[{i}]: the window {d.start} → {d.end} ends before "
                                  "it starts")
             out.append(new)

@@ -21,7 +21,7 @@ from corridorsim.routing.instances import RouteInstance
 from corridorsim.routing.schedule import due_days
 from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.specs import facility_spec, service_spec
-from corridorsim.sim.calendar import leg_calendar, node_calendar, storm_calendars
+from corridorsim.sim.calendar import Calendar, leg_calendar, node_calendar, storm_calendars
 from corridorsim.sim.choice import ChoiceModel
 from corridorsim.sim.choice_setup import build_choice
 from corridorsim.sim.demand import (
@@ -57,6 +57,8 @@ class Built:
     records: RunRecords
     refused: dict[str, float]
     choice: ChoiceModel | None
+    #: storm windows by sea area (a calendar each)
+    storms: dict[str, Calendar]
 
 
 def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance],
@@ -69,7 +71,8 @@ def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
     bookings = book_demand(scn, routes, closures, streams, volumes)
     rec = make_records(routes, bookings)
     eng = Engine(rec, scn.horizon_d * 24.0)
-    Assembly(eng, scn, net, streams, closures).add_routes(routes)
+    assembly = Assembly(eng, scn, net, streams, closures)
+    assembly.add_routes(routes)
     choice = None
     if (bookings.choice_row >= 0).any():
         if rates is None:
@@ -81,7 +84,7 @@ def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
         sel = np.flatnonzero((rec.route == ri) & fixed)
         if len(sel):
             eng.leg_service[(ri, 1)].queue.preload(sel, rec.created_h[sel])
-    return Built(eng, rec, bookings.refused, choice)
+    return Built(eng, rec, bookings.refused, choice, assembly.storms)
 
 
 def make_records(routes: Mapping[str, RouteInstance], b: Bookings) -> RunRecords:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +39,26 @@ class Calendar:
                     reopen, changed, hit = end, True, True
                     cause = cause or c
         return (reopen, cause) if hit else None
+
+    def closed_between(self, lo: float, hi: float) -> list[tuple[float, float, str]]:
+        """The hours in ``[lo, hi)`` when closed, as disjoint ``(start, end, cause)`` pieces
+        in time order; where a disruption and a storm overlap, the disruption's."""
+        hits = [(max(a, lo), min(b, hi), c) for a, b, c, cap, _ in self.windows
+                if cap == 0.0 and a < hi and b > lo]
+        if not hits:
+            return []
+        cuts = sorted({t for a, b, _ in hits for t in (a, b)})
+        out: list[tuple[float, float, str]] = []
+        for a, b in pairwise(cuts):
+            causes = {c for x, y, c in hits if x <= a and y >= b}
+            if not causes:
+                continue
+            cause = "disruption" if "disruption" in causes else min(causes)
+            if out and out[-1][1] == a and out[-1][2] == cause:
+                out[-1] = (out[-1][0], b, cause)
+            else:
+                out.append((a, b, cause))
+        return out
 
     def factors(self, t: float) -> tuple[float, float]:
         """Product of capacity and speed factors of open windows active at ``t``."""

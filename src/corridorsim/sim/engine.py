@@ -25,6 +25,21 @@ CAUSE = {c: i for i, c in enumerate(CAUSES)}
 INF = math.inf
 
 
+CLOSURE_CAUSES = frozenset({"weather", "disruption"})
+
+
+def _overlap(a: float, b: float, ready: np.ndarray, first: float,
+             last: float) -> np.ndarray | float:
+    """Hours of ``[a, b)`` each consignment (ready at ``ready``) spent waiting."""
+    if b <= first or b <= a:
+        return 0.0
+    if a >= last:  # everyone was ready before it began: the same hours for all
+        return b - a
+    spans = b - np.maximum(a, ready)
+    out: np.ndarray = np.maximum(spans, 0.0, out=spans)
+    return out
+
+
 class Engine:
     """Runs one replication: builds processes from services and facilities, then simulates."""
 
@@ -79,32 +94,43 @@ class Engine:
             phases.append((t0, self.env.now, cause))
 
     def _record_phases(self, rows: np.ndarray, ready: np.ndarray,
-                       phases: list[tuple[float, float, str]], t_end: float) -> None:
-        """Split each consignment's wait ``ready → t_end`` over the phases; the rest is queue.
+                       phases: list[tuple[float, float, str]], t_end: float,
+                       closed: list[tuple[float, float, str]]) -> None:
+        """File each consignment's wait ``ready → t_end`` by cause; the rest is queue.
 
-        ``rows`` are the consignments' flat record rows of a leg about to depart; this is
-        the first write to those rows, so values are assigned, not added.
+        ``closed`` are the hours the service was closed (storms, disruptions; disjoint,
+        from its calendar): whoever was waiting then waited for the closure, wherever it
+        stood in the queue, so those hours go to the closure's cause first. The loop's own
+        ``phases`` (waiting for a vehicle, a slot, the vehicle to fill) take the hours left.
+        ``rows`` are the consignments' record rows of a leg about to depart; this is the
+        first write to those rows, so values are assigned, not added.
         """
-        wait = self.rec.wait
         rest = t_end - ready
         parts: dict[int, np.ndarray | float] = {}
         first, last = (float(ready.min()), float(ready.max())) if len(ready) else (0.0, 0.0)
-        for t0, t1, cause in phases:
-            t1 = min(t1, t_end)
-            if t1 <= first or t1 <= t0:
-                continue  # over before anyone on board was ready
-            part: np.ndarray | float
-            if t0 >= last:  # everyone was ready before it began: the same hours for all
-                part = t1 - t0
-            else:
-                spans = t1 - np.maximum(t0, ready)
-                part = np.maximum(spans, 0.0, out=spans)
+
+        def add(cause: str, part: np.ndarray | float) -> None:
+            nonlocal rest
             c = CAUSE[cause]
             parts[c] = parts[c] + part if c in parts else part
-            rest -= part
-        np.maximum(rest, 0.0, out=rest)
+            rest = rest - part
+
+        for a, b, cause in closed:
+            add(cause, _overlap(a, b, ready, first, last))
+        for t0, t1, cause in phases:
+            t1 = min(t1, t_end)
+            if t1 <= first or t1 <= t0 or (closed and cause in CLOSURE_CAUSES):
+                continue  # over before anyone on board was ready, or filed above
+            part = _overlap(t0, t1, ready, first, last)
+            for a, b, _ in closed:  # hours inside a closure are the closure's
+                if a < t1 and b > t0:
+                    part = part - _overlap(max(a, t0), min(b, t1), ready, first, last)
+            add(cause, part)
+        if isinstance(rest, np.ndarray):
+            np.maximum(rest, 0.0, out=rest)
         q = CAUSE["queue"]
         parts[q] = parts[q] + rest if q in parts else rest
+        wait = self.rec.wait
         for c, part in parts.items():
             wait[c][rows] = part
 
@@ -127,6 +153,7 @@ class Engine:
         transit). With ``may_block`` the vehicle keeps its berth while the facility's yard
         is full (unloading stops)."""
         env = self.env
+        t_arrive = env.now
         phases = yield from self._closure_wait(fac.calendar)
         p = fac.params
         if p.open_hours is not None:
@@ -155,8 +182,10 @@ class Engine:
                 phases.append((t_b, env.now, "blocking"))
         fac.resource.release(req)
         fac.busy_h += env.now - t_s
+        t_free = env.now
         dwell = float(sample(p.dwell, fac.rng))
         yield env.timeout(dwell)
+        fac.passages_log.append((t_arrive, t_s, t_free, env.now, load))
         fac.passages += 1
         fac.teu += load
         fac.wait_sum_h += waited
@@ -297,7 +326,10 @@ class Engine:
                 "cargo was ready; please report this with the scenario"
             )
         t_dep = env.now
-        self._record_phases(rows, rec.t_in[rows], phases, t_dep)
+        ready = rec.t_in[rows]
+        closed = (svc.calendar.closed_between(float(ready.min()), t_dep)
+                  if svc.calendar.windows and len(ready) else [])
+        self._record_phases(rows, ready, phases, t_dep, closed)
         load = float(rec.teu[idx].sum())
         if svc.from_facility is not None:
             svc.from_facility.yard_remove(load)

@@ -38,6 +38,8 @@ class Facility:
     wait_sum_h: float = 0.0
     wait_max_h: float = 0.0
     queue_trace: list[tuple[float, int]] = field(default_factory=list)
+    #: every vehicle passage: (arrived, served from, server released, left, TEU on board)
+    passages_log: list[tuple[float, float, float, float, float]] = field(default_factory=list)
     yard_level: float = 0.0
     direction: str = "westbound"
 
