@@ -203,3 +203,74 @@ def test_report_on_a_sampled_run_says_so(res: RunResult, tmp_path: Path,
     assert f"of {fresh.n_consignments:,} consignments (every 4th by booking)" in text
     assert "legs" not in fresh._built and "consignments" not in fresh._built  # only the sample
     assert text.count("<svg") >= 3
+
+
+# ---------------------------------------------------------------- report over time (#17)
+CLOSURE = {"name": "Caspian closure", "target": "caspian", "start": "2024-02-10",
+           "end": "2024-02-23", "capacity_factor": 0}
+
+
+@pytest.fixture(scope="module")
+def closure_res() -> RunResult:
+    return _short_run(horizon_d=90.0, disruptions=[CLOSURE])
+
+
+@pytest.fixture(scope="module")
+def closure_report(closure_res: RunResult) -> str:
+    from corridorsim.viz.report import report_html
+
+    return report_html(closure_res)
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
+def test_over_time_section_shades_the_dated_disruption(closure_res: RunResult,
+                                                       closure_report: str) -> None:
+    windows = closure_res.info["windows"]
+    assert any(w["cause"] == "disruption" and w["start"] == "2024-02-10" for w in windows)
+    sec = _section(closure_report, 'id="over-time"', 'id="time"')
+    assert "<h2" in sec and "Over time" in sec
+    assert sec.count("<svg") >= 2  # transit by booking week, queues
+    assert "Transit time by booking week" in sec
+    # the closure is shaded and labelled in the chart (SVG text), with a legend entry
+    svg = sec[sec.index("<svg"):sec.index("</svg>")]
+    assert "Caspian closure" in svg
+    assert "closure / disruption" in svg
+    assert "Queues over time" in sec and "Aktau" in sec  # the yard before the closed sea
+
+
+def test_over_time_report_is_deterministic(closure_res: RunResult, closure_report: str) -> None:
+    from corridorsim.viz.report import report_html
+
+    assert report_html(closure_res) == closure_report
+
+
+def test_in_transit_is_not_called_backlog(report_text: str) -> None:
+    sec = report_text[report_text.index('id="saturation"'):]
+    assert "No facility or service is saturated" in sec
+    assert "in transit at the end of the horizon" in sec
+    assert "queued at saturated places" in sec
+    assert "backlog" not in report_text.lower()
+    kpis = _section(report_text, 'id="kpis"', "</table>")
+    assert "TEU in transit at end" in kpis and "backlog" not in kpis.lower()
+
+
+def test_bottlenecks_per_route_show_the_middle_corridor(closure_res: RunResult,
+                                                       closure_report: str) -> None:
+    from corridorsim.viz.bottlenecks import route_bottlenecks
+
+    bn = route_bottlenecks(closure_res)
+    mc = bn[bn["route_key"].str.startswith("middle_corridor:")]
+    assert len(mc), bn
+    # the closed Caspian crossing is the Middle Corridor's worst excess wait
+    assert mc.iloc[0]["place"].startswith("Aktau port → Port of Baku (Alat) (leg")
+    assert mc.iloc[0]["excess_h"] > 24.0
+    assert "disruption" in mc.iloc[0]["causes"]
+    # no route lists another route's places: Suez never shows the Caspian
+    suez = bn[bn["route_key"].str.startswith("suez:")]
+    assert not suez["place"].str.contains("Aktau|Baku|Poti").any()
+    sec = _section(closure_report, 'id="bottlenecks"', 'id="saturation"')
+    assert "Bottlenecks per route" in sec and "excess h" in sec
+    assert "Aktau port → Port of Baku (Alat) (leg)" in sec

@@ -12,6 +12,7 @@ from corridorsim.viz import charts
 from corridorsim.viz.assets import badge, esc, fmt
 from corridorsim.viz.bottlenecks import bottleneck_section
 from corridorsim.viz.html import Format, formatter, html_table, page
+from corridorsim.viz.over_time import over_time_section
 from corridorsim.viz.report_data import (
     accounting_tables,
     breakdown_columns,
@@ -25,7 +26,6 @@ from corridorsim.viz.report_data import (
     stage_profile,
 )
 from corridorsim.viz.saturation_section import saturation_section
-from corridorsim.viz.shares import shares_section
 from corridorsim.viz.validation_section import validation_section
 
 if TYPE_CHECKING:
@@ -109,7 +109,8 @@ def _header(res: RunResult) -> str:
             + "".join(f'<p class="warning"><b>warning:</b> {esc(w)}</p>'
                       for w in info.get("warnings", []))
             + f'<div class="kpis">{boxes}</div>'
-            '<nav><a href="map.html">map</a><a href="#kpis">KPIs</a><a href="#time">time–distance'
+            '<nav><a href="map.html">map</a><a href="#kpis">KPIs</a><a href="#over-time">over time</a>'
+            '<a href="#time">time–distance'
             '</a><a href="#bottlenecks">bottlenecks</a><a href="#accounting">emissions &amp; cost'
             '</a><a href="#assumptions">assumptions</a></nav>')
 
@@ -306,7 +307,7 @@ def report_html(res: RunResult) -> str:
     """The complete HTML of the run report."""
     labels, colours = _labels(res)
     body = (_header(res) + _kpi_section(res, labels, colours) + _disruption_section(res)
-            + shares_section(res, labels, colours)
+            + over_time_section(res, labels, colours, _styles(res))
             + _time_section(res, labels, colours) + _bottleneck_section(res, labels, colours)
             + saturation_section(res)
             + _accounting_section(res, labels) + _assumptions_section(res)

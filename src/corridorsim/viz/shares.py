@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from corridorsim.viz import charts
 from corridorsim.viz.assets import esc, fmt
 from corridorsim.viz.html import html_table
+from corridorsim.viz.time_charts import DateAxis, shade_windows
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
@@ -31,8 +32,10 @@ def weekly_shares(shares: pd.DataFrame) -> pd.DataFrame:
 
 
 def shares_chart(shares: pd.DataFrame, colours: Mapping[str, str], labels: Mapping[str, str],
-                 start_date: str) -> Figure:
-    """Stacked weekly shares (all segments) and, per segment, lines of each route's share."""
+                 start_date: str, *, axis: DateAxis | None = None,
+                 windows: Sequence[Mapping[str, Any]] = ()) -> Figure:
+    """Stacked weekly shares (all segments) and, per segment, lines of each route's share;
+    with ``axis``, on the run's common date axis with ``windows`` shaded."""
     segs = list(dict.fromkeys(shares["segment"]))
     fig = Figure(figsize=(10, 3.4 + (2.4 if len(segs) > 1 else 0.0)))
     wide = weekly_shares(shares)
@@ -65,7 +68,12 @@ def shares_chart(shares: pd.DataFrame, colours: Mapping[str, str], labels: Mappi
         ax2.set_title("By cargo segment", fontsize=11)
         charts._style(ax2)
         ax2.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
-    fig.autofmt_xdate()
+    for a in fig.axes:
+        if axis is not None:
+            shade_windows(a, windows, axis)
+            axis.style(a)
+    if axis is None:
+        fig.autofmt_xdate()
     return fig
 
 
@@ -76,8 +84,11 @@ def _summary(shares: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
     return g
 
 
-def shares_section(res: RunResult, labels: Mapping[str, str], colours: Mapping[str, str]) -> str:
-    """The report section on route choice; empty when the run had no route choice."""
+def shares_section(res: RunResult, labels: Mapping[str, str], colours: Mapping[str, str], *,
+                   axis: DateAxis | None = None, windows: Sequence[Mapping[str, Any]] = ()
+                   ) -> str:
+    """The report's part on route choice (in "Over time", on its date axis); empty when the
+    run had no route choice."""
     shares = getattr(res, "extra_tables", {}).get(TABLE)
     if shares is None or shares.empty:
         return ""
@@ -85,7 +96,8 @@ def shares_section(res: RunResult, labels: Mapping[str, str], colours: Mapping[s
     fam_colours = {r: colours.get(r, "#999999") for r in dict.fromkeys(shares["route"])}
     ordered = {r: fam_colours[r] for r in colours if r in fam_colours}
     ordered.update(fam_colours)
-    fig = shares_chart(shares, ordered, labels, res.scenario.start_date)
+    fig = shares_chart(shares, ordered, labels, res.scenario.start_date, axis=axis,
+                       windows=windows)
     cfg = res.scenario.choice
     note = (f"Shippers choose a route family each week by a logit over generalised cost "
             f"(freight + value of time × expected transit + reliability × (P90 − P50) + carbon "
@@ -96,7 +108,7 @@ def shares_section(res: RunResult, labels: Mapping[str, str], colours: Mapping[s
     over = res.info.get("choice_over_capacity_teu", 0.0) or 0.0
     extra = (f'<p class="note">{fmt(over, ",.0f")} TEU were booked above a route cap because '
              "every open route was full.</p>") if over > 0 else ""
-    return ('<h2 id="route-choice">Route choice: shares over time</h2>'
+    return ('<h3 id="route-choice">Route choice: shares over time</h3>'
             f'<div class="chart">{charts.to_svg(fig, "shares")}</div>'
             f'<p class="note">{esc(note)}</p>'
             + html_table(table, formats={"teu": lambda v: fmt(v, ",.0f"),
