@@ -12,7 +12,7 @@ import pytest
 
 from corridorsim.result import RunResult
 from corridorsim.run import run_scenario
-from corridorsim.scenario.load import load_scenario
+from corridorsim.scenario.load import load_scenario, scenario_from_dict
 from corridorsim.viz.assets import wait_colour
 from corridorsim.viz.facility_waits import CAUSES, facility_waits
 from corridorsim.viz.layers import facility_class, route_class
@@ -110,3 +110,16 @@ def test_no_slider_without_weekly_tables(res: RunResult, tmp_path: Path) -> None
     assert time_data(r) is None
     page = map_html(r)
     assert "corridorsimTimeSlider(map_" not in page and "facility fac-" in page
+
+
+def test_slider_lists_disruptions_by_date(res: RunResult) -> None:
+    scn, _ = load_scenario("baseline_2024")
+    dis = {"target": "caspian", "start_d": 14, "end_d": 28, "capacity_factor": 0}
+    data = {**scn.model_dump(mode="json"), "horizon_d": 42.0, "warmup_d": 7.0,
+            "disruptions": [dis]}
+    r = run_scenario(scenario_from_dict(data))
+    shown = time_data(r)
+    assert shown is not None and len(shown["closures"]) == 1
+    c = shown["closures"][0]
+    assert (c["h0"], c["h1"]) == (14 * 24.0, 28 * 24.0)
+    assert "2024-01-15" in c["label"]  # by date, as the scenario's window says

@@ -119,11 +119,10 @@ def _routes(res: RunResult, ts: pd.DataFrame, weeks: list[str]) -> list[dict[str
 
 
 def _closures(res: RunResult) -> list[dict[str, Any]]:
-    closures = getattr(res, "closures", None)
-    if not closures:
+    if not res.closures:
         return []
     return [{"h0": _num(w.start_h), "h1": _num(w.end_h), "label": w.label}
-            for w in closures.windows]
+            for w in res.closures.windows()]
 
 
 def time_data(res: RunResult) -> dict[str, Any] | None:
