@@ -127,7 +127,7 @@ def excess_chart(bn: pd.DataFrame, labels: Mapping[str, str],
     :func:`corridorsim.viz.bottlenecks.route_bottlenecks`, in order): the undisturbed mean
     wait in grey, the excess in the route's colour."""
     rows = bn.iloc[::-1].reset_index(drop=True)
-    fig = Figure(figsize=(10, 0.3 * len(rows) + 1.5), layout="constrained")
+    fig = Figure(figsize=(10, 0.3 * len(rows) + 2.2), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(rows))
     ax.barh(y, rows["undisturbed_h"].clip(lower=0.0), color="#d9d9d9",
@@ -149,7 +149,8 @@ def excess_chart(bn: pd.DataFrame, labels: Mapping[str, str],
     ax.set_xlabel("mean waiting hours per consignment at the place")
     ax.set_title("Bottlenecks per route: waiting beyond the undisturbed time", fontsize=10)
     handles, names = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], names[::-1], loc="lower right", fontsize=8, frameon=False)
+    ax.legend(handles[::-1], names[::-1], loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncols=2, fontsize=8, frameon=False)
     return fig
 
 

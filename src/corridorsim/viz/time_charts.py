@@ -95,7 +95,8 @@ def shade_windows(ax: Axes, windows: Sequence[Mapping[str, Any]], axis: DateAxis
     for k, w in enumerate(closures):
         _span(ax, axis, w["start_h"], w["end_h"], color=CLOSURE_COLOUR, alpha=0.13, lw=0)
         if labels:
-            ax.annotate(str(w.get("label", w.get("target", ""))).split(":")[0],
+            text = str(w.get("label", w.get("target", ""))).split(":")[0]
+            ax.annotate(text.split(" (")[0] if len(text) > 40 else text,
                         (_num(axis.at(w["start_h"])), 1.0),
                         xycoords=("data", "axes fraction"), xytext=(3, -11 - 10 * (k % 3)),
                         textcoords="offset points", fontsize=8, color=CLOSURE_COLOUR)
