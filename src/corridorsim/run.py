@@ -189,12 +189,16 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     in_stats = rec.created_h >= sim.trace.warmup_h
     counted = in_stats & delivered
 
-    def kpis() -> pd.DataFrame:
+    def kpis(of: np.ndarray | None = None) -> pd.DataFrame:
+        """KPIs per route over all consignments, or those ``of`` marks."""
+        row = inst_row if of is None else np.where(of, inst_row, -1)
         return route_summary_arrays(
-            inst_row, labels,
+            row, labels,
             {"teu": rec.teu, "due_h": rec.due_h, "delivered": delivered, "in_stats": in_stats,
              "transit_h": rec.delivered_h - rec.created_h},
-            time_sums=route_time_sums(rec, np.where(counted, inst_row, -1), len(labels)))
+            time_sums=route_time_sums(rec, np.where(counted, row, -1), len(labels)))
+
+    own = built.shipment
 
     weeks = Weeks(scn.start_date, scn.horizon_d * 24.0)
     names = {str(k): str(v) for k, v in setup.network.nodes["name"].items()}
@@ -206,6 +210,7 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
         "saturation": lambda: place_queues(sim.trace, sim.facilities, sim.vehicles,
                                            scn.horizon_d * 24.0),
         "kpis": kpis,
+        "shipments": lambda: kpis(own) if own.any() else None,
         "checks": lambda: check_run(rec, info, sim.facilities, sim.vehicles),
     })
     clock.lap("analysis")
@@ -214,6 +219,9 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     summary = done["kpis"].merge(acc.summary, on=INSTANCE_COLUMNS, how="left").round(6)
     tables = dict(acc.tables)
     tables["timeseries.csv"], tables["facility_timeseries.csv"] = done["timeseries"]
+    if done["shipments"] is not None:  # the planner's own cargo, per route it took
+        ship = done["shipments"]
+        tables["shipments.csv"] = ship[ship["teu_created"] > 0].reset_index(drop=True)
     if built.choice is not None:
         tables["route_shares.csv"] = route_shares_table(built.choice, rec, routes)
         info["choice_over_capacity_teu"] = round(built.choice.over_cap_teu, 3)

@@ -9,6 +9,8 @@ from corridorsim.network import Network
 from corridorsim.routing.instances import RouteInstance
 from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.specs import service_spec
+from corridorsim.sim.demand import service_volumes
+from corridorsim.sim.keys import service_key
 
 __all__ = ["run_warnings"]
 
@@ -21,10 +23,12 @@ def run_warnings(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
       the ships of one direction do not carry the other's cargo on their way back;
     - a disruption of something no route passes, or that starts after the horizon, changes
       nothing; an episode partly in the warm-up is partly left out of the KPIs;
-    - a planner's link drawn as a straight line is shorter than any railway or sea lane.
+    - a planner's link drawn as a straight line is shorter than any railway or sea lane;
+    - the planner's own shipments on a service no corridor traffic uses fill its vehicles
+      alone, so they wait for them to fill (the scenario lacks the corridor's traffic).
     """
     return (_fleets_both_ways(scn, routes) + _idle_disruptions(scn, routes, closures)
-            + _straight_links(scn, net, routes))
+            + _straight_links(scn, net, routes) + _shipments_alone(scn, routes))
 
 
 def _fleets_both_ways(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list[str]:
@@ -71,4 +75,25 @@ def _straight_links(scn: Scenario, net: Network, routes: Mapping[str, RouteInsta
                        f"{float(net.links.at[lid, 'length_km']):,.0f} km): the great-circle "
                        "distance, shorter than any railway or sea lane; give its geometry for "
                        "a real route")
+    return out
+
+
+def _shipments_alone(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list[str]:
+    if not any(row.shipment for row in scn.demand):
+        return []
+    traffic = scn.model_copy(update={"demand": tuple(r for r in scn.demand if not r.shipment)})
+    volume = service_volumes(traffic, routes)
+    out = []
+    for inst in routes.values():
+        if not any(r.shipment and (r.origin, r.destination) == (inst.origin, inst.destination)
+                   for r in scn.demand):
+            continue
+        alone = [leg for leg in inst.route.legs
+                 if volume.get(service_key(leg, inst.route.direction), 0.0) == 0.0]
+        if alone:
+            out.append(f"{inst.key}: no corridor traffic rides {len(alone)} of its legs "
+                       f"(e.g. {alone[0].service} {alone[0].from_node}→{alone[0].to_node}), so "
+                       "your shipments fill those vehicles alone and wait for them to fill; add "
+                       "the corridor's traffic (e.g. extends: baseline_2024.yaml) for real "
+                       "departures")
     return out

@@ -63,6 +63,10 @@ class DemandRow(FrozenModel):
     With ``route`` set, every booking travels on that route family (fixed shares). Without
     it, shippers choose among ``choice.routes`` each week by a logit over the generalised
     cost of their cargo ``segment`` (see :class:`ChoiceConfig`).
+
+    A row is the corridor's **traffic** (everyone's containers: what fills the trains and
+    ships) unless ``shipment: true``: the planner's own cargo, riding the same services and
+    reported on its own (``shipments.csv``).
     """
 
     origin: str = "CN_XIY"
@@ -76,6 +80,7 @@ class DemandRow(FrozenModel):
     reefer_share: Share = 0.0
     due_d: Annotated[float, Field(gt=0, le=MAX_D, allow_inf_nan=False)] | None = None
     segment: str = "general"
+    shipment: bool = False
 
     @field_validator("seasonality_monthly")
     @classmethod

@@ -59,6 +59,8 @@ class Built:
     choice: ChoiceModel | None
     #: storm windows by sea area (a calendar each)
     storms: dict[str, Calendar]
+    #: per consignment (record order): the planner's own cargo (``shipment: true`` rows)
+    shipment: np.ndarray
 
 
 def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance],
@@ -84,7 +86,7 @@ def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
         sel = np.flatnonzero((rec.route == ri) & fixed)
         if len(sel):
             eng.leg_service[(ri, 1)].queue.preload(sel, rec.created_h[sel])
-    return Built(eng, rec, bookings.refused, choice, assembly.storms)
+    return Built(eng, rec, bookings.refused, choice, assembly.storms, bookings.shipment)
 
 
 def make_records(routes: Mapping[str, RouteInstance], b: Bookings) -> RunRecords:

@@ -37,6 +37,7 @@ class Bookings:
     segment: np.ndarray  #: int32 index into ``segments``
     due_h: np.ndarray  #: float64 hours after booking (NaN: route choice, set on choosing)
     choice_row: np.ndarray  #: int64 demand row of a route-choice booking, -1 for fixed
+    shipment: np.ndarray  #: bool: the planner's own cargo (a ``shipment: true`` row)
     segments: list[str]
     #: TEU refused because their route was closed, by family (or :data:`NO_OPEN_ROUTE`)
     refused: dict[str, float]
@@ -123,7 +124,8 @@ def open_at(windows: Sequence[tuple[float, float]], times: np.ndarray) -> np.nda
     return ok
 
 
-Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+             np.ndarray]
 
 
 def book_demand(scn: Scenario, routes: Mapping[str, RouteInstance], closures: Closures,
@@ -164,7 +166,7 @@ def _choice_row(scn: Scenario, i: int, row: DemandRow, seg: int, cand: np.ndarra
     due_h = row.due_d * 24.0 if row.due_d is not None else np.nan
     n = int(keep.sum())
     return (times[keep], sizes[keep], reefer[keep], np.full(n, int(cand[cand >= 0][0])),
-            np.full(n, seg), np.full(n, due_h), np.full(n, i))
+            np.full(n, seg), np.full(n, due_h), np.full(n, i), np.full(n, row.shipment))
 
 
 def _fixed_row(scn: Scenario, i: int, row: DemandRow, seg: int, keys: list[str],
@@ -183,21 +185,23 @@ def _fixed_row(scn: Scenario, i: int, row: DemandRow, seg: int, keys: list[str],
     n = int(keep.sum())
     return (times[keep], sizes[keep], reefer[keep],
             np.full(n, keys.index(key), dtype=np.int32), np.full(n, seg, dtype=np.int32),
-            np.full(n, due_d * 24.0), np.full(n, -1, dtype=np.int32))
+            np.full(n, due_d * 24.0), np.full(n, -1, dtype=np.int32), np.full(n, row.shipment))
 
 
 def _in_booking_order(parts: list[Part], segments: list[str], refused: dict[str, float],
                       candidates: dict[int, np.ndarray]) -> Bookings:
     """Booking order (time, then route); columns gathered one at a time so that a
     10-million-TEU year needs one extra column of memory here, not seven."""
-    dtypes = (np.float64, np.float64, np.bool_, np.int32, np.int32, np.float64, np.int32)
+    dtypes = (np.float64, np.float64, np.bool_, np.int32, np.int32, np.float64, np.int32,
+              np.bool_)
     cols = [np.concatenate([p[j] for p in parts]).astype(dtypes[j], copy=False)
-            for j in range(7)]
+            for j in range(len(dtypes))]
     parts.clear()
     order = np.lexsort((cols[3], cols[0]))
-    for j in range(7):
+    for j in range(len(dtypes)):
         cols[j] = cols[j][order]
     del order
     return Bookings(created_h=cols[0], teu=cols[1], reefer=cols[2], route=cols[3],
                     segment=cols[4], due_h=cols[5], choice_row=cols[6].astype(np.int64),
+                    shipment=cols[7],
                     segments=segments, refused=refused, candidates=candidates)

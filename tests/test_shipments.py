@@ -1,0 +1,36 @@
+"""The planner's own cargo rides the corridor's traffic and is reported on its own."""
+
+from __future__ import annotations
+
+from corridorsim.network import load_network
+from corridorsim.run import run_scenario
+from corridorsim.scenario.load import load_scenario, scenario_from_dict
+
+
+def test_own_shipments_ride_the_traffic_and_get_their_own_table() -> None:
+    scn, _ = load_scenario("baseline_2024")
+    data = scn.model_dump()
+    data.update(horizon_d=90, warmup_d=14)
+    data["demand"] = [*data["demand"],
+                      {"origin": "CN_XIY", "destination": "DE_DUI", "route": "middle_corridor",
+                       "teu_per_week": 20, "shipment": True}]
+    res = run_scenario(scenario_from_dict(data), network=load_network())
+    own = res.extra_tables["shipments.csv"]
+    assert list(own["route"]) == ["middle_corridor"]
+    assert 20 * 90 / 7 * 0.7 < own.loc[0, "teu_created"] < 20 * 90 / 7 * 1.3
+    every = res.summary.set_index("route").loc["middle_corridor"]
+    # the same trains: the shipper's boxes take about as long as everyone's
+    assert abs(own.loc[0, "transit_days_p50"] - every["transit_days_p50"]) < 3
+    assert every["teu_created"] > 10 * own.loc[0, "teu_created"]  # summary: all cargo
+    assert not [w for w in res.info["warnings"] if "no corridor traffic" in w]
+
+
+def test_shipments_without_traffic_are_warned_about() -> None:
+    scn = scenario_from_dict({
+        "name": "alone", "horizon_d": 60, "routes": ["middle_corridor"],
+        "demand": [{"origin": "CN_XIY", "destination": "DE_DUI", "route": "middle_corridor",
+                    "teu_per_week": 100, "shipment": True}]})
+    res = run_scenario(scn, network=load_network())
+    warned = [w for w in res.info["warnings"] if "no corridor traffic" in w]
+    assert warned and "middle_corridor:CN_XIY-DE_DUI" in warned[0]
+    assert "shipments.csv" in res.extra_tables
