@@ -104,8 +104,13 @@ class Disruption(FrozenModel):
     (``suez``, ``babalmandab``, ``bosporus``, ``cape``, ``malacca``, ``gibraltar``), a sea area
     (``caspian``, ``black_sea``) or a route family (``route:northern`` or ``northern``: no new
     bookings while closed; ``suez`` and ``cape`` alone mean the chokepoints).
-    ``capacity_factor: 0`` closes the target; other values scale capacity (vehicle size,
-    servers); ``speed_factor`` scales speeds.
+    ``capacity_factor: 0`` closes the target. Other values scale what the target has: on a
+    link, chokepoint or sea area, the TEU each departing train or ship may load (never below
+    one FEU); on a node, the processing rate of its servers (each vehicle's service time is
+    divided by the factor; the number of servers, the handling rate and the yard are changed
+    under ``facilities:``, by name). A route family can only be closed. ``speed_factor``
+    scales the speed of vehicles departing on the target's legs. What each target acts on is
+    decided in one place, :mod:`corridorsim.closures`.
     """
 
     name: str | None = None
