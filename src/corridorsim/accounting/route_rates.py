@@ -29,18 +29,20 @@ class RouteRates:
 @dataclass(frozen=True)
 class ChoiceRates:
     """Rates of every route of a run, with the scenario's tariffs and factors, and (when
-    reference shares are calibrated) with the shipped ones."""
+    reference shares are calibrated) with the reference ones (``choice.reference``)."""
 
     scenario: Mapping[str, RouteRates]
     reference: Mapping[str, RouteRates] | None
 
 
 def route_rates(scn: Scenario, inst: RouteInstance, *, reference: bool = False) -> RouteRates:
-    """``reference=True`` uses the shipped tariffs and emission factors (no scenario
-    overrides)."""
+    """``reference=True`` uses the tariffs and emission factors in force when the reference
+    shares were observed: the shipped ones with ``choice.reference`` overrides (not the
+    scenario's ``accounting`` overrides)."""
     cfg = scn.accounting
-    tariffs = load_tariffs(None if reference else (cfg.tariffs or None))
-    factors = load_factors(None if reference else (cfg.emission_factors or None))
+    tab = scn.choice.reference if reference else cfg
+    tariffs = load_tariffs(tab.tariffs or None)
+    factors = load_factors(tab.emission_factors or None)
     segs, stops = route_tables({inst.family: inst})  # flags legs rounding the Cape
     cost = float(stage_costs(segs, stops, tariffs)["cost_usd_per_teu"].sum())
     intens = stage_intensities(segs, stops, factors, cargo_t_per_teu=cfg.cargo_t_per_teu,
