@@ -32,14 +32,16 @@ from corridorsim.result import RunResult
 from corridorsim.run import run_scenario, scenario_hash
 from corridorsim.scenario.model import Scenario
 
-__all__ = ["replication_table", "run_replications"]
+__all__ = ["is_shipped", "replication_table", "run_replications", "with_seed"]
 
 
-def _with_seed(scn: Scenario, seed: int) -> Scenario:
+def with_seed(scn: Scenario, seed: int) -> Scenario:
+    """``scn`` with seed ``seed`` (the same object when it already has it)."""
     return scn if scn.seed == seed else scn.model_copy(update={"seed": int(seed)})
 
 
-def _is_shipped(net: Network | None) -> bool:
+def is_shipped(net: Network | None) -> bool:
+    """Whether ``net`` is the shipped network (Dask workers then load their own copy)."""
     return net is None or str(getattr(net, "source", "")) == str(default_geodata_dir())
 
 
@@ -64,9 +66,9 @@ def run_replications(scn: Scenario, net: Network | None = None, *, replications:
     seeds = {r: replication_seed(scn.seed, r) for r in range(replications)}
     payloads = []
     with Executor(workers=workers, scheduler=scheduler) as ex:
-        ship_net = net if (not ex.distributed or not _is_shipped(net)) else None
+        ship_net = net if (not ex.distributed or not is_shipped(net)) else None
         for r in range(1, replications):
-            s = _with_seed(scn, seeds[r])
+            s = with_seed(scn, seeds[r])
             payloads.append(task_payload(s, key=f"{scenario_hash(s)}-{seeds[r]}",
                                          label=f"replication {r} (seed {seeds[r]})",
                                          network=ship_net))

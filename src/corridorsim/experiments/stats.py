@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CI_KPIS", "aggregate", "t_quantile_975"]
+__all__ = ["CI_KPIS", "PairedInterval", "aggregate", "paired_interval", "t_quantile_975"]
 
 # KPIs that get ``<kpi>_ci95_low`` / ``<kpi>_ci95_high`` columns when replicated.
 CI_KPIS = (
@@ -58,6 +59,44 @@ def t_quantile_975(df: int) -> float:
         if hi - lo < 1e-12:
             break
     return (lo + hi) / 2
+
+
+class PairedInterval(NamedTuple):
+    """Mean of paired differences with its 95 % Student-t interval."""
+
+    mean: float
+    low: float
+    high: float
+    sd: float
+    pairs: int
+
+    @property
+    def distinguishable(self) -> bool | None:
+        """Whether the interval excludes zero; None with fewer than two pairs."""
+        if self.pairs < 2:
+            return None
+        return self.low > 0 or self.high < 0
+
+
+def paired_interval(diffs: Sequence[float] | np.ndarray) -> PairedInterval:
+    """95 % t-interval of the mean of ``diffs`` (B − A per replication; NaN pairs left out).
+
+    ``mean ± t(0.975, n−1) · sd / √n``; identical differences give a zero-width interval
+    (all zero: not distinguishable from zero). Fewer than two pairs: NaN bounds.
+    """
+    d = np.asarray(diffs, dtype=float)
+    d = d[~np.isnan(d)]
+    n = len(d)
+    if n == 0:
+        return PairedInterval(math.nan, math.nan, math.nan, math.nan, 0)
+    mean = float(d.mean())
+    if n < 2:
+        return PairedInterval(mean, math.nan, math.nan, math.nan, n)
+    if bool((d == d[0]).all()):  # exact: no rounding noise around a constant difference
+        return PairedInterval(float(d[0]), float(d[0]), float(d[0]), 0.0, n)
+    sd = float(d.std(ddof=1))
+    half = t_quantile_975(n - 1) * sd / math.sqrt(n)
+    return PairedInterval(mean, mean - half, mean + half, sd, n)
 
 
 def aggregate(rows: pd.DataFrame, keys: Sequence[str], order: str,

@@ -24,7 +24,7 @@ from corridorsim._version import __version__
 from corridorsim.analysis.kpis import INSTANCE_COLUMNS
 from corridorsim.errors import OutputError
 from corridorsim.experiments.executor import Executor, TaskProgress
-from corridorsim.experiments.replications import _is_shipped
+from corridorsim.experiments.replications import is_shipped
 from corridorsim.experiments.stats import aggregate
 from corridorsim.experiments.store import ResultStore, task_key
 from corridorsim.experiments.sweep_spec import SweepSpec, Variant, load_sweep
@@ -72,7 +72,7 @@ def run_sweep(spec: SweepSpec, store_dir: Path | str, *, workers: int = 0,
     run = _Run(plan, store, on_event)
     with Executor(workers=workers, scheduler=scheduler) as ex:
         ship = network if (network is not None and (not ex.distributed
-                                                     or not _is_shipped(network))) else None
+                                                     or not is_shipped(network))) else None
         keys = list(plan.todo)
         payloads = [task_payload(plan.todo[k]["scn"], key=k, label=plan.todo[k]["label"],
                                  network=ship) for k in keys]

@@ -177,6 +177,14 @@ class WeatherConfig(FrozenModel):
 
 
 class AccountingConfig(FrozenModel):
+    """Emissions and landed cost. ``rates_year`` picks the year of freight rates in
+    ``data/cost_tariffs.csv`` (2023: World Bank 2023 [S6] and WCI H2-2023 [S48], the default:
+    the year the rail rates are calibrated on and the last with Suez open; 2024/2025: ERAI
+    [T-R1], sea rates [T-R3, T-R4]); ``currency`` adds the cost columns in euros at that
+    year's ECB rate (``usd_per_eur``, S91) beside the USD ones."""
+
+    rates_year: Literal[2023, 2024, 2025] = 2023
+    currency: Literal["USD", "EUR"] = "USD"
     cargo_t_per_teu: Annotated[float, Field(ge=0, le=40, allow_inf_nan=False)] = 10.0
     tare_t_per_teu: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
     include_tare: bool = True

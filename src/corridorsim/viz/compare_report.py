@@ -1,26 +1,31 @@
-"""``compare.html``: the delta table of two runs and both maps side by side."""
+"""``compare.html``: the delta table of two runs and both maps side by side, or the paired
+differences of two scenarios over replications with the parameters that differ."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from corridorsim.analysis.compare import HIGHER_IS_BETTER, KPI_LABELS, kpi_text, tone
 from corridorsim.viz.assets import as_float, esc
 from corridorsim.viz.html import Format, formatter, html_table, page
 
-__all__ = ["write_compare_report"]
+if TYPE_CHECKING:
+    from corridorsim.analysis.compare import ScenarioComparison
+
+__all__ = ["write_compare_report", "write_paired_report"]
 
 COMPARE_CSS = """
 body { max-width: 1500px; } .scroll { overflow-x: auto; }
 .maps { display: grid; grid-template-columns: 1fr; gap: 12px; }
 .maps iframe { width: 100%; height: 640px; border: 1px solid #ddd; border-radius: 4px; }
 td.better { color: #1a7f37; } td.worse { color: #c62828; }
+td.same { color: #888; } tr.first td { border-top: 2px solid #ccc; }
 """
-# KPIs where a larger value is better; for the others smaller is better
-HIGHER_IS_BETTER = ("teu_delivered", "on_time_share")
 
 
 def _scenario_name(run: Path) -> str:
@@ -92,4 +97,64 @@ def write_compare_report(run_a: Path, run_b: Path, table: pd.DataFrame, out: Pat
     path = out / "compare.html"
     path.write_text(page(f"corridorsim comparison · {name_b} vs {name_a}", body),
                     encoding="utf-8")
+    return [path]
+
+
+# ------------------------------------------------------------------------------ scenarios
+def _paired_rows(table: pd.DataFrame) -> str:
+    keys = [k for k in ("route", "origin", "destination") if k in table.columns]
+    head = "".join(f"<th>{h}</th>" for h in (
+        "route", "origin → destination", "KPI", "A (mean)", "B (mean)", "B − A (mean)",
+        "95 % interval of B − A", "pairs", "distinguishable from 0"))
+    rows, current = [], None
+    for r in table.to_dict("records"):
+        key = tuple(r[k] for k in keys)
+        first = key != current
+        current = key
+        kpi = str(r["kpi"])
+        verdict = str(r["distinguishable"])
+        cls = tone(kpi, r["diff_mean"]) if verdict == "yes" else "same"
+        pair = f"{r['origin']} → {r['destination']}" if "origin" in r else ""
+        cells = [esc(r["route"]) if first else "", esc(pair) if first else "",
+                 esc(KPI_LABELS.get(kpi, (kpi, ""))[0])]
+        nums = [kpi_text(kpi, r["a_mean"]), kpi_text(kpi, r["b_mean"]),
+                kpi_text(kpi, r["diff_mean"], signed=True),
+                f"{kpi_text(kpi, r['diff_ci95_low'], signed=True)} … "
+                f"{kpi_text(kpi, r['diff_ci95_high'], signed=True)}", str(r["pairs"])]
+        tds = [f"<td>{c}</td>" for c in cells]
+        tds += [f'<td class="num">{esc(n)}</td>' for n in nums]
+        tds.append(f'<td class="{cls}">{esc(verdict)}</td>')
+        rows.append(f'<tr{" class=first" if first else ""}>{"".join(tds)}</tr>')
+    return (f'<table class="data"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def write_paired_report(cmp: ScenarioComparison, out: Path) -> list[Path]:
+    """Write ``compare.html`` into ``out``: the scenarios' parameters that differ and each
+    KPI's paired difference B − A per route instance with its 95 % interval."""
+    runs = cmp.runs
+    a, b = runs.a.name, runs.b.name
+    params = (html_table(cmp.parameters, headers={"parameter": "parameter", "a": f"A ({a})",
+                                                  "b": f"B ({b})"})
+              if not cmp.parameters.empty else
+              "<p>None: A and B simulate the same scenario.</p>")
+    body = (f"<style>{COMPARE_CSS}</style>"
+            f"<h1>corridorsim comparison · {esc(b)} vs {esc(a)}</h1>"
+            f'<p class="meta">A = <b>{esc(a)}</b> · B = <b>{esc(b)}</b> · '
+            f"{runs.replications} replications of each, with the same seeds (common random "
+            f"numbers; replication seeds from {runs.seeds[0]}) · horizon {runs.a.horizon_d:g} "
+            f"/ {runs.b.horizon_d:g} d · {esc(runs.executor)}</p>"
+            "<p class=note>Differences are B − A, paired by replication. An interval is the "
+            "95 % Student-t interval of the mean paired difference; a difference is "
+            "<b>distinguishable from 0</b> when its interval excludes 0 (green: B better, "
+            "red: B worse; grey: within noise). Share differences are in percentage points."
+            "</p>"
+            f'<h2>Paired differences per route</h2><div class="scroll">'
+            f"{_paired_rows(cmp.table)}</div>"
+            f"<h2>Parameters that differ ({len(cmp.parameters)})</h2>"
+            "<p class=note>From the two scenarios' canonical dumps (name, description, "
+            "sources and seed left out); — means not set.</p>"
+            f'<div class="scroll">{params}</div>')
+    path = out / "compare.html"
+    path.write_text(page(f"corridorsim comparison · {b} vs {a}", body), encoding="utf-8")
     return [path]
