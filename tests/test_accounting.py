@@ -317,7 +317,8 @@ def test_route_accounting_end_to_end(network: tuple[pd.DataFrame, pd.DataFrame])
     totals = by_country.groupby("route")["co2e_wtw_kg_per_teu"].sum()
     np.testing.assert_allclose(totals[summary.index], summary["co2e_wtw_kg_per_teu"])
     be = break_even_cargo_value(summary.reset_index())
-    assert list(be.columns) == ["route_a", "route_b", "break_even_value_usd_per_teu"]
+    assert list(be.columns) == ["route_a", "route_b", "break_even_value_usd_per_teu", "reason",
+                                "cheaper_below", "cheaper_above"]
 
 
 # --- (d) factor tables and overrides -----------------------------------------------------

@@ -91,7 +91,8 @@ def test_accounting_tables_per_pair(res: RunResult, run_dir: Path) -> None:
     # break-even compares routes of the same O/D pair only: XIY has one route, CKG two
     be = pd.read_csv(run_dir / "break_even.csv")
     assert list(be.columns) == ["route_a", "route_b", "origin", "destination",
-                                "break_even_value_usd_per_teu"]
+                                "break_even_value_usd_per_teu", "reason", "cheaper_below",
+                                "cheaper_above"]
     assert next(be.itertuples(index=False, name=None))[:4] == (
         "middle_corridor", "northern", CKG, DUI)
     assert len(be) == 1

@@ -4,7 +4,7 @@ Static inputs, per route (instance)::
 
     segments, stops = route_tables(routes)       # route instances' stages (cape flagged)
     factors = load_factors(overrides)            # emission_factors.csv
-    tariffs = load_tariffs(overrides)            # cost_tariffs.csv
+    tariffs = load_tariffs(overrides, year=2024) # cost_tariffs.csv, one year of rates
     intens = stage_intensities(segments, stops, factors)   # kg CO2e per TEU of each stage
     costs = stage_costs(segments, stops, tariffs)          # USD per TEU of each stage
 
@@ -25,11 +25,8 @@ route instance (family, origin and destination), so every O–D pair of a family
 accounted on its own.
 """
 
-from corridorsim.accounting.cost import (
-    break_even_cargo_value,
-    calibrate_rail_rates,
-    stage_costs,
-)
+from corridorsim.accounting.break_even import break_even_cargo_value
+from corridorsim.accounting.cost import calibrate_rail_rates, stage_costs
 from corridorsim.accounting.emissions import (
     intensity_breakdown,
     mass_basis_t_per_teu,
@@ -43,6 +40,7 @@ from corridorsim.accounting.factors import (
     emission_factors_table,
     load_factors,
     load_tariffs,
+    rates_years,
 )
 from corridorsim.accounting.footprint import route_accounting, shipment_footprint
 from corridorsim.accounting.stages import route_tables
@@ -58,6 +56,7 @@ __all__ = [
     "load_factors",
     "load_tariffs",
     "mass_basis_t_per_teu",
+    "rates_years",
     "route_accounting",
     "route_country_emissions",
     "route_tables",

@@ -8,21 +8,26 @@ Cost components (USD per TEU unless stated; tariffs in ``cost_tariffs.csv``):
   Cape rate on segments whose leg rounds the Cape (``segments.cape``); Caspian and Black
   Sea feeders per TEU), spread over that service's segments by km;
 * handling: port handling per port call; terminal lift per non-port transshipment stop;
-* border: ``border_usd_per_bcp / border_teu_per_bcp_unit`` at every ``border`` stop;
+* border: ``border_usd_per_bcp / border_teu_per_bcp_unit`` at every external land border
+  crossed: a stop of kind ``border`` and a border passed en route (a leg's waypoint of kind
+  ``border``, charged on that leg). Borders inside a customs union (EU, EAEU; kind
+  ``border_internal``) carry no customs clearance and no fee; a border crossed at sea is
+  cleared in port (port handling), no fee;
 * inventory: ``cargo_value_usd_per_teu x inventory_rate_per_year x hours / 8760``, per
   leg by its duration (``end_h - start_h``; see :mod:`corridorsim.accounting.formulas`).
 
-Rail per-km rates are *calibrated* (:func:`calibrate_rail_rates`) so that the reference
-Middle Corridor and Northern corridors of :data:`REFERENCE_CORRIDORS` land on World
-Bank 2023 through-rates [S6]: the MC on the midpoint of $2,500-3,250/FEU, the Northern on
-$3,121/FEU westbound. Two rates are solved for: one shared by every country except
-Russia and Belarus (fixed by the MC, which does not cross them) and one for Russia and
-Belarus (then fixed by the Northern corridor).
+Rail per-km rates are *calibrated* (:func:`calibrate_rail_rates`), for each year of rates,
+so that the reference Middle Corridor and Northern corridors of :data:`REFERENCE_CORRIDORS`
+land on that year's through-rates (``rail_target_mc_usd_per_feu``,
+``rail_target_northern_usd_per_feu``): for 2023 the World Bank rates [S6], the MC on the
+midpoint of $2,500-3,250/FEU, the Northern on $3,121/FEU westbound; for 2024 and 2025 these
+scaled by the ERAI 1520 index [T-R1]. Two rates are solved for: one shared by every country
+except Russia and Belarus (fixed by the MC, which does not cross them) and one for Russia and
+Belarus (then fixed by the Northern corridor). The reference corridors count their border
+fees as the routes do (external land borders only).
 """
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pandas as pd
@@ -32,9 +37,9 @@ from corridorsim.accounting.factors import FactorTable, load_tariffs
 from corridorsim.errors import ScenarioError
 
 __all__ = [
+    "CHARGED_BORDER_KINDS",
     "REFERENCE_CORRIDORS",
     "RUSSIA_BELARUS",
-    "break_even_cargo_value",
     "calibrate_rail_rates",
     "inventory_parameters",
     "reference_corridor_cost_usd_per_feu",
@@ -50,14 +55,20 @@ RUSSIA_BELARUS = ("RUS", "BLR")
 #: Poti->Constanta 582 nm = 1,078 km (computed). Derived: CHN 3,133, KAZ 3,359,
 #: AZE+GEO 897, ROU->CZE 2,525 rail km. Northern: Xi'an->Duisburg 9,908 km [S39]; the
 #: Russia+Belarus share (~3,000 + 620 km) is an assumption (no source in the facts).
+#: Border fees as :func:`stage_costs` charges them, external land borders only: MC
+#: China->Kazakhstan (Khorgos) and Azerbaijan->Georgia (the Caspian and Black Sea crossings
+#: are cleared in port); Northern China->Kazakhstan (Alashankou) and Belarus->Poland
+#: (Brest); Kazakhstan->Russia->Belarus lie inside the EAEU customs union (no fee).
 REFERENCE_CORRIDORS: dict[str, dict[str, float]] = {
     "middle_corridor": {"rail_km_shared": 3133 + 3359 + 897 + 2525, "rail_km_ru_by": 0.0,
                         "caspian_crossings": 1, "black_sea_crossings": 1, "port_calls": 4,
                         "terminal_lifts": 3, "border_crossings": 2},
     "northern": {"rail_km_shared": 9908 - 3620, "rail_km_ru_by": 3620.0,
                  "caspian_crossings": 0, "black_sea_crossings": 0, "port_calls": 0,
-                 "terminal_lifts": 4, "border_crossings": 4},
+                 "terminal_lifts": 4, "border_crossings": 2},
 }
+#: stop and waypoint kinds that pay the border fee (``border_internal`` does not)
+CHARGED_BORDER_KINDS = ("border",)
 
 
 def _fixed_usd_per_feu(ref: dict[str, float], t: FactorTable) -> float:
@@ -75,18 +86,20 @@ def calibrate_rail_rates(
     mc_target_usd_per_feu: float | None = None,
     northern_target_usd_per_feu: float | None = None,
 ) -> dict[str, float]:
-    """Rail rates (USD per FEU-km) that put the reference corridors on the WB 2023 rates.
+    """Rail rates (USD per FEU-km) that put the reference corridors on the year's targets.
 
     Returns ``{"shared": r_s, "russia_belarus": r_rb}`` with
     ``r_s = (T_mc - F_mc) / km_mc`` and ``r_rb = (T_n - F_n - r_s km_n,shared) / km_n,ru_by``
     where ``F`` are the non-rail charges of :data:`REFERENCE_CORRIDORS` at ``tariffs``.
-    Targets default to the midpoint of the WB MC range and the WB Northern westbound rate.
+    Targets default to the table's ``rail_target_mc_usd_per_feu`` and
+    ``rail_target_northern_usd_per_feu`` (2023: the midpoint of the WB MC range and the WB
+    Northern westbound rate).
     """
     t = tariffs if tariffs is not None else load_tariffs()
-    t_mc = (0.5 * (t["wb_2023_mc_low_usd_per_feu"] + t["wb_2023_mc_high_usd_per_feu"])
-            if mc_target_usd_per_feu is None else mc_target_usd_per_feu)
-    t_n = (t["wb_2023_northern_westbound_usd_per_feu"]
-           if northern_target_usd_per_feu is None else northern_target_usd_per_feu)
+    t_mc = (t["rail_target_mc_usd_per_feu"] if mc_target_usd_per_feu is None
+            else mc_target_usd_per_feu)
+    t_n = (t["rail_target_northern_usd_per_feu"] if northern_target_usd_per_feu is None
+           else northern_target_usd_per_feu)
     mc, no = REFERENCE_CORRIDORS["middle_corridor"], REFERENCE_CORRIDORS["northern"]
     r_s = (t_mc - _fixed_usd_per_feu(mc, t)) / mc["rail_km_shared"]
     r_rb = (t_n - _fixed_usd_per_feu(no, t) - r_s * no["rail_km_shared"]) / no["rail_km_ru_by"]
@@ -113,14 +126,18 @@ def stage_costs(
     """Freight cost per TEU of each stage (no inventory cost), USD/TEU.
 
     Returns one row per ``(route, stage_kind, stage_index)`` with ``cost_usd_per_teu`` and
-    ``cost_usd_per_teu_rail`` / ``_sea`` / ``_road`` / ``_handling`` / ``_border``.
+    ``cost_usd_per_teu_rail`` / ``_sea`` / ``_road`` / ``_handling`` / ``_border``. A row of
+    ``stops`` at a leg's ``stage_index`` (a waypoint the leg passes) is charged on that leg.
     """
     t = tariffs if tariffs is not None else load_tariffs()
     _require(segments, ["route", "stage_index", "mode", "service", "sea_area", "country", "km"],
              "segments")
     _require(stops, ["route", "stage_index", "kind", "transshipment"], "stops")
+    stops = stops.reset_index(drop=True)
+    legs = pd.MultiIndex.from_frame(segments[["route", "stage_index"]])
+    on_leg = pd.MultiIndex.from_frame(stops[["route", "stage_index"]]).isin(legs)
     out = pd.concat([_segment_costs(segments.reset_index(drop=True), t),
-                     _stop_costs(stops.reset_index(drop=True), t)], ignore_index=True).groupby(
+                     _stop_costs(stops, t, on_leg)], ignore_index=True).groupby(
         STAGE_KEYS, sort=False, as_index=False).sum(numeric_only=True)
     parts = [c for c in out.columns if c.startswith("cost_usd_per_teu_")]
     out.insert(3, "cost_usd_per_teu", out[parts].sum(axis=1))
@@ -178,16 +195,20 @@ def _segment_costs(s: pd.DataFrame, t: FactorTable) -> pd.DataFrame:
     })
 
 
-def _stop_costs(p: pd.DataFrame, t: FactorTable) -> pd.DataFrame:
+def _stop_costs(p: pd.DataFrame, t: FactorTable, on_leg: np.ndarray) -> pd.DataFrame:
+    """Handling at stops; the border fee at stops and waypoints (``on_leg``: charged on
+    the leg that passes them)."""
     lifted, port = p["transshipment"].astype(bool), p["kind"].eq("port")
+    handling = np.where(port, t["port_handling_usd_per_teu"],
+                        np.where(lifted, t["terminal_lift_usd_per_teu"], 0.0))
     return pd.DataFrame({
-        "route": p["route"], "stage_kind": "stop", "stage_index": p["stage_index"],
+        "route": p["route"], "stage_kind": np.where(on_leg, "leg", "stop"),
+        "stage_index": p["stage_index"],
         "cost_usd_per_teu_rail": 0.0, "cost_usd_per_teu_sea": 0.0, "cost_usd_per_teu_road": 0.0,
-        "cost_usd_per_teu_handling": np.where(
-            port, t["port_handling_usd_per_teu"],
-            np.where(lifted, t["terminal_lift_usd_per_teu"], 0.0)),
+        "cost_usd_per_teu_handling": np.where(on_leg, 0.0, handling),
         "cost_usd_per_teu_border": np.where(
-            p["kind"].eq("border"), t["border_usd_per_bcp"] / t["border_teu_per_bcp_unit"], 0.0),
+            p["kind"].isin(CHARGED_BORDER_KINDS),
+            t["border_usd_per_bcp"] / t["border_teu_per_bcp_unit"], 0.0),
     })
 
 
@@ -204,58 +225,3 @@ def inventory_parameters(
     rate = tariffs["inventory_rate_per_year"] if inventory_rate_per_year is None \
         else float(inventory_rate_per_year)
     return value, rate
-
-
-def _column(df: pd.DataFrame, *names: str) -> pd.Series:
-    for n in names:
-        if n in df.columns:
-            return df[n].astype(float)
-    raise ScenarioError(f"summary: needs one of the columns {list(names)}")
-
-
-def break_even_cargo_value(
-    summary_like: pd.DataFrame,
-    *,
-    inventory_rate_per_year: float | None = None,
-    tariffs: FactorTable | None = None,
-) -> pd.DataFrame:
-    """Cargo value per TEU at which two routes have equal landed cost.
-
-    Landed cost ``L(v) = freight + v x rate x days / 365``; for routes a, b the lines cross at
-    ``v* = (freight_b - freight_a) / (rate (days_a - days_b) / 365)``; NaN when they do
-    not cross at a positive value (equal days, or one route dominates).
-
-    Parameters
-    ----------
-    summary_like
-        One row per route with ``route``, freight (``freight_cost_usd_per_teu``, or
-        ``cost_usd_per_teu`` minus ``inventory_cost_usd_per_teu``) and time
-        (``transit_days`` or ``transit_h``).
-    inventory_rate_per_year
-        Carrying-cost rate, 1/yr; default from the tariffs (0.10, assumed).
-
-    Returns
-    -------
-    DataFrame
-        ``route_a, route_b, break_even_value_usd_per_teu`` for every unordered pair.
-    """
-    t = tariffs if tariffs is not None else load_tariffs()
-    rate = t["inventory_rate_per_year"] if inventory_rate_per_year is None \
-        else float(inventory_rate_per_year)
-    df = summary_like.reset_index() if "route" not in summary_like.columns else summary_like
-    if "freight_cost_usd_per_teu" in df.columns:
-        freight = df["freight_cost_usd_per_teu"].astype(float)
-    else:
-        freight = _column(df, "cost_usd_per_teu") - _column(df, "inventory_cost_usd_per_teu")
-    days = (df["transit_days"].astype(float) if "transit_days" in df.columns
-            else _column(df, "transit_h") / 24.0)
-    idx = np.array(list(itertools.combinations(range(len(df)), 2)), dtype=int).reshape(-1, 2)
-    fa, fb = freight.to_numpy()[idx[:, 0]], freight.to_numpy()[idx[:, 1]]
-    da, db = days.to_numpy()[idx[:, 0]], days.to_numpy()[idx[:, 1]]
-    slope = rate * (da - db) / 365.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = (fb - fa) / slope
-    v = np.where(np.isfinite(v) & (v > 0), v, np.nan)
-    routes = df["route"].to_numpy()
-    return pd.DataFrame({"route_a": routes[idx[:, 0]], "route_b": routes[idx[:, 1]],
-                         "break_even_value_usd_per_teu": v})

@@ -6,6 +6,12 @@ assumed``: ``source`` is a source id of ``corridor_facts.md`` (``S73`` = GLEC Fr
 v3.0), ``assumed`` flags numbers that are modelling choices rather than published
 figures, and ``note`` says why. The tables double as the assumptions table of the report.
 
+Rates by year: ``cost_tariffs.csv`` has a further column ``rates_year``. A row with a
+``rates_year`` holds that key's value for one year of rates (freight rates, calibration
+targets, calibrated rail rates, the exchange rate); a row without one holds for every
+year. :func:`load_tariffs` takes the rows of one year (:data:`DEFAULT_RATES_YEAR` unless
+told), and its table keeps ``year`` (the year of the figure) and ``source``.
+
 Overrides are applied on top of the shipped values; an unknown key raises
 :class:`~corridorsim.errors.ScenarioError` with a did-you-mean suggestion. The one
 open-ended families are ``grid_g_per_kwh_<ISO3>`` and ``rail_usd_per_feu_km_<ISO3>``: a
@@ -29,15 +35,21 @@ from corridorsim.errors import ScenarioError
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_RATES_YEAR",
     "FactorTable",
     "assumptions_table",
     "cost_tariffs_table",
     "emission_factors_table",
     "load_factors",
     "load_tariffs",
+    "rates_years",
 ]
 
 COLUMNS = ("key", "value", "unit", "source", "year", "version", "note", "assumed")
+#: The year of rates when a scenario names none: the year the shipped rail rates were
+#: calibrated on (World Bank 2023 [S6]) and the last one before the Red Sea crisis, so a
+#: scenario with Suez open is priced at rates of a year when ships sailed Suez.
+DEFAULT_RATES_YEAR = 2023
 _OPEN_KEYS = {
     "emission_factors": (re.compile(r"^grid_g_per_kwh_[A-Z]{3}$"), "g CO2e/kWh"),
     "cost_tariffs": (re.compile(r"^rail_usd_per_feu_km_[A-Z]{3}$"), "USD/FEU-km"),
@@ -59,6 +71,8 @@ class FactorTable(Mapping[str, float]):
     name: str
     mapping: Mapping[str, float] = field(repr=False)
     _table: pd.DataFrame = field(repr=False)
+    #: the year of rates the table holds (cost tariffs; None for emission factors)
+    rates_year: int | None = None
 
     def __getitem__(self, key: str) -> float:
         try:
@@ -90,22 +104,51 @@ def _read(name: str) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
         raise ScenarioError(f"{name}.csv: missing columns {missing}; expected {list(COLUMNS)}")
-    if not table["key"].is_unique:
-        dup = table.loc[table["key"].duplicated(), "key"].tolist()
-        raise ScenarioError(f"{name}.csv: duplicated keys {dup}")
+    if "rates_year" not in table.columns:
+        table["rates_year"] = pd.NA
+    table["rates_year"] = table["rates_year"].astype("Int64")
+    dup = table.duplicated(["key", "rates_year"])
+    if dup.any():
+        raise ScenarioError(f"{name}.csv: duplicated keys {table.loc[dup, 'key'].tolist()}")
     table["value"] = table["value"].astype(float)
     table["assumed"] = table["assumed"].astype(str).str.lower().eq("true")
-    return table[list(COLUMNS)]
+    return table[[*COLUMNS, "rates_year"]]
+
+
+def rates_years() -> list[int]:
+    """The years of rates ``cost_tariffs.csv`` holds."""
+    return sorted(int(y) for y in _read("cost_tariffs")["rates_year"].dropna().unique())
+
+
+def _of_year(name: str, year: int | None) -> pd.DataFrame:
+    """The table's rows for one year of rates (``COLUMNS``): the year's own rows and the
+    rows without a year, one per key."""
+    table = _read(name)
+    dated = table["rates_year"].notna()
+    if not dated.any():
+        return table[list(COLUMNS)].copy()
+    years = rates_years()
+    y = DEFAULT_RATES_YEAR if year is None else int(year)
+    if y not in years:
+        raise ScenarioError(f"accounting.rates_year: no rates for {y}; allowed: "
+                            f"{', '.join(map(str, years))}")
+    keep = ~dated | table["rates_year"].eq(y).fillna(False)
+    out = table[keep.to_numpy(bool)]
+    if not out["key"].is_unique:
+        raise ScenarioError(f"{name}.csv: keys both dated and undated for {y}: "
+                            f"{sorted(set(out.loc[out['key'].duplicated(), 'key']))}")
+    return out[list(COLUMNS)].reset_index(drop=True)
 
 
 def emission_factors_table() -> pd.DataFrame:
     """Shipped emission-factor table as a DataFrame (columns :data:`COLUMNS`)."""
-    return _read("emission_factors").copy()
+    return _of_year("emission_factors", None)
 
 
-def cost_tariffs_table() -> pd.DataFrame:
-    """Shipped cost-tariff table as a DataFrame (columns :data:`COLUMNS`)."""
-    return _read("cost_tariffs").copy()
+def cost_tariffs_table(year: int | None = None) -> pd.DataFrame:
+    """Shipped cost-tariff table of one year of rates (columns :data:`COLUMNS`; default
+    :data:`DEFAULT_RATES_YEAR`)."""
+    return _of_year("cost_tariffs", year)
 
 
 def _unknown_key_message(key: str, known: Mapping[str, float] | pd.Index, name: str) -> str:
@@ -115,8 +158,9 @@ def _unknown_key_message(key: str, known: Mapping[str, float] | pd.Index, name: 
     return f"unknown {name} key {key!r}.{hint} Allowed keys: {', '.join(sorted(keys))}"
 
 
-def _build(name: str, overrides: Mapping[str, float] | None) -> FactorTable:
-    table = _read(name).copy()
+def _build(name: str, overrides: Mapping[str, float] | None, year: int | None = None
+           ) -> FactorTable:
+    table = _of_year(name, year)
     if overrides:
         other = "cost_tariffs" if name == "emission_factors" else "emission_factors"
         known = set(table["key"])
@@ -154,7 +198,9 @@ def _build(name: str, overrides: Mapping[str, float] | None) -> FactorTable:
         if new_rows:
             table = pd.concat([table, pd.DataFrame(new_rows)], ignore_index=True)
     values = MappingProxyType(dict(zip(table["key"], table["value"].astype(float), strict=True)))
-    return FactorTable(name=name, mapping=values, _table=table)
+    rates_year = None if name != "cost_tariffs" else (
+        DEFAULT_RATES_YEAR if year is None else int(year))
+    return FactorTable(name=name, mapping=values, _table=table, rates_year=rates_year)
 
 
 def load_factors(overrides: Mapping[str, float] | None = None) -> FactorTable:
@@ -179,9 +225,12 @@ def load_factors(overrides: Mapping[str, float] | None = None) -> FactorTable:
     return _build("emission_factors", overrides)
 
 
-def load_tariffs(overrides: Mapping[str, float] | None = None) -> FactorTable:
-    """Load the cost-tariff table, with optional overrides (see :func:`load_factors`)."""
-    return _build("cost_tariffs", overrides)
+def load_tariffs(overrides: Mapping[str, float] | None = None, *, year: int | None = None
+                 ) -> FactorTable:
+    """Load the cost-tariff table of one year of rates (``year``, default
+    :data:`DEFAULT_RATES_YEAR`; see :func:`rates_years`), with optional overrides (see
+    :func:`load_factors`)."""
+    return _build("cost_tariffs", overrides, year)
 
 
 def assumptions_table(

@@ -21,17 +21,17 @@ from corridorsim.accounting.emissions import (
     intensity_breakdown,
     stage_intensities_from_breakdown,
 )
-from corridorsim.accounting.factors import load_factors, load_tariffs
+from corridorsim.accounting.factors import FactorTable, load_factors, load_tariffs
 from corridorsim.accounting.formulas import COST_UNITS, INTENSITY_UNITS, FloatArray
 from corridorsim.errors import ScenarioError
-from corridorsim.routing import Route
+from corridorsim.routing import Route, Stop
 from corridorsim.routing.tables import segments_table, stops_table
 
 if TYPE_CHECKING:
     from corridorsim.routing.instances import RouteInstance
     from corridorsim.scenario.model import Scenario
 
-__all__ = ["CAPE", "AccountingInputs", "StageUnits", "route_tables"]
+__all__ = ["CAPE", "AccountingInputs", "StageUnits", "route_tables", "scenario_tariffs"]
 
 #: a segment whose leg rounds the Cape of Good Hope (``Leg.chokepoints``) is priced and
 #: emitted at the Cape deep-sea rates
@@ -69,11 +69,16 @@ class AccountingInputs:
     def __init__(self, scn: Scenario, routes: Mapping[str, RouteInstance]) -> None:
         cfg = self.cfg = scn.accounting
         self.factors = load_factors(cfg.emission_factors or None)
-        self.tariffs = load_tariffs(cfg.tariffs or None)
-        segments, stops = route_tables(routes)
+        self.tariffs = scenario_tariffs(scn)
+        segments, stops = self.segments, self.stops = route_tables(routes)
         #: (family, origin, destination) of each route instance key (the tables' ``route``)
         self.instances = {key: (inst.family, inst.origin, inst.destination)
                           for key, inst in routes.items()}
+        #: what each stage is, by (route instance key, stage_index): a stop's node, a
+        #: leg's ``from-to`` nodes
+        self.stage_labels = {
+            (key, st.index): (st.node if isinstance(st, Stop) else f"{st.from_node}-{st.to_node}")
+            for key, inst in routes.items() for st in inst.route.stages}
         self.breakdown = intensity_breakdown(
             segments, stops, self.factors, cargo_t_per_teu=cfg.cargo_t_per_teu,
             tare_t_per_teu=cfg.tare_t_per_teu, include_tare=cfg.include_tare)
@@ -86,6 +91,13 @@ class AccountingInputs:
         return inventory_parameters(self.tariffs,
                                     cargo_value_usd_per_teu=self.cfg.cargo_value_usd_per_teu,
                                     inventory_rate_per_year=self.cfg.inventory_rate_per_year)
+
+
+def scenario_tariffs(scn: Scenario) -> FactorTable:
+    """The cost tariffs a scenario is priced at: its year of rates
+    (``accounting.rates_year``) with its overrides (``accounting.tariffs``)."""
+    cfg = scn.accounting
+    return load_tariffs(cfg.tariffs or None, year=cfg.rates_year)
 
 
 StageKey = tuple[str, str, int]

@@ -7,11 +7,13 @@ route instance their TEU and transit (see :func:`route_results`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from corridorsim.accounting.cost import break_even_cargo_value
+from corridorsim.accounting.audit import emissions_audit
+from corridorsim.accounting.break_even import break_even_cargo_value
 from corridorsim.accounting.emissions import route_country_emissions
 from corridorsim.accounting.footprint import Footprint, route_accounting, shipment_footprint
 from corridorsim.accounting.stages import AccountingInputs
@@ -64,7 +66,40 @@ def _break_even(summary: pd.DataFrame, inputs: AccountingInputs) -> pd.DataFrame
         be.insert(2, "origin", str_array([o] * len(be)))  # type: ignore[arg-type]
         be.insert(3, "destination", str_array([d] * len(be)))  # type: ignore[arg-type]
         parts.append(be)
-    return pd.concat(parts, ignore_index=True) if parts else None
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True)
+    for c in ("reason", "cheaper_below", "cheaper_above"):
+        out[c] = str_array(out[c].astype(str).tolist())
+    fx = usd_per_currency(inputs)
+    if fx is not None:
+        at = list(out.columns).index("break_even_value_usd_per_teu") + 1
+        out.insert(at, "break_even_value_eur_per_teu", out["break_even_value_usd_per_teu"] / fx)
+    return out
+
+
+def usd_per_currency(inputs: AccountingInputs) -> float | None:
+    """US dollars per unit of the scenario's ``accounting.currency`` (None for USD): the
+    rates year's ``usd_per_eur`` of the tariffs."""
+    if inputs.cfg.currency == "USD":
+        return None
+    return float(inputs.tariffs["usd_per_eur"])
+
+
+def _currency_columns(summary: pd.DataFrame, inputs: AccountingInputs) -> pd.DataFrame:
+    """``rates_year`` after the cost columns, and with ``currency: EUR`` ``usd_per_eur``
+    and every cost column again in euros (``_usd_`` -> ``_eur_``)."""
+    out = summary.copy()
+    cost = [c for c in out.columns if "_usd_per_teu" in c]
+    at = list(out.columns).index(cost[-1]) + 1 if cost else len(out.columns)
+    fx = usd_per_currency(inputs)
+    new: dict[str, Any] = {"rates_year": inputs.tariffs.rates_year}
+    if fx is not None:
+        new["usd_per_eur"] = fx
+        new.update({c.replace("_usd_per_teu", "_eur_per_teu"): out[c] / fx for c in cost})
+    for i, (name, values) in enumerate(new.items()):
+        out.insert(at + i, name, values)
+    return out
 
 
 def _footprints(summary: pd.DataFrame, inputs: AccountingInputs) -> dict[str, Footprint]:
@@ -106,9 +141,10 @@ def route_results(inputs: AccountingInputs, stage_sums: pd.DataFrame, route_stat
         wide.columns = [f"co2e_wtw_kg_per_teu_{c or 'international_waters'}" for c in wide.columns]
         summary = summary.merge(wide.reset_index(), on="route", how="left")
     footprints = _footprints(summary, inputs)
-    summary = _instance_columns(summary, instances)
+    summary = _currency_columns(_instance_columns(summary, instances), inputs)
     tables: dict[str, pd.DataFrame] = {
-        "emissions_by_country.csv": _instance_columns(by_country, instances)}
+        "emissions_by_country.csv": _instance_columns(by_country, instances),
+        "emissions_audit.csv": emissions_audit(inputs)}
     be = _break_even(summary, inputs)
     if be is not None:
         tables["break_even.csv"] = be
