@@ -192,7 +192,7 @@ def test_saturation_reported_in_all_outputs(tmp_path: Path) -> None:
     assert float(rows["middle_corridor"]["backlog_teu"]) > 0
     assert "KZ_AKU" in rows["middle_corridor"]["saturated_places"]
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Saturation and backlog" in html and "Aktau" in html
+    assert "Saturation: queued and in transit" in html and "Aktau" in html
 
 
 # ------------------------------------------------------------------------------ invariants
