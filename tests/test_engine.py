@@ -306,3 +306,28 @@ def test_min_load_share_keeps_thin_vehicles_in_port(small_net, timetable):
     assert len(ferries(full)) < len(ferries(base))
     cause = "wait_schedule_h" if timetable else "wait_consolidation_h"
     assert full.legs[cause].sum() > base.legs[cause].sum()
+
+
+def test_a_fleet_of_several_ship_sizes(small_net):
+    """classes: one 700-TEU and three 200-TEU ferries; each sailing carries what its own
+    ship holds, at its own speed; the fleet size is their count."""
+    classes = [{"name": "big", "count": 1, "capacity_teu": 700, "speed_kmh": 30},
+               {"count": 3, "capacity_teu": 200}]
+    res = run_scenario(_line_scenario(services={"caspian_feeder": {"classes": classes}}),
+                       network=small_net, families=LINE)
+    veh = res.vehicles[res.vehicles["service"].str.startswith("caspian_feeder")]
+    assert set(veh["capacity_teu"]) == {700.0, 200.0}
+    assert (veh["load_teu"] <= veh["capacity_teu"]).all()
+    big = veh[veh["capacity_teu"] == 700]
+    small = veh[veh["capacity_teu"] == 200]
+    # the big ship is faster (30 km/h against the default 23.3)
+    assert (big["arrive_h"] - big["depart_h"]).median() < \
+        (small["arrive_h"] - small["depart_h"]).median()
+
+
+def test_fleet_and_classes_must_agree():
+    from corridorsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="disagree"):
+        _line_scenario(services={"caspian_feeder": {
+            "fleet": 5, "classes": [{"count": 2, "capacity_teu": 300}]}})

@@ -33,6 +33,7 @@ from corridorsim.scenario.params import (
     ServiceParams,
     Triangular,
     Uniform,
+    VehicleClass,
     lognormal,
 )
 
@@ -280,4 +281,5 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     Scenario, Provenance, DemandRow, ServiceParams, FacilityParams, Distribution, Lognormal,
     Uniform, Triangular, Exponential, WeatherConfig, StormConfig, Disruption, AccountingConfig,
     ChoiceConfig, ChoiceSegment, RoutePrior, ChoiceNest, NetworkAdditions, PlaceNode, PlaceLink,
+    VehicleClass,
 )

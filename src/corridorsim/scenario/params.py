@@ -21,6 +21,7 @@ __all__ = [
     "ServiceParams",
     "Triangular",
     "Uniform",
+    "VehicleClass",
     "fixed",
     "lognormal",
 ]
@@ -111,12 +112,27 @@ def lognormal(median_h: float, p90_h: float) -> Distribution:
     return Distribution(lognormal=Lognormal(median_h=median_h, p90_h=p90_h))
 
 
+class VehicleClass(FrozenModel):
+    """Vehicles of one kind in a service's fleet: ``count`` ships (or trains) of
+    ``capacity_teu`` each, at ``speed_kmh`` (the service's speed if not given)."""
+
+    name: str | None = None
+    count: Annotated[int, Field(ge=1, le=100000)]
+    capacity_teu: Annotated[float, Field(ge=2, le=1e6, allow_inf_nan=False)]
+    speed_kmh: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
+    source: str | None = None
+
+
 class ServiceParams(FrozenModel):
     """A vehicle service on a leg: block train, Caspian feeder, Black Sea feeder, deep sea, truck.
 
     Departure rule: a vehicle leaves when full, or ``max_hold_h`` after its first container
     is ready; with ``headway_h`` set it leaves only on the timetable (every ``headway_h``
     hours from ``first_departure_h``), with whatever is waiting.
+
+    A limited fleet is ``fleet`` vehicles of ``capacity_teu``, or ``classes``: vehicles of
+    several sizes (e.g. ``[{count: 2, capacity_teu: 700}, {count: 4, capacity_teu: 300}]``);
+    the next departure takes the vehicle that has been idle longest, whatever its size.
     """
 
     # at least one FEU (2 TEU): a consignment is never split across vehicles
@@ -129,6 +145,18 @@ class ServiceParams(FrozenModel):
     delay: Distribution | None = None
     turnaround_h: Hours | None = None
     min_load_share: Share | None = None
+    classes: tuple[VehicleClass, ...] | None = None
+
+    @model_validator(mode="after")
+    def _fleet_or_classes(self) -> ServiceParams:
+        if self.classes is not None:
+            if not self.classes:
+                raise ValueError("classes: give at least one vehicle class, or leave it out")
+            if self.fleet is not None and self.fleet != sum(c.count for c in self.classes):
+                raise ValueError(f"fleet ({self.fleet}) and classes "
+                                 f"({sum(c.count for c in self.classes)} vehicles) disagree: "
+                                 "give one of them")
+        return self
 
 
 class FacilityParams(FrozenModel):

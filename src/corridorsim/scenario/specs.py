@@ -20,9 +20,19 @@ from corridorsim.scenario.params import Distribution, FacilityParams, ServicePar
 if TYPE_CHECKING:
     from corridorsim.scenario.model import Scenario
 
-__all__ = ["FacilitySpec", "ServiceSpec", "facility_spec", "service_spec"]
+__all__ = ["FacilitySpec", "ServiceSpec", "VehicleSpec", "facility_spec", "service_spec"]
 
 P = TypeVar("P", ServiceParams, FacilityParams)
+
+
+@dataclass(frozen=True)
+class VehicleSpec:
+    """One kind of vehicle of a fleet."""
+
+    name: str
+    count: int
+    capacity_teu: float
+    speed_kmh: float
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,9 @@ class ServiceSpec:
     delay: Distribution | None
     #: a vehicle does not leave with less than this share of its capacity on board
     min_load_share: float
+    #: a fleet of several vehicle sizes (None: ``fleet`` vehicles of ``capacity_teu``); then
+    #: ``capacity_teu`` and ``speed_kmh`` are the fleet's means (for the schedule)
+    classes: tuple[VehicleSpec, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,13 @@ def _merge(base: P, *overlays: P | None) -> P:
     data = base.model_dump()
     for ov in overlays:
         if ov is not None:
-            data.update(ov.model_dump(exclude_none=True))
+            given = ov.model_dump(exclude_none=True)
+            # a fleet is a count or a list of vehicle classes: the later one given replaces
+            # the earlier, whichever form each has
+            for one, other in (("fleet", "classes"), ("classes", "fleet")):
+                if one in given and other not in given and other in data:
+                    data[other] = None
+            data.update(given)
     return type(base).model_validate(data)
 
 
@@ -87,17 +106,27 @@ def service_spec(service: str, leg_key: str, scn: Scenario | None = None) -> Ser
     base = SERVICE_DEFAULTS[service].params
     assert isinstance(base, ServiceParams)
     p = _merge(base, over.get(service), over.get(leg_key))
+    speed = _required(p.speed_kmh, f"{service}.speed_kmh")
+    capacity = _required(p.capacity_teu, f"{service}.capacity_teu")
+    fleet, classes = p.fleet, None
+    if p.classes is not None:
+        classes = tuple(VehicleSpec(c.name or f"{c.capacity_teu:g} TEU", c.count,
+                                    c.capacity_teu, c.speed_kmh or speed) for c in p.classes)
+        fleet = sum(c.count for c in classes)
+        capacity = sum(c.count * c.capacity_teu for c in classes) / fleet
+        speed = sum(c.count * c.speed_kmh for c in classes) / fleet
     return ServiceSpec(
         kind=service,
-        capacity_teu=_required(p.capacity_teu, f"{service}.capacity_teu"),
-        speed_kmh=_required(p.speed_kmh, f"{service}.speed_kmh"),
+        capacity_teu=capacity,
+        speed_kmh=speed,
         max_hold_h=float(p.max_hold_h or 0.0),
         headway_h=p.headway_h,
         first_departure_h=float(p.first_departure_h or 0.0),
-        fleet=p.fleet,
+        fleet=fleet,
         turnaround_h=float(p.turnaround_h or 0.0),
         delay=p.delay,
         min_load_share=float(p.min_load_share or 0.0),
+        classes=classes,
     )
 
 

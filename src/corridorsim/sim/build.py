@@ -20,7 +20,7 @@ from corridorsim.routing import Leg, Stop
 from corridorsim.routing.instances import RouteInstance
 from corridorsim.routing.schedule import due_days
 from corridorsim.scenario.model import Scenario
-from corridorsim.scenario.specs import facility_spec, service_spec
+from corridorsim.scenario.specs import ServiceSpec, facility_spec, service_spec
 from corridorsim.sim.calendar import Calendar, leg_calendar, node_calendar, storm_calendars
 from corridorsim.sim.choice import ChoiceModel
 from corridorsim.sim.choice_setup import build_choice
@@ -177,12 +177,23 @@ class Assembly:
             rng=self.streams.get(f"service:{skey}"), queue=BatchQueue(eng.env, eng.rec),
             to_facility=self.facility(leg.to_node, arrival_kind, direction),
             fleet=(simpy.Container(eng.env, capacity=spec.fleet, init=spec.fleet)
-                   if spec.fleet is not None else None),
+                   if spec.fleet is not None and spec.classes is None else None),
+            vehicles=_vehicles(eng.env, spec),
             direction=direction,
         )
         self.services[skey] = svc
         eng.services.append(svc)
         return svc
+
+
+def _vehicles(env: simpy.Environment, spec: ServiceSpec) -> simpy.Store | None:
+    """A fleet of several vehicle sizes: every vehicle idle at the start, largest first."""
+    if spec.classes is None:
+        return None
+    store = simpy.Store(env)
+    for cls in sorted(spec.classes, key=lambda c: -c.capacity_teu):
+        store.items.extend([cls] * cls.count)
+    return store
 
 
 def _route_choice(eng: Engine, scn: Scenario, routes: Mapping[str, RouteInstance],

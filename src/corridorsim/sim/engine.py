@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from corridorsim.errors import InternalError
+from corridorsim.scenario.specs import VehicleSpec
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.facilities import Facility, Service
 from corridorsim.sim.records import CAUSES, RunRecords
@@ -246,6 +247,7 @@ class Engine:
         """A service's loop: a vehicle, cargo, the departure rule, closures, depart."""
         env, q = self.env, svc.queue
         have_vehicle = False  # taken from the fleet while waiting for one
+        vehicle: VehicleSpec | None = None  # of a fleet of several sizes: the one at hand
         while env.now < self.horizon_h:
             phases: list[tuple[float, float, str]] = []
             # 1. a vehicle
@@ -254,6 +256,13 @@ class Engine:
                 yield svc.fleet.get(1)
                 have_vehicle = True
                 phases.append((t0, env.now, "queue"))
+            elif svc.vehicles is not None and vehicle is None:
+                got = svc.vehicles.get()  # the one idle longest, if any is
+                if not got.triggered:
+                    t0 = env.now
+                    yield got
+                    phases.append((t0, env.now, "queue"))
+                vehicle = got.value
             # 2. cargo
             first = q.first_ready()
             if first is None:
@@ -264,7 +273,8 @@ class Engine:
             # 3. departure rule
             cap_f, _ = svc.calendar.factors(env.now)
             # a vehicle always takes at least one FEU, however far capacity is scaled down
-            capacity = max(2.0, svc.params.capacity_teu * (cap_f if cap_f > 0 else 1.0))
+            size = vehicle.capacity_teu if vehicle is not None else svc.params.capacity_teu
+            capacity = max(2.0, size * (cap_f if cap_f > 0 else 1.0))
             phases += yield from self._until_departure(svc, capacity)
             # 4. closures (weather, disruptions)
             phases += yield from self._closure_wait(svc.calendar)
@@ -274,7 +284,8 @@ class Engine:
             if svc.fleet is not None and not have_vehicle:
                 svc.fleet.get(1)  # one is idle (step 1): taken at once
             have_vehicle = False
-            self._depart(svc, capacity, phases)
+            self._depart(svc, capacity, phases, vehicle)
+            vehicle = None
 
     def _until_departure(self, svc: Service,
                          capacity: float) -> Generator[Any, Any, list[tuple[float, float, str]]]:
@@ -315,8 +326,8 @@ class Engine:
             phases.append((t_first, env.now, "consolidation"))
         return phases
 
-    def _depart(self, svc: Service, capacity: float,
-                phases: list[tuple[float, float, str]]) -> None:
+    def _depart(self, svc: Service, capacity: float, phases: list[tuple[float, float, str]],
+                vehicle: VehicleSpec | None) -> None:
         """Load what is ready, up to capacity, and send the vehicle on its trip."""
         env, rec = self.env, self.rec
         idx, rows = svc.queue.take(env.now, capacity)
@@ -336,14 +347,14 @@ class Engine:
         svc.trips += 1
         rec.trip[rows] = len(self.departures)
         self.departures.append(t_dep)
-        env.process(self._trip(svc, idx, rows, t_dep, load, capacity, svc.trips))
+        env.process(self._trip(svc, idx, rows, t_dep, load, capacity, svc.trips, vehicle))
 
     def _trip(self, svc: Service, idx: np.ndarray, rows: np.ndarray,
-              t_dep: float, load: float, capacity: float,
-              trip_no: int) -> Generator[Any, Any, None]:
+              t_dep: float, load: float, capacity: float, trip_no: int,
+              vehicle: VehicleSpec | None) -> Generator[Any, Any, None]:
         env, rec = self.env, self.rec
         _, spd_f = svc.calendar.factors(env.now)
-        speed = svc.params.speed_kmh * spd_f
+        speed = (vehicle.speed_kmh if vehicle is not None else svc.params.speed_kmh) * spd_f
         done_km = 0.0
         moving = 0.0
         hours = np.zeros(len(CAUSES))
@@ -372,13 +383,18 @@ class Engine:
         # the train or ship is processed once whichever route families it carries
         env.process(self._stop(idx, nxt_rows, svc.to_facility))
         if svc.fleet is not None:
-            env.process(self._return(svc, svc.fleet, t_arr - t_dep))
+            env.process(self._return(svc, t_arr - t_dep, None))
+        elif vehicle is not None:
+            env.process(self._return(svc, t_arr - t_dep, vehicle))
 
-    def _return(self, svc: Service, fleet: simpy.Container,
-                outbound_h: float) -> Generator[Any, Any, None]:
+    def _return(self, svc: Service, outbound_h: float,
+                vehicle: VehicleSpec | None) -> Generator[Any, Any, None]:
         """The vehicle sails back empty (as long as it took out) and turns round twice."""
         yield self.env.timeout(2 * svc.params.turnaround_h + outbound_h)
-        yield fleet.put(1)
+        if vehicle is not None and svc.vehicles is not None:
+            yield svc.vehicles.put(vehicle)
+        elif svc.fleet is not None:
+            yield svc.fleet.put(1)
 
     def _progress(self) -> Generator[Any, Any, None]:
         step = self.horizon_h / 100.0

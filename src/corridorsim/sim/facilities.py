@@ -85,6 +85,8 @@ class Service:
     to_facility: Facility
     #: idle vehicles of a fleet-limited service (None: a vehicle whenever one is needed)
     fleet: simpy.Container | None = None
+    #: idle vehicles of a fleet of several sizes (``classes``), first idle first out
+    vehicles: simpy.Store | None = None
     #: the facility at ``from_node`` for this direction: its yard holds the cargo waiting
     #: for this service (None where no route stops there: the consignments' origin)
     from_facility: Facility | None = None
