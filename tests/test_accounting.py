@@ -529,3 +529,199 @@ def test_europe_to_china_pays_the_backhaul_rates() -> None:
     assert se["cost_usd_per_teu_sea"] == pytest.approx(
         sw["cost_usd_per_teu_sea"] * t["sea_deep_sea_eastbound_factor"], rel=1e-6)
     assert se["cost_usd_per_teu_handling"] == pytest.approx(sw["cost_usd_per_teu_handling"])
+
+
+# --- (g) complete landed cost: borders, rates by year, currency, break-even reasons --------
+
+def _route_costs(fam: str, tariffs: FactorTable | None = None) -> pd.Series:
+    from corridorsim.accounting import route_tables
+    from corridorsim.network import load_network
+    from corridorsim.routing import resolve_route
+
+    segs, stops = route_tables({fam: resolve_route(load_network(), fam)})
+    return stage_costs(segs, stops, tariffs or load_tariffs()).sum(numeric_only=True)
+
+
+def test_border_fee_at_every_external_border_crossed() -> None:
+    # Xi'an -> Duisburg: borders passed inside legs (waypoints) pay 215/2 USD/TEU each
+    # [S12]; EU and EAEU internal borders pay nothing
+    # MC: Khorgos (CHN->KAZ), Beyuk-Kesik (AZE->GEO); ROU-HUN-AUT-DEU internal; sea: none
+    assert _route_costs("middle_corridor")["cost_usd_per_teu_border"] == pytest.approx(2 * 107.5)
+    # Türkiye variant: + GEO->TUR, TUR->BGR (into the EU), BGR->SRB, SRB->HUN
+    assert _route_costs("middle_corridor_turkey")["cost_usd_per_teu_border"] == pytest.approx(
+        6 * 107.5)
+    # Northern: Alashankou (CHN->KAZ) and Brest (BLR->POL); KAZ->RUS->BLR in the EAEU
+    assert _route_costs("northern")["cost_usd_per_teu_border"] == pytest.approx(2 * 107.5)
+    assert _route_costs("suez")["cost_usd_per_teu_border"] == 0.0  # NLD/BEL/DEU: EU internal
+    # a waypoint's fee is charged on its leg, not on a stop that does not exist
+    segments = seg(("r", 1, "rail", "block_train", "", "KAZ", "diesel", 100.0))
+    stops = stops_df(("r", 0, "a", "terminal", True, "CHN"), ("r", 1, "b", "border", False, "KAZ"),
+                     ("r", 1, "c", "border_internal", False, "KAZ"),
+                     ("r", 2, "d", "terminal", True, "KAZ"))
+    costs = stage_costs(segments, stops).set_index(["stage_kind", "stage_index"])
+    assert costs.loc[("leg", 1), "cost_usd_per_teu_border"] == 107.5
+    assert ("stop", 1) not in costs.index
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2025])
+def test_rates_by_year_reproduce_their_targets(year: int) -> None:
+    from corridorsim.accounting import rates_years
+    from corridorsim.scenario.model import AccountingConfig
+
+    assert rates_years() == [2023, 2024, 2025]
+    assert AccountingConfig.model_fields["rates_year"].annotation.__args__ == (2023, 2024, 2025)
+    t = load_tariffs(year=year)
+    assert t.rates_year == year
+    rates = calibrate_rail_rates(t)
+    assert t["rail_usd_per_feu_km_KAZ"] == pytest.approx(rates["shared"], abs=1e-4)
+    assert t["rail_usd_per_feu_km_RUS"] == pytest.approx(rates["russia_belarus"], abs=1e-4)
+    # the targets: WB 2023 [S6] scaled by the ERAI 1520 index [T-R1]
+    scale = t["erai_1520_usd_per_feu"] / 2900.0
+    assert t["rail_target_northern_usd_per_feu"] == pytest.approx(3121 * scale, abs=0.5)
+    assert reference_corridor_cost_usd_per_feu("northern", t) == pytest.approx(
+        t["rail_target_northern_usd_per_feu"], abs=5)
+    assert reference_corridor_cost_usd_per_feu("middle_corridor", t) == pytest.approx(
+        t["rail_target_mc_usd_per_feu"], abs=5)
+    table = t.table
+    assert table["key"].is_unique and table.loc[table["key"] == "usd_per_eur", "year"].iloc[0] == year
+
+
+def test_rates_year_2025_sea_rate_and_unknown_year() -> None:
+    t = load_tariffs(year=2025)
+    # WCI Shanghai-Rotterdam 4,231 (16 Jan) and 2,046 (8 May 2025) [T-R3]: mean 3,138.5
+    assert t["sea_deep_sea_cape_usd_per_feu"] == pytest.approx(3139)
+    assert load_tariffs(year=2024)["sea_deep_sea_cape_usd_per_feu"] == pytest.approx(3240 / 0.41,
+                                                                                    abs=1)
+    with pytest.raises(ScenarioError, match="allowed: 2023, 2024, 2025"):
+        load_tariffs(year=2019)
+
+
+def test_break_even_reasons_never_blank() -> None:
+    summary = pd.DataFrame({"route": ["sea", "rail", "slow_dear", "same_days", "fast_cheap",
+                                      "twin", "empty"],
+                            "freight_cost_usd_per_teu": [1000.0, 1600.0, 2000.0, 1200.0, 900.0,
+                                                         1000.0, np.nan],
+                            "transit_days": [40.0, 20.0, 45.0, 40.0, 30.0, 40.0, np.nan]})
+    out = break_even_cargo_value(summary, inventory_rate_per_year=0.10)
+    r = out.set_index(["route_a", "route_b"])
+    assert r.loc[("sea", "rail"), "reason"] == "crosses"
+    assert (r.loc[("sea", "rail"), "cheaper_below"], r.loc[("sea", "rail"), "cheaper_above"]) \
+        == ("sea", "rail")
+    assert r.loc[("sea", "slow_dear"), "reason"] == "always cheaper"  # cheaper and faster
+    assert r.loc[("sea", "same_days"), "reason"] == "always cheaper"  # parallel, lower
+    assert r.loc[("sea", "fast_cheap"), "reason"] == "never cheaper"
+    assert r.loc[("sea", "twin"), "reason"] == "equal at every value"
+    assert r.loc[("sea", "empty"), "reason"] == "not comparable"
+    # every row: a number, or no number and a reason that says why
+    has_number = out["break_even_value_usd_per_teu"].notna()
+    assert (has_number == out["reason"].eq("crosses")).all()
+    assert out[["reason", "cheaper_below", "cheaper_above"]].ne("").all().all()
+
+
+def test_currency_eur_adds_euro_columns(record_run: dict) -> None:
+    from corridorsim.accounting.pipeline import account_records
+
+    scn = record_run["scn"]
+    if scn.name != "baseline_2024":
+        pytest.skip("one scenario is enough")
+    eur = scn.model_copy(update={"accounting": scn.accounting.model_copy(
+        update={"currency": "EUR", "rates_year": 2024})})
+    acc = account_records(eur, record_run["routes"], record_run["trace"], record_run["counted"])
+    s = acc.summary
+    assert (s["rates_year"] == 2024).all() and (s["usd_per_eur"] == 1.0824).all()
+    np.testing.assert_allclose(s["cost_eur_per_teu"], s["cost_usd_per_teu"] / 1.0824)
+    np.testing.assert_allclose(s["cost_eur_per_teu_border"], s["cost_usd_per_teu_border"] / 1.0824)
+    be = acc.tables["break_even.csv"]
+    np.testing.assert_allclose(be["break_even_value_eur_per_teu"],
+                               be["break_even_value_usd_per_teu"] / 1.0824)
+    assert "cost_eur_per_teu" not in record_run["acc"].summary.columns  # USD: none added
+
+
+def _tariff(key: str, year: int = 2023) -> float:
+    """A value of cost_tariffs.csv read straight from the file (no production code)."""
+    from importlib.resources import files
+
+    with (files("corridorsim") / "data" / "cost_tariffs.csv").open(encoding="utf-8") as fh:
+        t = pd.read_csv(fh)
+    rows = t[(t["key"] == key) & (t["rates_year"].isna() | t["rates_year"].eq(year))]
+    assert len(rows) == 1, key
+    return float(rows["value"].iloc[0])
+
+
+def test_landed_cost_of_one_middle_corridor_teu_by_hand(record_run: dict) -> None:
+    """Freight by leg, handling, border fees (counted) and inventory of one Xi'an ->
+    Duisburg Middle Corridor TEU, by plain arithmetic on the run's inputs."""
+    if record_run["scn"].name != "baseline_2024":
+        pytest.skip("the fixed-route baseline")
+    inst = next(i for i in record_run["routes"].values() if i.family == "middle_corridor")
+    stages = inst.route.stages
+    legs = [s for s in stages if hasattr(s, "waypoints")]
+    stops = [s for s in stages if not hasattr(s, "waypoints")]
+    assert [lg.mode for lg in legs] == ["rail", "rail", "sea", "rail", "sea", "rail"]
+    # rail: km in each country x that country's USD/FEU-km (2023 rates) / 2 TEU per FEU
+    rail = sum(km * _tariff(f"rail_usd_per_feu_km_{c}") / 2.0
+               for lg in legs if lg.mode == "rail" for c, _t, km in lg.km_by_country_traction)
+    # sea: Aktau -> Alat feeder 200 USD/TEU, Poti -> Constanta feeder 200 USD/TEU
+    sea = 200.0 + 200.0
+    # handling: 4 port calls (Aktau, Alat, Poti, Constanta) x 50; Xi'an terminal, Altynkol
+    # gauge change, Duisburg terminal: 3 lifts x 25 -> 275
+    assert sorted(s.kind for s in stops) == ["gauge_change", "port", "port", "port", "port",
+                                             "terminal", "terminal"]
+    handling = 4 * 50.0 + 3 * 25.0
+    # borders: Khorgos (CHN->KAZ) and Beyuk-Kesik (AZE->GEO) passed inside rail legs;
+    # Romania->Hungary->Austria->Germany are EU-internal: 2 x 215 USD per FEU / 2
+    crossings = [w.node for lg in legs for w in lg.waypoints if w.kind == "border"]
+    assert crossings == ["CN_KHG", "AZ_BKS"]
+    border = len(crossings) * 215.0 / 2.0
+    freight = rail + sea + handling + border
+    # inventory: 50,000 USD/TEU x 10 %/yr x mean transit (TEU-weighted) / 8,760 h
+    cons = record_run["cons"]
+    mine = cons[(cons["route_key"].astype(str) == inst.key) & cons["in_stats"]
+                & cons["delivered_h"].notna()]
+    hours = float((mine["transit_h"] * mine["teu"]).sum() / mine["teu"].sum())
+    inventory = 50_000 * 0.10 * hours / 8760.0
+    row = record_run["acc"].summary.set_index(["route", "origin", "destination"]).loc[
+        ("middle_corridor", "CN_XIY", "DE_DUI")]
+    assert row["cost_usd_per_teu_border"] == pytest.approx(215.0)
+    assert row["cost_usd_per_teu_handling"] == pytest.approx(275.0)
+    assert row["cost_usd_per_teu_sea"] == pytest.approx(400.0)
+    assert row["cost_usd_per_teu_rail"] == pytest.approx(rail, rel=1e-9)
+    assert row["freight_cost_usd_per_teu"] == pytest.approx(freight, rel=1e-9)
+    assert row["inventory_cost_usd_per_teu"] == pytest.approx(inventory, rel=1e-6)
+    assert row["cost_usd_per_teu"] == pytest.approx(freight + inventory, rel=1e-6)
+
+
+def test_emissions_audit_redone_by_hand(record_run: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """One Middle Corridor stage (the Caspian crossing) and one electric rail leg redone
+    by hand from emissions_audit.csv; every row's WTW = activity x factor x scale."""
+    acc = record_run["acc"]
+    path = tmp_path / "emissions_audit.csv"
+    acc.tables["emissions_audit.csv"].to_csv(path, index=False)
+    audit = pd.read_csv(path)
+    mc = audit[(audit["route"] == "middle_corridor") & (audit["origin"] == "CN_XIY")]
+    casp = mc[mc["service"] == "caspian_feeder"].iloc[0]
+    # GLEC v3.0 Table 17 [S73]: 200.3 g CO2e/TEU-km at 10 t/TEU; 10 t cargo + 2 t tare
+    assert casp["factor_key"] == "sea_caspian_feeder_wtw_g_per_teu_km"
+    assert casp["iso14083_element"] == "transport chain element"
+    assert casp["activity_unit"] == "TEU·km" and casp["glec_version"].startswith("GLEC Framework v3.0")
+    wtw = casp["km"] * 200.3 * 12.0 / 10.0 / 1000.0
+    assert casp["wtw_kg_per_teu"] == pytest.approx(wtw, rel=1e-9)
+    assert casp["ttw_kg_per_teu"] == pytest.approx(wtw * 48.1 / 55.6, rel=1e-5)  # Table 16 split
+    # electric rail, Kazakhstan: 0.032 kWh/tkm x 6.4/6.0 x 641 g/kWh x 12 t x km
+    kaz = mc[(mc["component"] == "rail_electric") & (mc["country"] == "KAZ")
+             & (mc["km"] > 100)].iloc[0]
+    assert kaz["wtw_kg_per_teu"] == pytest.approx(
+        0.032 * 6.4 / 6.0 * 641 * 12.0 * kaz["km"] / 1000.0, rel=1e-5)
+    # a port call: 10.7 kg per container x 12/10 [S73 Table 3], a hub operation
+    port = mc[(mc["stage_kind"] == "stop") & (mc["iso14083_category"] == "port (lift)")]
+    assert len(port) == 4 and np.allclose(port["wtw_kg_per_teu"], 10.7 * 1.2)
+    assert set(port["iso14083_element"]) == {"hub operation"}
+    redo = audit["activity_per_teu"] * audit["factor_value"] * audit["factor_scale"] \
+        * audit["unit_to_kg"]
+    np.testing.assert_allclose(redo, audit["wtw_kg_per_teu"], rtol=1e-9, atol=1e-9)
+    # the stages sum to the static intensities the run priced (dry TEU)
+    inputs = acc.inputs
+    mc_key = next(k for k, v in inputs.instances.items()
+                  if v == ("middle_corridor", "CN_XIY", "DE_DUI"))
+    static = inputs.intens[inputs.intens["route"] == mc_key]["co2e_wtw_kg_per_teu"].sum()
+    assert mc["wtw_kg_per_teu"].sum() == pytest.approx(static, rel=1e-9)
