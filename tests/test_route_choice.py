@@ -164,3 +164,98 @@ def test_red_sea_suez_loses_cape_and_rail_gain() -> None:
     assert base["suez"] > 0.5 and crisis["suez"] == 0.0
     assert crisis["cape"] > 5 * base["cape"]
     assert sum(crisis[r] for r in rail) > 1.1 * sum(base[r] for r in rail)
+
+
+# ------------------------------------------------------------------------------ policy levers
+# carbon_price_2030: route constants calibrated once at choice.reference (no carbon price,
+# shipped tariffs, the world_bank_2030 transit priors); the scenario's levers move shares.
+# Runs of three weeks: every booking is made before any delivery can be observed (the
+# shortest prior is 12.4 d + 7 d lag), so choice probabilities are the static ones and the
+# levers are seen without the learning feedback (checked via `observations`).
+POLICY_D = 21.0
+
+
+def _policy_run(*, carbon: float = 0.0, tariffs: dict[str, float] | None = None,
+                **choice: object):  # type: ignore[no-untyped-def]
+    scn, _ = load_scenario("carbon_price_2030")
+    data = scn.model_dump()
+    data.update(horizon_d=POLICY_D, warmup_d=0.0)
+    for seg in data["choice"]["segments"].values():
+        seg["carbon_price_usd_per_t"] = carbon
+    data["choice"].update(choice)
+    if tariffs:
+        data["accounting"]["tariffs"] = {**data["accounting"]["tariffs"], **tariffs}
+    res = run_scenario(scenario_from_dict(data, source="carbon_price_2030"),
+                       network=load_network())
+    assert (res.extra_tables["route_shares.csv"]["observations"] == 0).all()
+    return res
+
+
+def _teu_shares(res) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    c = res.consignments
+    s = c.groupby("route")["teu"].sum() / c["teu"].sum()
+    return {r: float(s.get(r, 0.0)) for r in res.scenario.routes}
+
+
+def _co2e_per_teu(res) -> float:  # type: ignore[no-untyped-def]
+    """Mean well-to-wheel t CO2e per TEU of the routes chosen, at the route's rate per TEU
+    (the chosen mix only: every run books the same consignments)."""
+    from corridorsim.accounting.route_rates import route_rates
+    from corridorsim.run import prepare
+    setup = prepare(res.scenario, load_network(), None)
+    per = {inst.family: route_rates(res.scenario, inst).co2e_t_per_teu
+           for inst in setup.routes.values()}
+    return sum(share * per[r] for r, share in _teu_shares(res).items())
+
+
+def test_carbon_price_moves_share_to_lower_co2e_routes_monotonically() -> None:
+    runs = [_policy_run(carbon=p) for p in (0.0, 100.0, 200.0)]
+    shares = [_teu_shares(r) for r in runs]
+    co2 = [_co2e_per_teu(r) for r in runs]
+    print("shares", [{k: round(v, 3) for k, v in s.items()} for s in shares], "t/TEU", co2)
+    assert all(a > b for a, b in itertools.pairwise(co2)), co2
+    # Suez emits least per TEU here (sea < rail), the Middle Corridor via Turkey most
+    suez = [s["suez"] for s in shares]
+    mct = [s["middle_corridor_turkey"] for s in shares]
+    rail = [s["middle_corridor"] + s["middle_corridor_turkey"] + s["northern"] for s in shares]
+    assert all(a < b for a, b in itertools.pairwise(suez)), suez
+    assert all(a > b for a, b in itertools.pairwise(mct)), mct
+    assert all(a > b for a, b in itertools.pairwise(rail)), rail
+
+
+def test_raising_a_routes_rate_lowers_its_share() -> None:
+    ref = _teu_shares(_policy_run())
+    # the Cape deep-sea tariff at the Red Sea crisis spot rate (S48), reference unchanged
+    dear = _teu_shares(_policy_run(tariffs={"sea_deep_sea_cape_usd_per_feu": 4406.0}))
+    assert dear["cape"] < 0.5 * ref["cape"], (ref, dear)
+    # a subsidy for every route but the Northern one: the Northern one is dearer relative
+    subsidy = {r: 300.0 for r in ref if r != "northern"}
+    others = _teu_shares(_policy_run(subsidy_usd_per_teu=subsidy))
+    assert others["northern"] < 0.8 * ref["northern"], (ref, others)
+
+
+REFERENCE_CASES = {
+    "defaults": {},
+    # every lever moved, and the reference with it: the shares do not move
+    "moved_with_reference": {
+        "carbon": 150.0, "tariffs": {"sea_deep_sea_cape_usd_per_feu": 4406.0},
+        "reference": {"carbon_price_usd_per_t": 150.0,
+                      "tariffs": {"sea_deep_sea_cape_usd_per_feu": 4406.0}}},
+}
+
+
+@pytest.mark.parametrize("case", list(REFERENCE_CASES))
+def test_levers_at_reference_reproduce_reference_shares(case: str) -> None:
+    res = _policy_run(**REFERENCE_CASES[case])  # type: ignore[arg-type]
+    c = res.consignments
+    for seg, params in res.scenario.choice.segments.items():
+        ref = params.reference_shares or {}
+        mine = c[c["segment"] == seg]
+        n = len(mine)
+        for route, p in ref.items():
+            k = int((mine["route"] == route).sum())
+            # Consignments choose independently with probability p (their sizes are drawn
+            # before and apart from the route), so the count share is binomial: within
+            # 4 standard errors (a false alarm about once in 15,000 per route and segment).
+            se = math.sqrt(p * (1 - p) / n)
+            assert abs(k / n - p) < 4 * se, (case, seg, route, k / n, p, n)

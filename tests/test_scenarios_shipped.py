@@ -17,7 +17,7 @@ from corridorsim.scenario.load import load_scenario, scenario_from_dict, shipped
 HORIZON_D = 45.0
 WARMUP_D = 7.0
 EXPECTED = {"baseline_2024", "red_sea_crisis_2024", "surge_2022", "caspian_winter",
-            "world_bank_2030", "eastbound_2025", "china_europe_2025"}
+            "world_bank_2030", "eastbound_2025", "china_europe_2025", "carbon_price_2030"}
 
 
 @cache
