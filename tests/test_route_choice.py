@@ -259,3 +259,27 @@ def test_levers_at_reference_reproduce_reference_shares(case: str) -> None:
             # 4 standard errors (a false alarm about once in 15,000 per route and segment).
             se = math.sqrt(p * (1 - p) / n)
             assert abs(k / n - p) < 4 * se, (case, seg, route, k / n, p, n)
+
+
+def _policy_run_year(year: int, **choice: object):  # type: ignore[no-untyped-def]
+    scn, _ = load_scenario("carbon_price_2030")
+    data = scn.model_dump()
+    data.update(horizon_d=POLICY_D, warmup_d=0.0)
+    data["accounting"]["rates_year"] = year
+    for seg in data["choice"]["segments"].values():
+        seg["carbon_price_usd_per_t"] = 0.0
+    data["choice"].update(choice)
+    return run_scenario(scenario_from_dict(data, source="carbon_price_2030"),
+                        network=load_network())
+
+
+def test_year_of_rates_moves_shares_unless_it_is_the_reference_year() -> None:
+    """Shares calibrated at the default year's rates (2023), the scenario priced at 2024's
+    (sea rates of the Red Sea crisis): sea loses share; naming 2024 as the reference year
+    as well puts the shares back at the reference."""
+    base = _teu_shares(_policy_run())
+    dear_sea = _teu_shares(_policy_run_year(2024))
+    back = _teu_shares(_policy_run_year(2024, reference={"rates_year": 2024}))
+    print(base, dear_sea, back)
+    assert dear_sea["suez"] < base["suez"] - 0.1, (base, dear_sea)
+    assert abs(back["suez"] - base["suez"]) < 0.03, (base, back)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from corridorsim.accounting.cost import stage_costs
 from corridorsim.accounting.emissions import stage_intensities
 from corridorsim.accounting.factors import load_factors, load_tariffs
-from corridorsim.accounting.stages import route_tables
+from corridorsim.accounting.stages import route_tables, scenario_tariffs
 
 if TYPE_CHECKING:
     from corridorsim.routing.instances import RouteInstance
@@ -36,13 +36,14 @@ class ChoiceRates:
 
 
 def route_rates(scn: Scenario, inst: RouteInstance, *, reference: bool = False) -> RouteRates:
-    """``reference=True`` uses the tariffs and emission factors in force when the reference
-    shares were observed: the shipped ones with ``choice.reference`` overrides (not the
-    scenario's ``accounting`` overrides)."""
+    """Priced at the scenario's year of rates and overrides (``accounting``); with
+    ``reference=True`` at those in force when the reference shares were observed
+    (``choice.reference``: its ``rates_year``, tariffs and emission factors)."""
     cfg = scn.accounting
-    tab = scn.choice.reference if reference else cfg
-    tariffs = load_tariffs(tab.tariffs or None)
-    factors = load_factors(tab.emission_factors or None)
+    ref = scn.choice.reference
+    tariffs = (load_tariffs(ref.tariffs or None, year=ref.rates_year) if reference
+               else scenario_tariffs(scn))
+    factors = load_factors((ref if reference else cfg).emission_factors or None)
     segs, stops = route_tables({inst.family: inst})  # flags legs rounding the Cape
     cost = float(stage_costs(segs, stops, tariffs)["cost_usd_per_teu"].sum())
     intens = stage_intensities(segs, stops, factors, cargo_t_per_teu=cfg.cargo_t_per_teu,

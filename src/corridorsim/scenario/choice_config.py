@@ -66,12 +66,15 @@ class ChoiceReference(FrozenModel):
     The route constants are calibrated once, here; the scenario's own levers (carbon price,
     tariffs and emission factors, value of time, reliability, ``subsidy_usd_per_teu``) then
     move shares away from the reference shares. Defaults: no carbon price, the shipped
-    tariffs and emission factors (``tariffs`` / ``emission_factors`` override keys of them,
-    as ``accounting.tariffs`` does), each segment's own value of time and reliability, and
+    tariffs of the default year of rates and the shipped emission factors (``tariffs`` /
+    ``emission_factors`` override keys of them, as ``accounting.tariffs`` does), each segment's own value of time and reliability, and
     each route's usual transit prior (``choice.initial``, else the built-in one).
     """
 
     carbon_price_usd_per_t: CarbonPrice = 0.0
+    #: year of the shipped rates (``data/cost_tariffs.csv``); None: the default year, as
+    #: ``accounting.rates_year`` defaults to
+    rates_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     tariffs: TableOverrides = Field(default_factory=dict)
     emission_factors: TableOverrides = Field(default_factory=dict)
     segments: dict[str, ReferenceSegment] = Field(default_factory=dict)
