@@ -68,7 +68,7 @@ def test_marker_colour_and_popup_follow_total_wait(res: RunResult) -> None:
     page = map_html(res)
     total = float(facility_waits(res).loc[("PL_MAL", "westbound"), "total_h_per_teu"])
     cls = facility_class("PL_MAL", "westbound")
-    m = re.search(rf'"className": "facility {cls}",[^}}]*"fillColor": "(#\w+)"', page)
+    m = re.search(rf'"fillColor": "(#\w+)",[^}}]*"tags": \["{cls}"\]', page)
     assert m is not None and m.group(1) == wait_colour(total)
     assert "Total wait / TEU passing" in page and "· border" in page
     assert "Facility wait per TEU passing" in page  # legend
@@ -98,10 +98,9 @@ def test_slider_on_the_page_offline_and_deterministic(res: RunResult) -> None:
     (blob,) = SLIDER_CALL.findall(page)
     assert SLIDER_CALL.findall(again) == [blob]  # the slider's data: same bytes
     assert json.loads(blob) == json.loads(json.dumps(time_data(r)))
-    for f in json.loads(blob)["facilities"]:  # each class names one marker
-        assert page.count(f'"className": "facility {f["cls"]}"') == 1
-    for x in json.loads(blob)["routes"]:
-        assert page.count(f' {x["cls"]}"') == 1
+    shown = json.loads(blob)
+    for key in [f["cls"] for f in shown["facilities"]] + [x["cls"] for x in shown["routes"]]:
+        assert page.count(f'"tags": ["{key}"]') == 1  # each key names one layer
 
 
 def test_no_slider_without_weekly_tables(res: RunResult, tmp_path: Path) -> None:
@@ -109,7 +108,7 @@ def test_no_slider_without_weekly_tables(res: RunResult, tmp_path: Path) -> None
                                   if k not in ("timeseries.csv", "facility_timeseries.csv")})
     assert time_data(r) is None
     page = map_html(r)
-    assert "corridorsimTimeSlider(map_" not in page and "facility fac-" in page
+    assert "corridorsimTimeSlider(map_" not in page and "\"tags\": [\"fac-" in page
 
 
 def test_slider_lists_disruptions_by_date(res: RunResult) -> None:

@@ -125,8 +125,9 @@ def _line_weight(teu: float, teu_max: float) -> float:
 
 
 def route_class(inst: RouteInstance) -> str:
-    """The class of a route instance's line (the time slider finds it by this; not
-    ``route-…``, which names the family)."""
+    """The key of a route instance's line (Leaflet option ``tags``; the time slider finds
+    the line by it and adds it to the line's classes). Not ``route-…``, which names the
+    family."""
     return css_token("rk", inst.family, inst.origin, inst.destination)
 
 
@@ -174,7 +175,7 @@ def add_route_layers(m: folium.Map, res: RunResult) -> dict[str, folium.FeatureG
             popup = _route_popup(label, rows[id(inst)], inst.route.total_km)
             folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
                 lines, color=fam.colour, weight=_line_weight(teu[id(inst)], teu_max),
-                opacity=0.85, className=f"route-line route-{family} {route_class(inst)}",
+                opacity=0.85, className=f"route-line route-{family}", tags=[route_class(inst)],
                 tooltip=esc(label), popup=folium.Popup(popup, max_width=320),
             ).add_to(fg)
         fg.add_to(m)
@@ -236,7 +237,8 @@ def css_token(*parts: object) -> str:
 
 
 def facility_class(node: object, direction: object) -> str:
-    """The class of a facility's marker (the time slider finds it by this)."""
+    """The key of a facility's marker (Leaflet option ``tags``; the time slider finds the
+    marker by it and adds it to the marker's classes)."""
     return css_token("fac", node, direction)
 
 
@@ -260,7 +262,8 @@ def add_facilities(m: folium.Map, res: RunResult) -> None:
         folium.CircleMarker(
             [pt.y, pt.x], radius=round(radius, 1), color="#333333", weight=1,
             fill=True, fillColor=colour, fillOpacity=0.95,
-            className=f"facility {facility_class(*key)}",
+            className="facility",
+            tags=[facility_class(*key)],  # type: ignore[arg-type]  # folium: any option
             tooltip=esc(row.get("name", node)),
             popup=folium.Popup(_facility_popup(row, w), max_width=320),
         ).add_to(fg)

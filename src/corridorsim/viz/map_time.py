@@ -3,7 +3,7 @@
 Reads only the run's ``timeseries.csv`` and ``facility_timeseries.csv`` tables
 (``RunResult.extra_tables``). The slider is a Leaflet control written in plain JavaScript
 (:data:`~corridorsim.viz.map_time_js.SLIDER_JS`, inlined): a range input and a week label; moving it
-restyles the existing layers, found by their class names (:func:`~corridorsim.viz.layers.
+restyles the existing layers, found by their keys (option ``tags``) (:func:`~corridorsim.viz.layers.
 facility_class`, :func:`~corridorsim.viz.layers.route_class`). Position 0 is the whole run
 (the map as drawn). Nothing is fetched; the data are embedded as JSON with sorted keys, so
 the page is deterministic.

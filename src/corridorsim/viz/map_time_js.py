@@ -3,7 +3,7 @@
 ``corridorsimTimeSlider(map, data)`` adds a control with a range input (0 = the whole run,
 ``k`` = the k-th week) and a week label; moving it restyles the facility markers (radius and
 colour from the TEU queued) and route lines (weight from the TEU booked) found by their
-class names, and lists the week's routes and longest queues. ``data`` is
+keys (Leaflet option ``tags``, added to the elements' classes), and lists the week's routes and longest queues. ``data`` is
 :func:`corridorsim.viz.map_time.time_data`.
 """
 
@@ -15,10 +15,13 @@ SLIDER_JS = r"""
 function corridorsimTimeSlider(map, D) {
   var fac = {}, rts = {};
   function collect(layer) {
-    var cls = (layer.options && layer.options.className) || '';
-    cls.split(' ').forEach(function (c) {
+    var tags = (layer.options && layer.options.tags) || [];
+    var e = layer.getElement ? layer.getElement() : null;
+    tags.forEach(function (c) {
       if (c.indexOf('fac-') === 0) { fac[c] = layer; }
-      if (c.indexOf('rk-') === 0) { rts[c] = layer; }
+      else if (c.indexOf('rk-') === 0) { rts[c] = layer; }
+      else { return; }
+      if (e) { L.DomUtil.addClass(e, c); }
     });
   }
   map.eachLayer(collect);
