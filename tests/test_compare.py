@@ -165,7 +165,7 @@ def test_cli_same_scenario(folder: Path, tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["compare", str(folder / "a.yaml"), str(folder / "a.yaml"),
                                   "--replications", "2", "--out", str(out)])
     assert r.exit_code == 0, r.output
-    assert "B − A: small_a − small_a, 2 paired replications" in r.stdout
+    assert "B − A: small_a − small_a · 2 paired replications" in r.stdout
     assert "Parameters that differ (0)" in r.stdout and "none" in r.stdout
     table = [ln for ln in r.stdout.splitlines() if not ln.startswith((str(out), "done in"))]
     assert max(len(ln) for ln in table) <= 100

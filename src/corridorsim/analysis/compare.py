@@ -18,22 +18,12 @@ if TYPE_CHECKING:
     from corridorsim.network import Network
     from corridorsim.scenario.model import Scenario
 
-__all__ = ["HIGHER_IS_BETTER", "KPIS", "KPI_LABELS", "ScenarioComparison", "compare_runs",
-           "compare_scenarios", "delta_table", "kpi_text", "parameter_diff", "tone"]
+__all__ = ["KPIS", "ScenarioComparison", "compare_runs", "compare_scenarios", "delta_table",
+           "parameter_diff"]
 
 KPIS = ["teu_delivered", "transit_days_mean", "transit_days_p50", "transit_days_p90",
         "on_time_share", "co2e_wtw_kg_per_teu", "cost_usd_per_teu"]
 INSTANCE = ["route", "origin", "destination"]
-#: how the paired table names and writes each KPI (terminal and compare.html)
-KPI_LABELS = {"teu_delivered": ("TEU delivered", ",.0f"),
-              "transit_days_mean": ("transit mean, d", ".2f"),
-              "transit_days_p50": ("transit P50, d", ".2f"),
-              "transit_days_p90": ("transit P90, d", ".2f"),
-              "on_time_share": ("on-time share", ".1%"),
-              "co2e_wtw_kg_per_teu": ("kg CO2e/TEU", ",.0f"),
-              "cost_usd_per_teu": ("USD/TEU", ",.0f")}
-#: KPIs where a larger value is better; for the others smaller is better
-HIGHER_IS_BETTER = ("teu_delivered", "on_time_share")
 #: left out of the parameter diff: labels, and the seed (both scenarios run with A's seeds)
 NOT_PARAMETERS = ("name", "description", "provenance", "seed")
 ABSENT = "—"
@@ -57,32 +47,6 @@ def delta_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
             out[ca], out[cb] = m[ca], m[cb]
             out[f"{c}_delta"] = m[cb] - m[ca]
     return out.reset_index().round(3)
-
-
-def kpi_text(kpi: str, value: object, *, signed: bool = False) -> str:
-    """``value`` of ``kpi`` as the comparison shows it (a signed difference of a share in
-    percentage points); ``n/a`` when missing."""
-    try:
-        x = float(value)  # type: ignore[arg-type]  # anything else is n/a
-    except (TypeError, ValueError):
-        return "n/a"
-    if x != x:
-        return "n/a"
-    spec = KPI_LABELS.get(kpi, (kpi, ",.2f"))[1]
-    if spec.endswith("%") and signed:
-        return f"{x * 100:+.1f} pp"
-    return f"{x:{'+' if signed else ''}{spec}}"
-
-
-def tone(kpi: str, diff: object) -> str:
-    """``better`` or ``worse`` for a difference B − A of ``kpi``; ``""`` when zero or missing."""
-    try:
-        x = float(diff)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    if not x or x != x:
-        return ""
-    return "better" if (x > 0) == kpi.startswith(HIGHER_IS_BETTER) else "worse"
 
 
 def _out_dir(out: Path) -> Path:

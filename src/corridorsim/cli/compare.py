@@ -163,12 +163,12 @@ def paired_table(cmp: ScenarioComparison) -> Table:
     from rich import box
     from rich.table import Table
 
-    from corridorsim.analysis.compare import KPI_LABELS, kpi_text, tone
+    from corridorsim.viz.compare_report import KPI_LABELS, kpi_text, tone
 
     runs, t = cmp.runs, cmp.table
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
-                  title=f"B − A: {runs.b.name} − {runs.a.name}, {runs.replications} paired "
-                        "replications (common random numbers)")
+                  title=f"B − A: {runs.b.name} − {runs.a.name} · {runs.replications} paired "
+                        "replications")
     table.add_column("route / KPI", no_wrap=True)
     for head in ("A", "B", "B − A"):
         table.add_column(head, justify="right", no_wrap=True)
@@ -206,8 +206,8 @@ def _print_parameters(console: Console, cmp: ScenarioComparison) -> None:
     from rich.markup import escape
 
     params, runs = cmp.parameters, cmp.runs
-    console.print(f"A = {runs.a.name}, B = {runs.b.name}, both with replication seeds "
-                  f"from {runs.seeds[0]}.")
+    console.print(f"A = {runs.a.name}, B = {runs.b.name}: common random numbers (the same "
+                  f"replication seeds for both, from {runs.seeds[0]}).")
     console.print(f"Parameters that differ ({len(params)}):")
     for row in params.head(PARAMETERS_SHOWN).to_dict("records"):
         console.print(escape(f"  {row['parameter']}: {row['a']} → {row['b']}"), soft_wrap=True)

@@ -1,6 +1,8 @@
 """Replications, parameter sweeps and their distribution on Dask.
 
 * :func:`run_replications` — ``corridorsim run --replications N``: mean and 95 % intervals.
+* :func:`run_paired` — ``corridorsim compare A B --replications N``: both scenarios with
+  common random numbers, for paired differences (:mod:`corridorsim.experiments.paired`).
 * :func:`load_sweep`, :func:`run_sweep`, :func:`write_sweep` — ``corridorsim sweep``.
 * :class:`Executor` — in-process, a local Dask cluster (``workers``) or an existing one
   (``scheduler``); results never depend on which, nor on the order tasks finish in.
@@ -8,6 +10,7 @@
 """
 
 from corridorsim.experiments.executor import Executor, ExperimentError
+from corridorsim.experiments.paired import run_paired
 from corridorsim.experiments.replications import run_replications
 from corridorsim.experiments.store import ResultStore
 from corridorsim.experiments.sweep import (
@@ -27,6 +30,7 @@ __all__ = [
     "SweepSpec",
     "load_sweep",
     "replication_seed",
+    "run_paired",
     "run_replications",
     "run_sweep",
     "simulate_task",

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from corridorsim.analysis.compare import HIGHER_IS_BETTER, KPI_LABELS, kpi_text, tone
 from corridorsim.viz.assets import as_float, esc
 from corridorsim.viz.html import Format, formatter, html_table, page
 
 if TYPE_CHECKING:
     from corridorsim.analysis.compare import ScenarioComparison
 
-__all__ = ["write_compare_report", "write_paired_report"]
+__all__ = ["HIGHER_IS_BETTER", "KPI_LABELS", "kpi_text", "tone", "write_compare_report",
+           "write_paired_report"]
 
 COMPARE_CSS = """
 body { max-width: 1500px; } .scroll { overflow-x: auto; }
@@ -26,6 +26,40 @@ body { max-width: 1500px; } .scroll { overflow-x: auto; }
 td.better { color: #1a7f37; } td.worse { color: #c62828; }
 td.same { color: #888; } tr.first td { border-top: 2px solid #ccc; }
 """
+#: how the paired table names and writes each KPI (terminal and compare.html)
+KPI_LABELS = {"teu_delivered": ("TEU delivered", ",.0f"),
+              "transit_days_mean": ("transit mean, d", ".2f"),
+              "transit_days_p50": ("transit P50, d", ".2f"),
+              "transit_days_p90": ("transit P90, d", ".2f"),
+              "on_time_share": ("on-time share", ".1%"),
+              "co2e_wtw_kg_per_teu": ("kg CO2e/TEU", ",.0f"),
+              "cost_usd_per_teu": ("USD/TEU", ",.0f")}
+#: KPIs where a larger value is better; for the others smaller is better
+HIGHER_IS_BETTER = ("teu_delivered", "on_time_share")
+
+
+def kpi_text(kpi: str, value: object, *, signed: bool = False) -> str:
+    """``value`` of ``kpi`` as the comparison shows it (a signed difference of a share in
+    percentage points); ``n/a`` when missing."""
+    x = as_float(value)
+    if x is None or x != x:
+        return "n/a"
+    spec = KPI_LABELS.get(kpi, (kpi, ",.2f"))[1]
+    if spec.endswith("%") and signed:
+        text = f"{x * 100:+.1f} pp"
+    else:
+        text = f"{x:{'+' if signed else ''}{spec}}"
+    # a difference that rounds to zero is written without a sign ("-0.00" reads as a loss)
+    return text[1:] if signed and not any(c in "123456789" for c in text) else text
+
+
+def tone(kpi: str, diff: object) -> str:
+    """``better`` or ``worse`` for a difference B − A of ``kpi`` (or of a ``<kpi>_delta``
+    column); ``""`` when zero or missing."""
+    x = as_float(diff)
+    if x is None or not x or x != x:
+        return ""
+    return "better" if (x > 0) == kpi.startswith(HIGHER_IS_BETTER) else "worse"
 
 
 def _scenario_name(run: Path) -> str:
@@ -52,14 +86,6 @@ def _map_panel(run: Path, out: Path, tag: str) -> str:
             f"</iframe>{links}</p></div>")
 
 
-def _delta_class(col: str, value: object) -> str:
-    x = as_float(value)
-    if x is None or not x or x != x:
-        return ""
-    better = x > 0 if col.startswith(HIGHER_IS_BETTER) else x < 0
-    return "better" if better else "worse"
-
-
 def _delta_table(table: pd.DataFrame) -> str:
     formats: dict[str, Format] = {}
     for col in table.columns:
@@ -75,7 +101,7 @@ def _delta_table(table: pd.DataFrame) -> str:
     for _, row in table.iterrows():
         for col in cols:
             if col.endswith("_delta"):
-                cls = _delta_class(col, row[col])
+                cls = tone(col, row[col])
                 cell = f'<td class="num">{esc(formats[col](row[col]))}</td>'
                 if cls:
                     html = html.replace(cell, f'<td class="num {cls}">'
