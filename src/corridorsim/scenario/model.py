@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from corridorsim.scenario.choice_config import (
     ChoiceConfig,
     ChoiceNest,
+    ChoiceReference,
     ChoiceSegment,
+    ReferenceSegment,
     RoutePrior,
 )
 from corridorsim.scenario.fields import MAX_D, Factor, FrozenModel, Share
@@ -280,6 +282,7 @@ class Scenario(FrozenModel):
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     Scenario, Provenance, DemandRow, ServiceParams, FacilityParams, Distribution, Lognormal,
     Uniform, Triangular, Exponential, WeatherConfig, StormConfig, Disruption, AccountingConfig,
-    ChoiceConfig, ChoiceSegment, RoutePrior, ChoiceNest, NetworkAdditions, PlaceNode, PlaceLink,
+    ChoiceConfig, ChoiceSegment, RoutePrior, ChoiceNest, ChoiceReference, ReferenceSegment,
+    NetworkAdditions, PlaceNode, PlaceLink,
     VehicleClass,
 )
