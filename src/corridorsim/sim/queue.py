@@ -13,6 +13,8 @@ from corridorsim.sim.records import RunRecords
 __all__ = ["BatchQueue"]
 
 INF = math.inf
+#: hours (a few microseconds): the clock's rounding, never a modelled time
+READY_EPS_H = 1e-9
 
 
 class BatchQueue:
@@ -66,8 +68,11 @@ class BatchQueue:
         self.arrived.notify()
 
     def _future_ready_by(self, t: float) -> int:
-        """End (exclusive) of the pre-booked consignments ready by ``t``."""
-        return max(self.booked_next, int(np.searchsorted(self.booked_ready, t, side="right")))
+        """End (exclusive) of the pre-booked consignments ready by ``t``. A timeout to a
+        ready time may land a rounding error short of it (``now + (t1 - now)`` is not always
+        ``t1``), so ready means ready within :data:`READY_EPS_H`."""
+        end = int(np.searchsorted(self.booked_ready, t + READY_EPS_H, side="right"))
+        return max(self.booked_next, end)
 
     def first_ready(self) -> float | None:
         if len(self.handed):
