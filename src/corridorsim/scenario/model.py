@@ -166,6 +166,10 @@ class StormConfig(FrozenModel):
 # (suspensions in 2018, 2021, 2022, 2023, 2025, mostly November–March); 2–5 day durations
 # from the same reports (S63, 2018–2025).
 CASPIAN_STORMS_PER_MONTH = (1.0, 1.0, 0.8, 0.5, 0.4, 0.2, 0.2, 0.2, 0.3, 0.5, 0.8, 1.0)
+CASPIAN_STORMS_SOURCE = Provenance(
+    source="S63", year=2025, assumed=True,
+    note="storm onsets per month assumed from reported ferry suspensions 2018–2025, mostly "
+         "November–March; halts of 2–5 days (lognormal, median 48 h, p90 120 h)")
 
 
 def _caspian_default() -> StormConfig:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from corridorsim.scenario.model import CASPIAN_STORMS_SOURCE
 from corridorsim.viz import charts
 from corridorsim.viz.assets import esc, fmt
 from corridorsim.viz.html import html_table
@@ -89,7 +90,26 @@ def _transit_part(res: RunResult, ts: pd.DataFrame, axis: DateAxis,
             "closures and disruptions (labelled); light blue: storms; grey: warm-up. Weekly "
             "numbers, with waits by cause, are in timeseries.csv.")
     return (f'<div class="chart">{charts.to_svg(fig, "ot_transit")}</div>'
-            f'<p class="note">{esc(note)}</p>')
+            f'<p class="note">{esc(note)}</p>' + storm_note(res, windows))
+
+
+def storm_note(res: RunResult, windows: list[dict[str, Any]]) -> str:
+    """How many storms each sea had, and where their rate comes from."""
+    parts = []
+    for area in sorted({str(w["target"]) for w in windows if w["cause"] == "weather"}):
+        n = sum(1 for w in windows if w["cause"] == "weather" and w["target"] == area)
+        prov = res.scenario.provenance.get(f"weather.{area}.storms_per_month")
+        if prov is None and area == "caspian" and "weather" not in res.scenario.model_fields_set:
+            prov = CASPIAN_STORMS_SOURCE
+        src = ("source not given" if prov is None else
+               f"{prov.source or 'no source'}{f' {prov.year}' if prov.year else ''}"
+               f"{', assumed' if prov.assumed else ''}{f': {prov.note}' if prov.note else ''}")
+        parts.append(f"{n} storm{'s' if n != 1 else ''} on the {area.replace('_', ' ')} "
+                     f"(rate: {src})")
+    if not parts:
+        return ""
+    return f'<p class="note">Storms: {esc("; ".join(parts))}.</p>'
+
 
 
 def _queue_part(fts: pd.DataFrame, axis: DateAxis, windows: list[dict[str, Any]]) -> str:

@@ -155,8 +155,8 @@ def _kpi_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
     wdf = _route_cells(res, s, labels, colours)
     for c in [*waits, "moving_days_mean"]:
         if c in s:
-            wdf[c] = s[c].to_numpy()
-            formats[c] = lambda v: fmt(v, ".2f")
+            wdf[c] = s[c].to_numpy() * 24.0  # hours: a storm's 0.1 h stays visible
+            formats[c] = lambda v: fmt(v, ",.1f")
             headers[c] = c.removeprefix("wait_").removesuffix("_days_mean")
     note = ('<p class="note">Transit statistics cover consignments booked after the warm-up and '
             "delivered within the horizon; n/a means none qualified (lengthen the horizon). "
@@ -164,7 +164,7 @@ def _kpi_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
             "ended — on their way, not queued (the queued ones are in the next column; see "
             '<a href="#saturation">saturation</a>).</p>')
     return ('<h2 id="kpis">KPIs per route</h2>' + _kpi_table(df, formats, headers) + note
-            + "<h3>Mean days per consignment by cause of waiting (and moving)</h3>"
+            + "<h3>Mean hours per consignment by cause of waiting (and moving)</h3>"
             + _kpi_table(wdf, formats, headers))
 
 
