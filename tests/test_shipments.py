@@ -23,6 +23,12 @@ def test_own_shipments_ride_the_traffic_and_get_their_own_table() -> None:
     assert abs(own.loc[0, "transit_days_p50"] - every["transit_days_p50"]) < 3
     assert every["teu_created"] > 10 * own.loc[0, "teu_created"]  # summary: all cargo
     assert not [w for w in res.info["warnings"] if "no corridor traffic" in w]
+    from corridorsim.viz.mapping import build_map
+    from corridorsim.viz.report import report_html
+
+    html = report_html(res)
+    assert '<h2 id="shipments">Your shipments</h2>' in html
+    assert "Your shipments" in build_map(res).get_root().render()
 
 
 def test_shipments_without_traffic_are_warned_about() -> None:

@@ -98,7 +98,26 @@ def _summary_row(res: RunResult, inst: RouteInstance) -> pd.Series:
     return rows.iloc[0] if len(rows) else pd.Series(dtype=float)
 
 
-def _route_popup(label: str, row: pd.Series, km: float) -> str:
+def _shipment_rows(res: RunResult, inst: RouteInstance) -> list[tuple[str, str]]:
+    """The planner's own cargo on this route (``shipments.csv``), if any."""
+    own = res.extra_tables.get("shipments.csv")
+    if own is None or own.empty:
+        return []
+    sel = ((own["route"] == inst.family) & (own["origin"] == inst.origin)
+           & (own["destination"] == inst.destination))
+    if not sel.any():
+        return []
+    row = own[sel].iloc[0]
+    share = as_float(row.get("on_time_share"))
+    return [("Your shipments", fmt(row.get("teu_delivered"), ",.0f", unit=" TEU delivered")),
+            ("· transit P50 / P90", f"{fmt(row.get('transit_days_p50'), '.1f')} / "
+                                    f"{fmt(row.get('transit_days_p90'), '.1f', unit=' d')}"),
+            ("· on time", fmt(share * 100, ".0f", unit=" %")
+             if share is not None and math.isfinite(share) else "n/a")]
+
+
+def _route_popup(label: str, row: pd.Series, km: float,
+                 own: list[tuple[str, str]] | None = None) -> str:
     def get(col: str) -> object:
         return row.get(col, math.nan)
 
@@ -113,6 +132,7 @@ def _route_popup(label: str, row: pd.Series, km: float) -> str:
         ("On time", share_txt),
         ("CO2e (WtW) / TEU", fmt(get("co2e_wtw_kg_per_teu"), ",.0f", unit=" kg")),
         ("Cost / TEU", fmt(get("cost_usd_per_teu"), ",.0f", unit=" USD")),
+        *(own or []),
     ]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return f"<b>{esc(label)}</b><table class='popup'>{body}</table>"
@@ -172,7 +192,8 @@ def add_route_layers(m: folium.Map, res: RunResult) -> dict[str, folium.FeatureG
         for inst in insts:
             lines = [ln for leg in inst.route.legs for ln in _latlon(leg.geometry)]
             label = instance_label(res, inst)
-            popup = _route_popup(label, rows[id(inst)], inst.route.total_km)
+            popup = _route_popup(label, rows[id(inst)], inst.route.total_km,
+                                 _shipment_rows(res, inst))
             folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
                 lines, color=fam.colour, weight=_line_weight(teu[id(inst)], teu_max),
                 opacity=0.85, className=f"route-line route-{family}", tags=[route_class(inst)],

@@ -168,6 +168,27 @@ def _kpi_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
             + _kpi_table(wdf, formats, headers))
 
 
+def _shipments_section(res: RunResult, labels: dict[str, str],
+                       colours: dict[str, str]) -> str:
+    """The planner's own cargo (``shipment: true`` rows), per route it took."""
+    own = res.extra_tables.get("shipments.csv")
+    if own is None or own.empty:
+        return ""
+    df = _route_cells(res, own, labels, colours)
+    formats: dict[str, Format] = {}
+    headers: dict[str, str] = {}
+    for col, (head, spec) in KPI_COLS.items():
+        if col in own and col not in ("queued_teu", "co2e_wtw_kg_per_teu", "cost_usd_per_teu"):
+            df[col] = own[col].to_numpy()
+            formats[col] = formatter(spec)
+            headers[col] = head
+    note = ('<p class="note">Your own containers (demand rows with <code>shipment: true</code>), '
+            "riding the same trains and ships as the corridor's traffic; the KPIs above are "
+            "over all cargo. Per-shipment rows are in consignments.parquet; these figures in "
+            "shipments.csv.</p>")
+    return '<h2 id="shipments">Your shipments</h2>' + _kpi_table(df, formats, headers) + note
+
+
 def _chart(fig: Figure, salt: str, caption: str = "") -> str:
     cap = f'<p class="note">{caption}</p>' if caption else ""
     return f'<div class="chart">{charts.to_svg(fig, salt)}</div>{cap}'
@@ -306,7 +327,9 @@ def _disruption_section(res: RunResult) -> str:
 def report_html(res: RunResult) -> str:
     """The complete HTML of the run report."""
     labels, colours = _labels(res)
-    body = (_header(res) + _kpi_section(res, labels, colours) + _disruption_section(res)
+    body = (_header(res) + _kpi_section(res, labels, colours) + _shipments_section(res, labels,
+                                                                                colours)
+            + _disruption_section(res)
             + over_time_section(res, labels, colours, _styles(res))
             + _time_section(res, labels, colours) + _bottleneck_section(res, labels, colours)
             + saturation_section(res)
