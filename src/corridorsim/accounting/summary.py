@@ -15,6 +15,7 @@ import pandas as pd
 from corridorsim.accounting.audit import emissions_audit
 from corridorsim.accounting.break_even import break_even_cargo_value
 from corridorsim.accounting.emissions import route_country_emissions
+from corridorsim.accounting.empties import add_empty_returns
 from corridorsim.accounting.footprint import Footprint, route_accounting, shipment_footprint
 from corridorsim.accounting.stages import AccountingInputs
 from corridorsim.errors import ScenarioError
@@ -133,7 +134,8 @@ def route_results(inputs: AccountingInputs, stage_sums: pd.DataFrame, route_stat
     footprints are keyed by route instance key. Break-even values compare the routes of
     one origin–destination pair only."""
     instances = inputs.instances
-    summary = route_accounting(stage_sums, route_stats)
+    summary = add_empty_returns(route_accounting(stage_sums, route_stats), instances,
+                                inputs.cfg)
     by_country = route_country_emissions(stage_sums, inputs.breakdown, route_stats)
     if not by_country.empty:
         wide = by_country.pivot_table(index="route", columns="country",

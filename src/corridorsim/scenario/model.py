@@ -199,6 +199,9 @@ class AccountingConfig(FrozenModel):
     inventory_rate_per_year: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.10
     emission_factors: dict[str, Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]] = Field(default_factory=dict)
     tariffs: dict[str, Annotated[float, Field(ge=0, le=1e8, allow_inf_nan=False)]] = Field(default_factory=dict)
+    #: share of each loaded TEU that must come back empty, by route family; a family whose
+    #: return flow is simulated (both directions in the demand) takes it from the run instead
+    empty_return_share: dict[str, Share] = Field(default_factory=dict)
 
 
 class Scenario(FrozenModel):
