@@ -689,6 +689,19 @@ def test_landed_cost_of_one_middle_corridor_teu_by_hand(record_run: dict) -> Non
     assert row["freight_cost_usd_per_teu"] == pytest.approx(freight, rel=1e-9)
     assert row["inventory_cost_usd_per_teu"] == pytest.approx(inventory, rel=1e-6)
     assert row["cost_usd_per_teu"] == pytest.approx(freight + inventory, rel=1e-6)
+    # with 40 % of the boxes returning empty (stated: the baseline runs westbound only), each
+    # loaded TEU also pays 0.4 of a box's trip back at the route's freight
+    from corridorsim.accounting.pipeline import account_records
+
+    scn = record_run["scn"]
+    stated = scn.model_copy(update={"accounting": scn.accounting.model_copy(
+        update={"empty_return_share": {"middle_corridor": 0.4}})})
+    acc = account_records(stated, record_run["routes"], record_run["trace"],
+                          record_run["counted"])
+    row = acc.summary.set_index(["route", "origin", "destination"]).loc[
+        ("middle_corridor", "CN_XIY", "DE_DUI")]
+    assert row["cost_usd_per_teu_empty"] == pytest.approx(0.4 * freight, rel=1e-9)
+    assert row["cost_usd_per_teu"] == pytest.approx(1.4 * freight + inventory, rel=1e-6)
 
 
 def test_emissions_audit_redone_by_hand(record_run: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
