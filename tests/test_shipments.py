@@ -22,6 +22,8 @@ def test_own_shipments_ride_the_traffic_and_get_their_own_table() -> None:
     # the same trains: the shipper's boxes take about as long as everyone's
     assert abs(own.loc[0, "transit_days_p50"] - every["transit_days_p50"]) < 3
     assert every["teu_created"] > 10 * own.loc[0, "teu_created"]  # summary: all cargo
+    assert every["shipment_teu_delivered"] == own.loc[0, "teu_delivered"]  # and yours beside
+    assert every["shipment_transit_days_p50"] == own.loc[0, "transit_days_p50"]
     assert not [w for w in res.info["warnings"] if "no corridor traffic" in w]
     from corridorsim.viz.mapping import build_map
     from corridorsim.viz.report import report_html

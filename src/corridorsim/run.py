@@ -222,6 +222,10 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     if done["shipments"] is not None:  # the planner's own cargo, per route it took
         ship = done["shipments"]
         tables["shipments.csv"] = ship[ship["teu_created"] > 0].reset_index(drop=True)
+        summary = summary.merge(  # and beside everyone's, in the summary
+            ship[[*INSTANCE_COLUMNS, *SHIPMENT_COLUMNS]].rename(
+                columns={c: f"shipment_{c}" for c in SHIPMENT_COLUMNS}),
+            on=INSTANCE_COLUMNS, how="left")
     if built.choice is not None:
         tables["route_shares.csv"] = route_shares_table(built.choice, rec, routes)
         info["choice_over_capacity_teu"] = round(built.choice.over_cap_teu, 3)
@@ -232,6 +236,10 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
         summary=summary, facilities=sim.facilities, vehicles=sim.vehicles, info=info,
         extra_tables=tables, footprints=acc.footprints, trace=sim.trace,
         consignment_columns=acc.per_consignment, leg_accounting=acc.extend_legs)
+
+
+#: the planner's own cargo's KPIs repeated in summary.csv as ``shipment_<column>``
+SHIPMENT_COLUMNS = ("teu_delivered", "transit_days_p50", "transit_days_p90", "on_time_share")
 
 
 def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:
