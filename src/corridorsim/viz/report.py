@@ -259,6 +259,7 @@ def _accounting_section(res: RunResult, labels: dict[str, str]) -> str:
         out += _chart(charts.breakdown_chart(
             s, cost, "cost_usd_per_teu", labels, xlabel="USD per TEU",
             title="Logistics cost per TEU by component"), "cost")
+        out += _rates_note(res)
     out += _country_table(res, labels)
     missing = [labels.get(r, r) for r, empty in
                zip(s["route"], s[co2 + cost].isna().all(axis=1), strict=True) if empty]
@@ -266,6 +267,20 @@ def _accounting_section(res: RunResult, labels: dict[str, str]) -> str:
         out += ('<p class="note">No qualifying consignments (booked after warm-up and '
                 f"delivered) for: {esc(', '.join(missing))}.</p>")
     return out
+
+
+def _rates_note(res: RunResult) -> str:
+    """Which year's rates, which currency, and whether empty returns are in the cost."""
+    acc = res.scenario.accounting
+    euro = (f" Euro columns in summary.csv at {res.summary['usd_per_eur'].iloc[0]:g} USD per "
+            "EUR (ECB, S91)." if acc.currency == "EUR" and "usd_per_eur" in res.summary else "")
+    basis = res.summary.get("empty_basis")
+    uncosted = (sorted(set(res.summary.loc[basis == "not costed", "route"]))
+                if basis is not None else [])
+    empties = (f" Empty returns not costed on {', '.join(uncosted)} (no return flow "
+               "simulated, no share stated: accounting.empty_return_share)." if uncosted else "")
+    return ('<p class="note">' + esc(f"Freight rates of {acc.rates_year} (USD; sources in "
+                                     f"cost_tariffs.csv).{euro}{empties}") + "</p>")
 
 
 def _country_table(res: RunResult, labels: dict[str, str]) -> str:
