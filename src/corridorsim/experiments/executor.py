@@ -10,6 +10,7 @@ task order before using them, so the number of workers never changes a result.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,26 @@ class Batch:
                 result = error_record(self.payloads[i], exc)
             fut.release()
             yield i, result
+
+    def summary_rows(self, bar: TaskProgress, offset: int = 0
+                     ) -> tuple[dict[int, list[dict[str, Any]]], list[str]]:
+        """Every task's summary rows by ``offset + index`` (as plain JSON values), and the
+        failures' messages; the progress bar advances per task; on any exception (Ctrl-C)
+        the remaining tasks are cancelled."""
+        rows: dict[int, list[dict[str, Any]]] = {}
+        errors: list[str] = []
+        try:
+            for i, res in self.as_completed():
+                bar.advance()
+                if res["ok"]:
+                    rows[offset + i] = json.loads(json.dumps(res["rows"]))
+                else:
+                    errors.append(f"{res['label']}: {res['error']}")
+                    bar.log(f"failed: {res['label']}: {res['error']}")
+        except BaseException:
+            self.cancel()
+            raise
+        return rows, errors
 
     def cancel(self) -> None:
         if self.futures and self.ex.client is not None:

@@ -11,7 +11,6 @@ replication) order, so the tables never depend on the number of workers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,17 +78,7 @@ def run_paired(a: Scenario, b: Scenario, net: Network | None = None, *, replicat
         ship_net = net if (not ex.distributed or not is_shipped(net)) else None
         batch = ex.submit(task_fn, _payloads(a, b, seeds, ship_net))
         with TaskProgress(len(batch), f"{a.name} vs {b.name}", enabled=not quiet) as bar:
-            try:
-                for i, res in batch.as_completed():
-                    bar.advance()
-                    if res["ok"]:
-                        rows[i] = json.loads(json.dumps(res["rows"]))
-                    else:
-                        errors.append(f"{res['label']}: {res['error']}")
-                        bar.log(f"failed: {res['label']}: {res['error']}")
-            except BaseException:
-                batch.cancel()
-                raise
+            rows, errors = batch.summary_rows(bar)
     if errors:
         raise InternalError(f"{len(errors)} of {2 * replications} runs failed; the first: "
                             f"{errors[0]}")

@@ -73,23 +73,15 @@ def run_replications(scn: Scenario, net: Network | None = None, *, replications:
                                          label=f"replication {r} (seed {seeds[r]})",
                                          network=ship_net))
         batch = ex.submit(task_fn, payloads)
-        rows: dict[int, list[dict[str, Any]]] = {}
-        errors: list[str] = []
         with TaskProgress(replications, f"{scn.name}: replications", enabled=not quiet) as bar:
             try:
                 first = run_scenario(scn, network=net)
-                rows[0] = json.loads(json.dumps(summary_rows(first)))
-                bar.advance()
-                for i, res in batch.as_completed():
-                    bar.advance()
-                    if res["ok"]:
-                        rows[i + 1] = json.loads(json.dumps(res["rows"]))
-                    else:
-                        errors.append(f"{res['label']}: {res['error']}")
-                        bar.log(f"failed: {res['label']}: {res['error']}")
             except BaseException:
                 batch.cancel()
                 raise
+            bar.advance()
+            rows, errors = batch.summary_rows(bar, offset=1)
+            rows[0] = json.loads(json.dumps(summary_rows(first)))
     if errors:
         raise InternalError(f"{len(errors)} of {replications} replications failed:\n"
                             + "\n".join(errors))
