@@ -334,3 +334,17 @@ def test_fleet_and_classes_must_agree():
     with pytest.raises(ScenarioError, match="disagree"):
         _line_scenario(services={"caspian_feeder": {
             "fleet": 5, "classes": [{"count": 2, "capacity_teu": 300}]}})
+
+
+def test_classes_over_an_extended_fleet(tmp_path):
+    """A scenario extending one with ``fleet: 6`` may give vehicle classes instead: the
+    classes replace the count (as a count would replace classes)."""
+    path = tmp_path / "mixed.yaml"
+    path.write_text("extends: baseline_2024\nname: mixed\nservices:\n  caspian_feeder:\n"
+                    "    classes: [{count: 2, capacity_teu: 700}, {count: 3, capacity_teu: 300}]\n",
+                    encoding="utf-8")
+    scn, _ = load_scenario(str(path))
+    from corridorsim.scenario.specs import service_spec
+
+    spec = service_spec("caspian_feeder", "KZ_AKU-AZ_ALT", scn)
+    assert spec.fleet == 5 and spec.classes is not None and len(spec.classes) == 2

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 import corridorsim.scenario.model as m
 from corridorsim.errors import ScenarioError
 from corridorsim.scenario.model import Scenario
+from corridorsim.scenario.params import overlay
 
 __all__ = ["Positions", "load_scenario", "scenario_from_dict", "shipped_scenarios"]
 
@@ -194,7 +195,11 @@ def _read_text(path: Path) -> str:
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
+    """``over`` laid over ``base`` key by key (a fleet count and vehicle classes replace
+    each other: :func:`~corridorsim.scenario.params.overlay`)."""
+    out: dict[str, Any] = overlay(base, {k: v for k, v in over.items()
+                                         if not (isinstance(v, dict)
+                                                 and isinstance(base.get(k), dict))})
     for k, v in over.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)

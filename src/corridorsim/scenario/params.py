@@ -24,6 +24,7 @@ __all__ = [
     "VehicleClass",
     "fixed",
     "lognormal",
+    "overlay",
 ]
 
 
@@ -121,6 +122,22 @@ class VehicleClass(FrozenModel):
     capacity_teu: Annotated[float, Field(ge=2, le=1e6, allow_inf_nan=False)]
     speed_kmh: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
     source: str | None = None
+
+
+#: keys that give the same thing two ways: an overlay (``extends:``, a scenario over the
+#: defaults) giving one of them drops the other from what it overlays
+ALTERNATIVE_KEYS = (("fleet", "classes"), ("classes", "fleet"))
+
+
+def overlay(base: dict[str, object], given: dict[str, object]) -> dict[str, object]:
+    """``base`` with the keys of ``given`` laid over it, dropping the alternatives of the
+    keys given (:data:`ALTERNATIVE_KEYS`)."""
+    out = dict(base)
+    for one, other in ALTERNATIVE_KEYS:
+        if one in given and other not in given:
+            out.pop(other, None)
+    out.update(given)
+    return out
 
 
 class ServiceParams(FrozenModel):

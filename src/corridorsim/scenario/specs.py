@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from corridorsim.errors import InternalError
 from corridorsim.scenario.defaults import FACILITY_DEFAULTS, NODE_DEFAULTS, SERVICE_DEFAULTS
-from corridorsim.scenario.params import Distribution, FacilityParams, ServiceParams
+from corridorsim.scenario.params import Distribution, FacilityParams, ServiceParams, overlay
 
 if TYPE_CHECKING:
     from corridorsim.scenario.model import Scenario
@@ -79,16 +79,10 @@ class FacilitySpec:
 
 def _merge(base: P, *overlays: P | None) -> P:
     """Overlay the fields given in ``overlays`` on ``base`` (later wins)."""
-    data = base.model_dump()
+    data: dict[str, object] = base.model_dump(exclude_none=True)
     for ov in overlays:
-        if ov is not None:
-            given = ov.model_dump(exclude_none=True)
-            # a fleet is a count or a list of vehicle classes: the later one given replaces
-            # the earlier, whichever form each has
-            for one, other in (("fleet", "classes"), ("classes", "fleet")):
-                if one in given and other not in given and other in data:
-                    data[other] = None
-            data.update(given)
+        if ov is not None:  # (a fleet count and vehicle classes replace each other)
+            data = overlay(data, ov.model_dump(exclude_none=True))
     return type(base).model_validate(data)
 
 
