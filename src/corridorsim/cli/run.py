@@ -16,6 +16,7 @@ from corridorsim.cli.options import (
     handle_errors,
     handle_signals,
     out_option,
+    print_warning,
     quiet_option,
     scheduler_option,
     workers_option,
@@ -23,6 +24,8 @@ from corridorsim.cli.options import (
 from corridorsim.errors import OutputError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from corridorsim.network import Network
     from corridorsim.result import RunResult
     from corridorsim.scenario.model import Scenario
@@ -61,10 +64,12 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
             raise OutputError(f"{out.parent}: cannot create the results folder ({exc.strerror})") from exc
     check_output_dir(out, scn.name, force=force)
     with output_lock(out):
-        res = _simulate(scn, net, quiet=quiet, replications=replications, workers=workers,
-                        scheduler=scheduler)
         extras = [] if no_viz else _viz_writers()
-        paths = write_run(res, out, extras=extras)
+        with RunProgress(scn.name, enabled=not quiet, writers=len(extras)) as bar:
+            res = _simulate(scn, net, bar, replications=replications, workers=workers,
+                            scheduler=scheduler)
+            bar.phase("writing tables")
+            paths = write_run(res, out, extras=[bar.wrap(w) for w in extras])
     if not quiet:
         _print_summary(res)
     for w in res.info.get("warnings", []):
@@ -93,7 +98,12 @@ def _overridden(scn: Scenario, scenario: str, seed: int | None,
     if horizon_days is not None:
         data["horizon_d"] = horizon_days
         if data["warmup_d"] >= horizon_days:
-            data["warmup_d"] = min(data["warmup_d"], horizon_days / 4)
+            clipped = horizon_days / 4
+            print_warning(f"--horizon-days {horizon_days:g} is not longer than the scenario's "
+                          f"warm-up (warmup_d {data['warmup_d']:g}): the warm-up is cut to "
+                          f"{clipped:g} days (a quarter of the horizon); give a longer "
+                          "horizon or set warmup_d in the scenario")
+            data["warmup_d"] = clipped
     return scenario_from_dict(data, source=f"{scenario} (with command-line overrides)")
 
 
@@ -105,69 +115,133 @@ def _viz_writers() -> list[Callable[[RunResult, Path], list[Path]]]:
     return [write_map, write_report]
 
 
-def _simulate(scn: Scenario, net: Network, *, quiet: bool, replications: int, workers: int,
-              scheduler: str | None) -> RunResult:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+class RunProgress:
+    """One bar on stderr from the first simulated day to the last page written: the
+    simulation fills :data:`SIM_SHARE` of it, then each viz writer an equal part (its file
+    named). Shown only once the run has taken a second; silent when ``enabled`` is false."""
 
+    SIM_SHARE = 0.7
+
+    def __init__(self, name: str, *, enabled: bool, writers: int) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.enabled, self.writers = enabled, writers
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                                  console=err_console, transient=True)
+        self._task = self._progress.add_task(f"simulating {name}", total=1.0)
+        self._started = time.perf_counter()
+        self._shown = False
+        self._done = 0.0
+
+    def __enter__(self) -> RunProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._shown:
+            self._progress.stop()
+
+    def _update(self, completed: float, description: str | None = None) -> None:
+        if not self.enabled:
+            return
+        if not self._shown and time.perf_counter() - self._started > 1.0:
+            self._progress.start()
+            self._shown = True
+        self._done = max(self._done, completed)
+        self._progress.update(self._task, completed=self._done, description=description)
+
+    def simulated(self, share: float) -> None:
+        """The simulation has reached ``share`` (0..1) of its horizon."""
+        self._update(share * (self.SIM_SHARE if self.writers else 1.0))
+
+    def phase(self, description: str) -> None:
+        """The simulation is over; ``description`` says what is being written."""
+        self._update(self.SIM_SHARE if self.writers else 1.0, description)
+
+    def wrap(self, writer: Callable[[RunResult, Path], list[Path]]
+             ) -> Callable[[RunResult, Path], list[Path]]:
+        """``writer`` reporting its start and end on the bar."""
+        step = (1.0 - self.SIM_SHARE) / max(self.writers, 1)
+        name = writer.__name__.removeprefix("write_") + ".html"
+
+        def run(res: RunResult, out: Path) -> list[Path]:
+            self._update(self._done, f"writing {name}")
+            try:
+                return writer(res, out)
+            finally:
+                self._update(self._done + step)
+
+        return run
+
+
+def _simulate(scn: Scenario, net: Network, bar: RunProgress, *, replications: int,
+              workers: int, scheduler: str | None) -> RunResult:
     from corridorsim.run import run_scenario
 
     if replications > 1 or workers or scheduler:
         from corridorsim.experiments import run_replications
 
         return run_replications(scn, net, replications=replications, workers=workers,
-                                scheduler=scheduler, quiet=quiet)
-    if quiet:
+                                scheduler=scheduler, quiet=not bar.enabled)
+    if not bar.enabled:
         return run_scenario(scn, network=net)
-    progress = Progress(TextColumn("simulating {task.description}"), BarColumn(),
-                        TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                        console=err_console, transient=True)
-    started = time.perf_counter()
-    task = progress.add_task(scn.name, total=1.0)
-    shown = False
+    return run_scenario(scn, network=net, progress=bar.simulated)
 
-    def tick(share: float) -> None:
-        nonlocal shown
-        if not shown and time.perf_counter() - started > 1.0:
-            progress.start()
-            shown = True
-        progress.update(task, completed=share)
 
+SUMMARY_COLUMNS = [("route", "route", "{}"), ("TEU", "teu_delivered", "{:,.0f}"),
+                   ("P50 d", "transit_days_p50", "{:.1f}"), ("P90 d", "transit_days_p90", "{:.1f}"),
+                   ("on\ntime", "on_time_share", "{:.0%}"),
+                   ("CO2e\nkg/TEU", "co2e_wtw_kg_per_teu", "{:,.0f}"),
+                   ("cost\nUSD/TEU", "cost_usd_per_teu", "{:,.0f}")]
+#: width of the summary table when stdout is not a terminal (a pipe, a file)
+WIDTH = 80
+
+
+def _cell(fmt: str, v: object) -> str:
     try:
-        return run_scenario(scn, network=net, progress=tick)
-    finally:
-        if shown:
-            progress.stop()
+        return fmt.format(v) if v == v and v is not None else "–"
+    except (TypeError, ValueError):
+        return str(v)
 
 
-SUMMARY_COLUMNS = [("route", "route", "{}"), ("TEU delivered", "teu_delivered", "{:,.0f}"),
-                   ("p50 d", "transit_days_p50", "{:.1f}"), ("p90 d", "transit_days_p90", "{:.1f}"),
-                   ("on time", "on_time_share", "{:.0%}"),
-                   ("kg CO2e/TEU", "co2e_wtw_kg_per_teu", "{:,.0f}"),
-                   ("USD/TEU", "cost_usd_per_teu", "{:,.0f}")]
+def summary_table(res: RunResult) -> Table:
+    """The run's door-to-door KPIs per route instance as a rich table of at most 80
+    columns (the full set is in summary.csv)."""
+    from rich import box
+    from rich.table import Table
+
+    from corridorsim.corridors import CORRIDORS
+
+    reps = int(res.info.get("replications", 1) or 1)
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
+                  title=f"{res.scenario.name}: door-to-door per route"
+                        + (f" (mean of {reps} replications)" if reps > 1 else ""))
+    rows = res.summary.to_dict("records")
+    several = ("origin" in res.summary
+               and len({(r["origin"], r["destination"]) for r in rows}) > 1)
+    for head, _, _ in SUMMARY_COLUMNS:
+        if head == "route":  # long names wrap; the numbers never do
+            table.add_column(head, max_width=28)
+        else:
+            table.add_column(head, justify="right", no_wrap=True)
+    for row in rows:
+        fam = CORRIDORS.get(str(row["route"]))
+        label = fam.label.split(" (")[0] if fam else str(row["route"])
+        if several:  # several pairs: each route cell names its pair on a second line
+            label += f"\n  {row['origin']} → {row['destination']}"
+        table.add_row(label, *(_cell(f, row.get(k)) for _, k, f in SUMMARY_COLUMNS[1:]))
+    table.caption = ("TEU delivered; transit P50/P90 in days; CO2e well-to-wheel; all KPIs in summary.csv"
+                     + (", 95 % intervals there and replications in replications.csv"
+                        if reps > 1 else ""))
+    table.caption_justify = "left"
+    return table
 
 
 def _print_summary(res: RunResult) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """The summary table on stdout, a terminal or not (80 columns when not)."""
+    import sys
 
-    table = Table(title=f"{res.scenario.name}: door-to-door per route")
-    rows = res.summary.to_dict("records")
-    if "origin" in res.summary and len({(r["origin"], r["destination"]) for r in rows}) > 1:
-        # several pairs: each route cell names its pair on a second line
-        rows = [{**r, "route": f"{r['route']}\n  {r['origin']} → {r['destination']}"}
-                for r in rows]
-    for head, _, _ in SUMMARY_COLUMNS:
-        if head == "route":
-            table.add_column(head, justify="left", no_wrap=True, min_width=22)
-        else:
-            table.add_column(head, justify="right")
-    for row in rows:
-        cells = []
-        for _, key, fmt in SUMMARY_COLUMNS:
-            v = row.get(key)
-            try:
-                cells.append(fmt.format(v) if v == v and v is not None else "–")
-            except (TypeError, ValueError):
-                cells.append(str(v))
-        table.add_row(*cells)
-    Console(stderr=True).print(table)
+    from rich.console import Console
+
+    Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH).print(
+        summary_table(res))
