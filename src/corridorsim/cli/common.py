@@ -22,14 +22,18 @@ __all__ = ["emit_csv", "load_checked"]
 
 
 def load_checked(scenario: str) -> tuple[Scenario, Network]:
-    """SCENARIO (a file or a shipped scenario's name), checked against the shipped network."""
+    """SCENARIO (a file or a shipped scenario's name), checked against the shipped network;
+    legal but suspicious values are warned about on stderr."""
+    from corridorsim.cli.options import print_warning
     from corridorsim.network import load_network
     from corridorsim.scenario.check import check_scenario
-    from corridorsim.scenario.load import load_scenario
+    from corridorsim.scenario.load import load_scenario, scenario_warnings
 
     scn, pos = load_scenario(scenario)
     net = load_network()
     scn = check_scenario(scn, net, positions=pos, source=str(scenario))
+    for w in scenario_warnings(scn, pos, str(scenario)):
+        print_warning(w)
     return scn, net
 
 

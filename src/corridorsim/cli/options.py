@@ -19,6 +19,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from corridorsim.errors import CorridorSimError
 
@@ -31,6 +32,8 @@ __all__ = [
     "handle_signals",
     "on_sigterm",
     "out_option",
+    "print_error",
+    "print_warning",
     "quiet_option",
     "scheduler_option",
     "workers_option",
@@ -82,6 +85,19 @@ def handle_signals() -> None:
 
 
 # ------------------------------------------------------------------------------ errors
+def print_error(message: str, label: str = "error") -> None:
+    """``error: message`` on stderr; the message is printed as it is, never read as rich
+    markup (``pip install 'corridorsim[distributed]'`` stays intact)."""
+    err_console.print(Text.assemble((f"{label}:", "bold red"), " ", message),
+                      soft_wrap=True, highlight=False)
+
+
+def print_warning(message: str) -> None:
+    """``warning: message`` on stderr, printed as it is (no markup)."""
+    err_console.print(Text.assemble(("warning:", "yellow"), " ", message),
+                      soft_wrap=True, highlight=False)
+
+
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a command: our errors as one red line and their exit code (``--debug``: the
     traceback), a closed pipe as success, Ctrl-C as 130 and SIGTERM as 143."""
@@ -93,7 +109,7 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except CorridorSimError as exc:
             if debug:
                 raise
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+            print_error(str(exc))
             sys.exit(exc.exit_code)
         except BrokenPipeError:  # `corridorsim routes | head`: the reader has gone
             devnull = os.open(os.devnull, os.O_WRONLY)

@@ -24,8 +24,10 @@ import corridorsim.scenario.model as m
 from corridorsim.errors import ScenarioError
 from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.params import overlay
+from corridorsim.scenario.yaml_messages import yaml_error_message
 
-__all__ = ["Positions", "load_scenario", "scenario_from_dict", "shipped_scenarios"]
+__all__ = ["Positions", "load_scenario", "scenario_from_dict", "scenario_warnings",
+           "shipped_scenarios"]
 
 PROVENANCE_KEYS = {"value", "source", "year", "note", "assumed"}
 MAX_FILE_BYTES = 2_000_000
@@ -69,9 +71,7 @@ def _compose(text: str, file: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-        raise ScenarioError(f"{where}: not valid YAML: {exc.problem}") from exc
+        raise ScenarioError(yaml_error_message(exc, text, file)) from exc
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{file}: not valid YAML: {exc}") from exc
     except RecursionError:
@@ -167,9 +167,29 @@ def _fmt(path: tuple[object, ...]) -> str:
     return out
 
 
+def _did_you_mean(path: Path) -> str:
+    """``"; did you mean baseline_2024?"``: the nearest shipped scenario or YAML file next
+    to ``path`` (empty when none is near)."""
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    near = difflib.get_close_matches(stem, shipped_scenarios(), n=1, cutoff=0.6)
+    if near and path.parent == Path("."):
+        return f"; did you mean {near[0]} (a shipped scenario)?"
+    try:
+        here = sorted(p.name for p in path.parent.glob("*.y*ml"))
+    except OSError:
+        here = []
+    near_file = difflib.get_close_matches(path.name, here, n=1, cutoff=0.6)
+    if near_file:
+        return f"; did you mean {path.parent / near_file[0]}?"
+    if near:
+        return f"; did you mean {near[0]} (a shipped scenario)?"
+    return ""
+
+
 def _read_text(path: Path) -> str:
     if not path.exists():
-        raise ScenarioError(f"{path}: file not found")
+        raise ScenarioError(f"{path}: file not found (nor a shipped scenario of that name)"
+                            f"{_did_you_mean(path)}")
     if path.is_dir():
         raise ScenarioError(f"{path}: is a folder; expected a scenario YAML file")
     if not path.is_file():  # a device or pipe (/dev/zero) would be read forever
@@ -215,9 +235,10 @@ def _resolve_extends(ref: str, here: Path, where: str | None = None) -> Path:
     shipped = shipped_dir() / (ref if ref.endswith((".yaml", ".yml")) else f"{ref}.yaml")
     if shipped.exists():
         return shipped
+    hint = _did_you_mean(here.parent / ref)
     raise ScenarioError(
         f"{where or here}: extends: {ref!r} not found next to the file nor among the shipped scenarios "
-        f"({', '.join(shipped_scenarios())})"
+        f"({', '.join(shipped_scenarios())}){hint}"
     )
 
 
@@ -267,6 +288,28 @@ def _where(pos: Positions, loc: tuple[object, ...], default: str) -> str:
     return default
 
 
+#: fields whose number is a fraction or a factor, where a planner may write a percentage
+PERCENT_HINTS = {
+    "inventory_rate_per_year": "a share per year (0.05 for 5 %)",
+    "capacity_factor": "a factor (0 closes, 0.5 halves, 2 doubles; at most 10), not a "
+                       "percentage",
+}
+
+
+def _percent_hint(err: Any, loc: tuple[object, ...]) -> str:
+    """``"; it is a share ...: did you mean 0.5?"`` for a number above a share's or a
+    factor's bound that reads as a percentage (50 for 50 %)."""
+    found = err.get("input")
+    if err["type"] != "less_than_equal" or isinstance(found, bool) \
+            or not isinstance(found, (int, float)) or not 1 < found <= 100:
+        return ""
+    key = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
+    what = PERCENT_HINTS.get(key)
+    if what is None and (err.get("ctx") or {}).get("le") == 1:
+        what = "a share between 0 and 1, not a percentage"
+    return f"; it is {what}: did you mean {found / 100:g}?" if what else ""
+
+
 def _format_validation(exc: ValidationError, pos: Positions, default: str) -> str:
     names = _all_field_names()
     lines = []
@@ -298,7 +341,7 @@ def _format_validation(exc: ValidationError, pos: Positions, default: str) -> st
         shown = repr(found) if not isinstance(found, (dict, list)) else type(found).__name__
         if len(shown) > 60:
             shown = shown[:57] + "..."
-        lines.append(f"{where}: {path}: {msg} (found {shown})")
+        lines.append(f"{where}: {path}: {msg} (found {shown}){_percent_hint(err, loc)}")
     more = len(exc.errors()) - 10
     if more > 0:
         lines.append(f"... and {more} more error(s)")
@@ -321,9 +364,35 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<scenario>",
 def load_scenario(path: str | Path) -> tuple[Scenario, Positions]:
     """Load and validate a scenario file (or a shipped scenario's name)."""
     p = Path(path)
+    if str(path).strip() == "":
+        raise ScenarioError("no scenario given: name a YAML file or a shipped scenario "
+                            f"({', '.join(shipped_scenarios())})")
     if not p.exists() and not p.suffix and (shipped_dir() / f"{p.name}.yaml").exists():
         p = shipped_dir() / f"{p.name}.yaml"
     pos: Positions = {}
     prov: dict[str, dict[str, Any]] = {}
     data = _load_raw(p, pos, prov)
     return scenario_from_dict(data, source=str(p), positions=pos, provenance=prov), pos
+
+
+#: a disruption's capacity_factor above this is allowed (up to 10) but warned about
+WARN_CAPACITY_FACTOR = 5.0
+
+
+def scenario_warnings(scn: Scenario, positions: Positions | None = None,
+                      source: str = "<scenario>") -> list[str]:
+    """Legal but suspicious values: a capacity factor that reads as a percentage, a
+    disruption that starts after the end of the run."""
+    pos = positions or {}
+    out = []
+    for i, d in enumerate(scn.disruptions):
+        if d.capacity_factor > WARN_CAPACITY_FACTOR:
+            out.append(f"{_where(pos, ('disruptions', i, 'capacity_factor'), source)}: "
+                       f"disruptions[{i}].capacity_factor: {d.capacity_factor:g} multiplies "
+                       f"{d.target}'s capacity by {d.capacity_factor:g}; if you meant "
+                       f"{d.capacity_factor:g} %, write {d.capacity_factor / 100:g}")
+        if d.start_d >= scn.horizon_d:
+            out.append(f"{_where(pos, ('disruptions', i), source)}: disruptions[{i}] "
+                       f"({d.target}) starts on day {d.start_d:g}, after the run ends (horizon_d "
+                       f"{scn.horizon_d:g}): it has no effect")
+    return out

@@ -100,6 +100,11 @@ class DemandRow(FrozenModel):
         return v
 
 
+#: a disruption may raise capacity (a second track, more sailings) but not beyond tenfold: a
+#: larger factor is a percentage written as a number (50 for 50 %)
+MAX_CAPACITY_FACTOR = 10.0
+
+
 class Disruption(FrozenModel):
     """A time window that closes or scales part of the network.
 
@@ -112,7 +117,8 @@ class Disruption(FrozenModel):
     one FEU); on a node, the processing rate of its servers (each vehicle's service time is
     divided by the factor; the number of servers, the handling rate and the yard are changed
     under ``facilities:``, by name). A route family can only be closed. ``speed_factor``
-    scales the speed of vehicles departing on the target's legs. What each target acts on is
+    scales the speed of vehicles departing on the target's legs. ``capacity_factor`` may be
+    at most 10 (above, it is taken for a percentage and refused with a hint). What each target acts on is
     decided in one place, :mod:`corridorsim.closures`.
     """
 
@@ -123,7 +129,8 @@ class Disruption(FrozenModel):
     #: calendar dates instead of days (YYYY-MM-DD; ``end`` is the last day closed)
     start: dt.date | None = None
     end: dt.date | None = None
-    capacity_factor: Factor = 0.0
+    #: 0 closes, 0.5 halves, 2 doubles; at most 10 (50 would be a percentage: write 0.5)
+    capacity_factor: Annotated[float, Field(ge=0, le=MAX_CAPACITY_FACTOR, allow_inf_nan=False)] = 0.0
     speed_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
 
     @model_validator(mode="after")
@@ -196,7 +203,8 @@ class AccountingConfig(FrozenModel):
     tare_t_per_teu: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.0
     include_tare: bool = True
     cargo_value_usd_per_teu: Annotated[float, Field(ge=0, le=1e8, allow_inf_nan=False)] = 50000.0
-    inventory_rate_per_year: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.10
+    #: a share of the cargo's value per year (0.10 = 10 %); above 1 reads as a percentage
+    inventory_rate_per_year: Share = 0.10
     emission_factors: dict[str, Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]] = Field(default_factory=dict)
     tariffs: dict[str, Annotated[float, Field(ge=0, le=1e8, allow_inf_nan=False)]] = Field(default_factory=dict)
     #: share of each loaded TEU that must come back empty, by route family; a family whose
