@@ -179,8 +179,10 @@ def test_compare_report(run_dir: Path, tmp_path: Path) -> None:
     text = paths[0].read_text(encoding="utf-8")
     assert paths[0].name == "compare.html"
     assert text.count("<iframe") == 2
-    assert "map.html" in text and "teu delivered delta" in text
-    assert 'class="num better">+10.00' in text
+    assert "map.html" in text and "TEU delivered" in text and "B − A" in text
+    assert 'class="num better">+10<' in text
+    assert "Waiting by cause" in text and "What differs between the runs" in text
+    assert "<th>teu_delivered" not in text  # KPI rows x A/B/diff, not one raw column each
     assert not EXTERNAL.search(text)
 
 

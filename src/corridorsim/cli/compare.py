@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,7 @@ from corridorsim.cli.options import (
 from corridorsim.errors import CorridorSimError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
     from rich.table import Table
 
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["command"]
 
-#: the terminal table is laid out to fit this many columns
-WIDTH = 100
+#: the terminal tables are laid out to fit this many columns (``--wide``: no limit)
+WIDTH = 80
 PARAMETERS_SHOWN = 15
 
 
@@ -92,34 +93,42 @@ def _check_args(a: str, b: str, replications: int | None, scenario_options: bool
 @scheduler_option
 @quiet_option
 @out_option("Write the comparison here (scenarios: default results/compare_<A>_vs_<B>).")
+@click.option("--wide", is_flag=True,
+              help="Print every column (two folders: the full delta table) however wide.")
 @handle_errors
 def command(a: str, b: str, replications: int | None, seed: int | None,
             horizon_days: float | None, workers: int, scheduler: str | None, quiet: bool,
-            out: Path | None) -> None:
+            out: Path | None, wide: bool) -> None:
     """Compare A and B (B − A): two results folders, or two scenarios (YAML files or shipped
     names) with --replications N: each KPI's paired difference per route with its 95 %
     interval and whether it is distinguishable from zero."""
     scenario_options = seed is not None or horizon_days is not None or bool(workers or scheduler)
     if _check_args(a, b, replications, scenario_options) == "runs":
-        _compare_runs(Path(a), Path(b), out)
+        _compare_runs(Path(a), Path(b), out, wide=wide)
         return
     assert replications is not None  # _check_args
     _compare_scenarios(a, b, replications=replications, seed=seed, horizon_days=horizon_days,
-                       workers=workers, scheduler=scheduler, quiet=quiet, out=out)
+                       workers=workers, scheduler=scheduler, quiet=quiet, out=out, wide=wide)
 
 
-def _compare_runs(run_a: Path, run_b: Path, out: Path | None) -> None:
+def _compare_runs(run_a: Path, run_b: Path, out: Path | None, *, wide: bool) -> None:
     from corridorsim.analysis.compare import compare_runs
 
     table, paths = compare_runs(run_a, run_b, out=out)
-    click.echo(table.to_string(index=False))
+    if wide:
+        import pandas as pd
+
+        with pd.option_context("display.width", None, "display.max_columns", None):
+            click.echo(table.to_string(index=False))
+    else:
+        _console(wide=False).print(delta_table(table, run_a, run_b))
     for p in paths:
         click.echo(str(p))
 
 
 def _compare_scenarios(a: str, b: str, *, replications: int, seed: int | None,
                        horizon_days: float | None, workers: int, scheduler: str | None,
-                       quiet: bool, out: Path | None) -> None:
+                       quiet: bool, out: Path | None, wide: bool) -> None:
     from corridorsim.analysis.compare import compare_scenarios
     from corridorsim.cli.common import load_checked
     from corridorsim.cli.run import _overridden
@@ -135,7 +144,7 @@ def _compare_scenarios(a: str, b: str, *, replications: int, seed: int | None,
     cmp, paths = compare_scenarios(scn_a, scn_b, net, replications=replications, seed=seed,
                                    workers=workers, scheduler=scheduler, quiet=quiet, out=out)
     if not quiet:
-        console = _console()
+        console = _console(wide=wide)
         console.print(paired_table(cmp))
         _print_parameters(console, cmp)
     for p in paths:
@@ -145,14 +154,56 @@ def _compare_scenarios(a: str, b: str, *, replications: int, seed: int | None,
                    f"{cmp.runs.executor}); results in {out}/")
 
 
-def _console() -> Console:
+def _console(*, wide: bool) -> Console:
+    """stdout: a terminal's own width, at most :data:`WIDTH` columns unless ``wide``;
+    :data:`WIDTH` when piped (``wide``: as wide as the table)."""
     from rich.console import Console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH)
+    if wide:
+        return Console(highlight=False, width=None if sys.stdout.isatty() else 250)
+    width = Console().width if sys.stdout.isatty() else WIDTH
+    return Console(highlight=False, width=min(width, WIDTH))
 
 
-def _instance_label(row: Mapping[Hashable, object], several_pairs: bool) -> str:
-    label = f"[bold]{row['route']}[/]"
+def delta_table(table: pd.DataFrame, run_a: Path, run_b: Path) -> Table:
+    """Two run folders' KPIs per route instance (A, B, B − A) as a rich table of at most
+    :data:`WIDTH` columns."""
+    from rich import box
+    from rich.table import Table
+
+    from corridorsim.viz.compare_report import KPI_LABELS, delta_records, kpi_text, tone
+
+    out = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
+                title=f"B − A: {run_b} − {run_a}")
+    out.add_column("route / KPI", no_wrap=True)
+    for head in ("A", "B", "B − A"):
+        out.add_column(head, justify="right", no_wrap=True)
+    several = {"origin", "destination"} <= set(table.columns) and len(
+        table[["origin", "destination"]].drop_duplicates()) > 1
+    current: tuple[object, ...] | None = None
+    for row in delta_records(table):
+        key = (row["route"], row.get("origin"), row.get("destination"))
+        if key != current:
+            if current is not None:
+                out.add_section()
+            out.add_row(_instance_label(row, several))
+            current = key
+        kpi = str(row["kpi"])
+        style = {"better": "green", "worse": "red"}.get(tone(kpi, row["diff"]), "")
+        diff = kpi_text(kpi, row["diff"], signed=True)
+        out.add_row(f"  {KPI_LABELS.get(kpi, (kpi, ''))[0]}", kpi_text(kpi, row["a"]),
+                    kpi_text(kpi, row["b"]), f"[{style}]{diff}[/]" if style else diff)
+    out.caption = "green: B better, red: B worse; every column: --wide or compare.csv"
+    out.caption_justify = "left"
+    return out
+
+
+def _instance_label(row: Mapping[Any, object], several_pairs: bool) -> str:
+    from rich.markup import escape
+
+    from corridorsim.viz.compare_report import route_label
+
+    label = f"[bold]{escape(route_label(row['route'])[0])}[/]"
     if several_pairs and "origin" in row:
         label += f"\n[dim]{row['origin']} → {row['destination']}[/]"
     return label
