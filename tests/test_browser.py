@@ -111,6 +111,7 @@ def test_layer_control_toggles_a_route(browser: Any,
     pg = Page(browser)
     page = pg.open(map_path)
     fam = sorted(families)[0]
+    page.hover(".leaflet-control-layers")  # collapsed: it opens on hover
     box = page.locator(f".leaflet-control-layers label:has([data-route='{fam}']) input")
     assert box.count() == 1
     assert page.locator(f"path.route-{fam}").count() == 1
@@ -121,6 +122,59 @@ def test_layer_control_toggles_a_route(browser: Any,
     box.check()
     assert page.locator(f"path.route-{fam}").count() == 1
     assert pg.errors == []
+
+
+MAP = "Object.values(window).find(v => v instanceof L.Map)"
+
+#: share of the Middle Corridor's drawn points between Xi'an and Tbilisi where it is the
+#: topmost element (facility markers and labels cover some of it)
+VISIBLE = """([xian, tbilisi]) => {
+    const map = MAP;
+    const rect = map.getContainer().getBoundingClientRect();
+    const xa = map.latLngToContainerPoint(xian).x + rect.left;
+    const xt = map.latLngToContainerPoint(tbilisi).x + rect.left;
+    const path = document.querySelector('path.route-middle_corridor');
+    const m = path.getScreenCTM(), n = path.getTotalLength();
+    let seen = 0, top = 0;
+    for (let i = 0; i <= 400; i++) {
+        const p = path.getPointAtLength(n * i / 400).matrixTransform(m);
+        if (p.x < Math.min(xa, xt) || p.x > Math.max(xa, xt)) continue;
+        if (p.y < rect.top || p.y > rect.bottom) continue;
+        seen += 1;
+        if (document.elementFromPoint(p.x, p.y) === path) top += 1;
+    }
+    return [seen, top];
+}""".replace("MAP", MAP)
+
+VIEW = """() => {
+    const b = MAP.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+}""".replace("MAP", MAP)
+
+
+def test_map_opens_on_the_corridors(browser: Any, pages: tuple[Path, Path, set[str]]) -> None:
+    """The Middle Corridor stays visible beside the routes that share its track, the view
+    opens on the rail corridors and the Caspian, places are named, nothing scrolls."""
+    map_path, _, families = pages
+    assert "middle_corridor" in families
+    pg = Page(browser)
+    page = pg.open(map_path)
+    seen, top = page.evaluate(VISIBLE, [[34.38, 108.94], [41.72, 44.79]])
+    assert seen >= 50 and top / seen >= 0.6, (seen, top)
+    west, south, east, north = page.evaluate(VIEW)
+    assert west < 47 and east > 55 and south < 37 and north > 47  # the Caspian
+    assert east > 108.9 and south > -20  # Xi'an in view, the Cape loop not
+    labels = page.locator(".place-label").all_inner_texts()
+    assert {"Aktau port", "Dostyk", "Brest"} <= set(labels)
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0  # collapsed
+    legend = page.locator(".map-legend").bounding_box()
+    assert legend is not None and legend["width"] * legend["height"] < 0.1 * 1400 * 850
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    page.evaluate(MAP + ".setZoom(2)")
+    page.wait_for_timeout(300)
+    assert page.evaluate(VIEW)[1] < -35  # zoomed out: the Cape is there
+    assert pg.errors == []
+    assert pg.blocked == []
 
 
 def test_report_renders_offline(browser: Any, pages: tuple[Path, Path, set[str]]) -> None:

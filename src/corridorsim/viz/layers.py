@@ -35,7 +35,6 @@ __all__ = [
     "add_closures",
     "add_endpoints",
     "add_facilities",
-    "add_route_layers",
     "closed_targets",
     "css_token",
     "facility_class",
@@ -177,44 +176,49 @@ def instance_label(res: RunResult, inst: RouteInstance) -> str:
             f"{names.get(inst.destination, inst.destination)}")
 
 
-def add_route_layers(m: folium.Map, res: RunResult) -> dict[str, folium.FeatureGroup]:
-    """One FeatureGroup per route family; one polyline (all legs) per route instance, in
-    the family's colour, its width by the instance's TEU delivered and its popup the
-    instance's KPIs."""
-    fams = route_families(res)
-    rows = {id(i): _summary_row(res, i) for insts in fams.values() for i in insts}
-    teu = {k: float(r.get("teu_delivered", math.nan)) for k, r in rows.items()}
-    teu_max = max((v for v in teu.values() if math.isfinite(v)), default=0.0)
-    groups: dict[str, folium.FeatureGroup] = {}
-    for family, insts in fams.items():
-        fam = insts[0].route.family
-        fg = folium.FeatureGroup(name=layer_name(family, fam.label, fam.colour), show=True)
-        for inst in insts:
-            lines = [ln for leg in inst.route.legs for ln in _latlon(leg.geometry)]
-            label = instance_label(res, inst)
-            popup = _route_popup(label, rows[id(inst)], inst.route.total_km,
-                                 _shipment_rows(res, inst))
-            folium.PolyLine(  # type: ignore[no-untyped-call]  # folium: no annotations
-                lines, color=fam.colour, weight=_line_weight(teu[id(inst)], teu_max),
-                opacity=0.85, className=f"route-line route-{family}", tags=[route_class(inst)],
-                tooltip=esc(label), popup=folium.Popup(popup, max_width=320),
-            ).add_to(fg)
-        fg.add_to(m)
-        groups[family] = fg
-    return groups
+#: the offline basemap's pane, under the route panes (map_routes) and the overlay pane
+BASEMAP_PANE = "basemap"
+SEA_COLOUR = "#dbe7f0"
+
+
+def _edge_fade(bounds: tuple[float, ...]) -> list[tuple[list[list[list[float]]], float]]:
+    """Bands just inside the basemap's extent, sea-coloured and more opaque towards its edge,
+    so land cut by the extent fades out instead of ending at a straight line."""
+    from shapely.geometry import box
+
+    # a side at a whole degree is where the AOI clip cut the land; push the others out
+    x0, y0, x1, y1 = (v if float(v).is_integer() else v + 5 * (1 if i > 1 else -1)
+                      for i, v in enumerate(bounds))
+    bands = []
+    n, step = 12, 0.4  # bands of 0.4°, the outermost nearly opaque
+    for k in range(n):
+        a, b = k * step, (k + 1) * step
+        opacity = round((1 - k / n) ** 1.5, 3)
+        outer = box(x0 + a, y0 + a, x1 - a, y1 - a)
+        inner = box(x0 + b, y0 + b, x1 - b, y1 - b)
+        rings = [[[round(y, 4), round(x, 4)] for x, y in r.coords]
+                 for r in (outer.exterior, inner.exterior)]
+        bands.append((rings, opacity))
+    return bands
 
 
 def add_base_layers(m: folium.Map, countries_path: Path | str) -> None:
     """Natural Earth countries (offline, default) and CartoDB Positron tiles (online option)."""
+    folium.map.CustomPane(BASEMAP_PANE, z_index=250, pointer_events=True).add_to(m)
     gdf = gpd.read_file(countries_path)
     gdf["geometry"] = gdf.geometry.simplify(0.05, preserve_topology=True)
     gdf = gdf[["name", "geometry"]]
-    folium.GeoJson(
+    base = folium.GeoJson(
         gdf.to_json(drop_id=True), name="Natural Earth countries (offline)", overlay=False,
         control=True, show=True, tooltip=folium.GeoJsonTooltip(["name"], labels=False),
         style_function=lambda _f: {"fillColor": "#f4f1ea", "color": "#a9a9a9",
                                    "weight": 0.6, "fillOpacity": 1.0},
+        pane=BASEMAP_PANE,
     ).add_to(m)
+    for rings, opacity in _edge_fade(tuple(gdf.total_bounds)):
+        folium.Polygon(
+            rings, stroke=False, fill=True, fillColor=SEA_COLOUR, fillOpacity=opacity,
+            interactive=False, pane=BASEMAP_PANE, className="basemap-edge").add_to(base)
     folium.TileLayer(TILE_URL, attr=TILE_ATTR, name="CartoDB Positron (online tiles)",
                      overlay=False, control=True, show=False, subdomains="abcd",
                      max_zoom=19).add_to(m)
@@ -308,16 +312,18 @@ def add_endpoints(m: folium.Map, res: RunResult) -> None:
     place's name (a permanent tooltip)."""
     nodes = res.network.nodes
     fg = folium.FeatureGroup(name="Origins and destinations", show=True)
-    for node, role in endpoints(res).items():
-        if node not in nodes.index:
-            continue
+    ends = {n: r for n, r in endpoints(res).items() if n in nodes.index}
+    mid = sum(nodes.geometry[n].x for n in ends) / max(len(ends), 1)
+    for node, role in ends.items():
         pt = nodes.geometry[node]
+        left = len(ends) > 1 and pt.x > mid  # the eastern end's label points inwards
         name = str(nodes.at[node, "name"])
         folium.CircleMarker(
             [pt.y, pt.x], radius=13, color=ENDPOINT_STYLE[role], weight=3, fill=False,
             className=f"od-marker od-{role.replace(' ', '-')}",
             tooltip=folium.Tooltip(f"<b>{esc(name)}</b> · {esc(role)}", permanent=True,
-                                   direction="right", sticky=False, className="od-label"),
+                                   direction="left" if left else "right", sticky=False,
+                                   offset=(-10, 0) if left else (10, 0), className="od-label"),
         ).add_to(fg)
     fg.add_to(m)
 

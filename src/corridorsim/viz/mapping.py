@@ -32,10 +32,11 @@ from corridorsim.viz.layers import (
     add_closures,
     add_endpoints,
     add_facilities,
-    add_route_layers,
     endpoints,
     route_families,
 )
+from corridorsim.viz.map_places import add_place_labels
+from corridorsim.viz.map_routes import add_route_layers
 from corridorsim.viz.map_time import add_time_slider
 
 if TYPE_CHECKING:
@@ -47,9 +48,9 @@ PAGE_CSS = """
 .leaflet-container { background: #dbe7f0; font: 13px/1.35 system-ui, sans-serif; }
 .swatch { display: inline-block; width: 18px; height: 5px; margin: 0 6px 2px 0;
   vertical-align: middle; border-radius: 2px; }
-.map-legend { background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 5px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 250px; font-size: 12px; line-height: 1.5; }
-.map-legend h4 { margin: 0 0 3px; font-size: 13px; }
+.map-legend { background: rgba(255,255,255,.93); padding: 5px 8px; border-radius: 5px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 230px; font-size: 11px; line-height: 1.4; }
+.map-legend h4 { margin: 0 0 2px; font-size: 12px; }
 .map-legend summary { cursor: pointer; font-weight: 600; color: #555; }
 .map-legend .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
   border: 1px solid #333; margin-right: 6px; vertical-align: middle; }
@@ -63,6 +64,10 @@ table.popup td { text-align: right; }
 .map-title { background: rgba(255,255,255,.93); padding: 4px 9px; border-radius: 5px;
   font-weight: 600; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
 .od-label { font-size: 12px; padding: 1px 6px; }
+.place-label { font-size: 11px; padding: 0 4px; background: rgba(255,255,255,.8);
+  border: 0; box-shadow: none; color: #333; }
+.place-label::before { display: none; }
+.leaflet-control-layers-toggle { width: 30px; height: 30px; }
 .time-panel { background: rgba(255,255,255,.95); padding: 6px 9px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; width: 370px; }
 .time-panel .nowrap, .time-panel th { white-space: nowrap; }
@@ -119,7 +124,8 @@ class _Attribution(MacroElement):
 
 
 def _legend_html(res: RunResult) -> str:
-    rows = ["<details open><summary>Legend</summary><h4>Routes (width ∝ TEU delivered)</h4>"]
+    rows = ["<details open><summary>Legend</summary><h4>Routes (width ∝ TEU delivered; "
+            "hover to bring forward)</h4>"]
     for insts in route_families(res).values():
         fam = insts[0].route.family
         rows.append(f'<div><i class="swatch" style="background:{esc(fam.colour)}"></i>'
@@ -138,7 +144,7 @@ def _legend_html(res: RunResult) -> str:
     rows.append('<div><i class="line" style="border-top:3px dashed #e31a1c"></i>'
                 "closed by disruption</div>")
     rows.append('<div><i class="line" style="border-top:3px dotted #222"></i>'
-                "assumed data (hand-drawn geometry, assumed traction or service parameters)</div></details>")
+                "assumed data</div></details>")
     return "".join(rows)
 
 
@@ -154,9 +160,14 @@ def _offline_assets(m: folium.Map) -> None:
 
 
 def _bounds(res: RunResult) -> list[list[float]] | None:
+    """The opening view: the overland corridors (routes mostly not at sea, with their
+    Caspian and Black Sea ferries), or every route when there are none; the deep-sea loops
+    (Suez, the Cape) are reached by zooming out."""
+    insts = list(res.routes.values())
+    land = [i for i in insts if i.route.km_by_mode("sea") < 0.5 * i.route.total_km]
     xs: list[float] = []
     ys: list[float] = []
-    for inst in res.routes.values():
+    for inst in land or insts:
         for leg in inst.route.legs:
             x0, y0, x1, y1 = leg.geometry.bounds
             xs += [x0, x1]
@@ -178,7 +189,8 @@ def build_map(res: RunResult) -> folium.Map:
     add_facilities(m, res)
     add_chokepoints(m, res)
     add_endpoints(m, res)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    add_place_labels(m, res)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.add_child(_Control(_legend_html(res), position="bottomleft", css_class="map-legend"))
     title = f"corridorsim · {esc(res.scenario.name)}"
     m.add_child(_Control(title, position="topleft", css_class="map-title"))
@@ -186,7 +198,7 @@ def build_map(res: RunResult) -> folium.Map:
     add_time_slider(m, res)  # last: it restyles the layers above
     bounds = _bounds(res)
     if bounds is not None:
-        m.fit_bounds(bounds, padding=(20, 20))
+        m.fit_bounds(bounds, padding=(70, 70))
     return m
 
 
