@@ -175,7 +175,7 @@ def delta_table(table: pd.DataFrame, run_a: Path, run_b: Path) -> Table:
 
     out = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
                 title=f"B − A: {run_b} − {run_a}")
-    out.add_column("route / KPI", no_wrap=True)
+    out.add_column("route / KPI", max_width=26)  # long route names wrap
     for head in ("A", "B", "B − A"):
         out.add_column(head, justify="right", no_wrap=True)
     several = {"origin", "destination"} <= set(table.columns) and len(
@@ -220,7 +220,7 @@ def paired_table(cmp: ScenarioComparison) -> Table:
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
                   title=f"B − A: {runs.b.name} − {runs.a.name} · {runs.replications} paired "
                         "replications")
-    table.add_column("route / KPI", no_wrap=True)
+    table.add_column("route / KPI", max_width=26)  # long route names wrap
     for head in ("A", "B", "B − A"):
         table.add_column(head, justify="right", no_wrap=True)
     table.add_column("95 % interval", justify="right", no_wrap=True)
