@@ -39,7 +39,7 @@ def _is_value(s: Any) -> bool:
 
 
 def _with_provenance(s: dict[str, Any]) -> dict[str, Any]:
-    meta = {k: s[k] for k in ("title", "description", "default") if k in s}
+    meta: dict[str, Any] = {k: s[k] for k in ("title", "description", "default") if k in s}
     value = {k: v for k, v in s.items() if k not in meta}
     prov = {"allOf": [{"$ref": f"#/$defs/{PROVENANCE_DEF}"}],
             "properties": {"value": value}}
@@ -69,7 +69,7 @@ def scenario_schema() -> dict[str, Any]:
     from corridorsim.scenario.load import PROVENANCE_KEYS
     from corridorsim.scenario.model import Provenance, Scenario
 
-    schema = _walk(Scenario.model_json_schema(), wrap=False)
+    schema: dict[str, Any] = _walk(Scenario.model_json_schema(), wrap=False)
     defs = schema.setdefault("$defs", {})
     prov = Provenance.model_json_schema()
     defs[PROVENANCE_DEF] = {
