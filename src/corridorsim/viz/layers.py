@@ -192,7 +192,7 @@ def _edge_fade(bounds: tuple[float, ...]) -> list[tuple[list[list[list[float]]],
     bands = []
     n, step = 12, 0.4  # bands of 0.4°, the outermost nearly opaque
     for k in range(n):
-        a, b = k * step, (k + 1) * step
+        a, b = (k * step if k else -0.5), (k + 1) * step  # the first covers the cut line
         opacity = round((1 - k / n) ** 1.5, 3)
         outer = box(x0 + a, y0 + a, x1 - a, y1 - a)
         inner = box(x0 + b, y0 + b, x1 - b, y1 - b)
