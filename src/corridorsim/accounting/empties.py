@@ -6,7 +6,7 @@ empty, and the shipper pays for that trip. Per route (family × O/D):
 - when the run simulates the same family in the other direction, the **empty return share**
   is ``max(0, 1 − TEU back ÷ TEU out)`` over the consignments the statistics count;
 - otherwise the scenario's ``accounting.empty_return_share`` of the family, if given;
-- otherwise nothing is charged, and the run warns (``run.json: warnings``).
+- otherwise nothing is charged (``empty_basis: not costed``; the report says so).
 
 An empty TEU's trip back is charged at the freight of the return route when the run has it,
 else at the route's own freight (the same path reversed; backhaul discounts left out —

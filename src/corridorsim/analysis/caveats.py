@@ -25,13 +25,13 @@ def run_warnings(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
       nothing; an episode partly in the warm-up is partly left out of the KPIs;
     - a planner's link drawn as a straight line is shorter than any railway or sea lane;
     - the planner's own shipments on a service no corridor traffic uses fill its vehicles
-      alone, so they wait for them to fill (the scenario lacks the corridor's traffic);
-    - a route whose return flow is neither simulated nor stated carries no cost of returning
-      its empty containers (:mod:`corridorsim.accounting.empties`).
+      alone, so they wait for them to fill (the scenario lacks the corridor's traffic).
+
+    (Routes whose empty returns are not costed say so in the summary's ``empty_basis`` and
+    under the report's cost chart: every one-directional run has them.)
     """
     return (_fleets_both_ways(scn, routes) + _idle_disruptions(scn, routes, closures)
-            + _straight_links(scn, net, routes) + _shipments_alone(scn, routes)
-            + _empties_not_costed(scn, routes))
+            + _straight_links(scn, net, routes) + _shipments_alone(scn, routes))
 
 
 def _fleets_both_ways(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list[str]:
@@ -100,17 +100,3 @@ def _shipments_alone(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list
                        "the corridor's traffic (e.g. extends: baseline_2024.yaml) for real "
                        "departures")
     return out
-
-
-def _empties_not_costed(scn: Scenario, routes: Mapping[str, RouteInstance]) -> list[str]:
-    pairs = {(i.family, i.origin, i.destination) for i in routes.values()}
-    stated = scn.accounting.empty_return_share
-    missing = sorted({i.family for i in routes.values()
-                      if (i.family, i.destination, i.origin) not in pairs
-                      and i.family not in stated})
-    if not missing:
-        return []
-    return [f"empty containers not costed on {', '.join(missing)}: the run has no return "
-            "flow on them and the scenario states no share; set "
-            "accounting.empty_return_share (e.g. {" + f"{missing[0]}: 0.5" + "}) or add the "
-            "other direction's demand"]
