@@ -18,6 +18,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
 h1 { font-size: 24px; margin: 8px 0 4px; } h2 { font-size: 19px; margin: 28px 0 8px;
   border-bottom: 2px solid #eee; padding-bottom: 3px; } h3 { font-size: 15px; margin: 18px 0 6px; }
 .meta { color: #555; } .meta b { color: #222; }
+.ci { display: block; font-size: 11px; color: #777; white-space: normal; }
+.replication { background: #eef4fb; border-left: 4px solid #4a7fc1; padding: 6px 10px; }
 .warning { background: #fff4e0; border-left: 4px solid #e6a100; padding: 6px 10px; }
 .kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0; }
 .kpi { background: #f6f7f9; border-radius: 6px; padding: 8px 14px; min-width: 130px; }
@@ -32,7 +34,7 @@ table.data td.num { text-align: right; font-variant-numeric: tabular-nums; white
 .badge.assumed { background: #ffe066; color: #5c4400; font-weight: 600; }
 .badge.sourced { background: #e7f5e9; color: #246b2f; }
 .chart svg { max-width: 100%; height: auto; }
-table.kpi td:first-child { white-space: nowrap; }
+table.kpi td:first-child { min-width: 150px; }
 details summary { cursor: pointer; font-weight: 600; margin: 14px 0 6px; }
 .note { color: #666; font-size: 12.5px; } nav a { margin-right: 12px; }
 """

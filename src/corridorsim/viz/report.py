@@ -92,12 +92,39 @@ def _pairs_line(res: RunResult) -> str:
     return f'<p class="meta">{head}: {items}</p>'
 
 
+def _replications(res: RunResult) -> int:
+    return int((getattr(res, "info", {}) or {}).get("replications", 1) or 1)
+
+
+def _header_kpis(res: RunResult) -> list[tuple[str, object]]:
+    """The header cards: the run's totals, or with replications the mean totals (the sum of
+    the summary's per-route means, so the cards agree with the KPI table)."""
+    names = [("TEU created", "teu_created"), ("TEU delivered", "teu_delivered"),
+             ("TEU in system", "teu_in_system"), ("consignments", "consignments")]
+    n, s = _replications(res), res.summary
+    if n > 1:
+        return [(f"{k} (mean of {n})", s[c].sum() if c in s else None) for k, c in names]
+    return [(k, res.info.get(c)) for k, c in names]
+
+
+def _replication_note(res: RunResult) -> str:
+    n = _replications(res)
+    if n < 2:
+        return ""
+    seeds = res.info.get("replication_seeds") or []
+    first = f" (seed {esc(seeds[0])})" if seeds else ""
+    return ('<p class="replication"><b>Replication run:</b> ' + esc(f"{n} independent "
+            "replications with common random numbers across routes. The header and the KPI "
+            "tables show the mean over the replications, with the 95 % Student-t interval "
+            "below each value where summary.csv has one (replications.csv: every replication). "
+            "Time–distance, distributions, over-time, bottleneck and saturation figures and the "
+            "map show replication 0") + first + ".</p>")
+
+
 def _header(res: RunResult) -> str:
     info, scn = res.info, res.scenario
-    kpis = [("TEU created", info.get("teu_created")), ("TEU delivered", info.get("teu_delivered")),
-            ("TEU in system", info.get("teu_in_system")), ("consignments", info.get("consignments"))]
     boxes = "".join(f'<div class="kpi"><div class="v">{fmt(v, ",.0f")}</div>'
-                    f'<div class="l">{esc(k)}</div></div>' for k, v in kpis)
+                    f'<div class="l">{esc(k)}</div></div>' for k, v in _header_kpis(res))
     desc = getattr(scn, "description", None)
     return (f"<h1>corridorsim report · {esc(scn.name)}</h1>"
             + (f"<p>{esc(desc)}</p>" if desc else "")
@@ -105,7 +132,7 @@ def _header(res: RunResult) -> str:
             f'<b>{fmt(info.get("horizon_d", scn.horizon_d), "g")} d</b> · warm-up '
             f'<b>{fmt(info.get("warmup_d"), "g")} d</b> · start <b>{esc(info.get("start_date", ""))}'
             f'</b> · corridorsim {esc(info.get("versions", {}).get("corridorsim", ""))}</p>'
-            + _pairs_line(res)
+            + _pairs_line(res) + _replication_note(res)
             + "".join(f'<p class="warning"><b>warning:</b> {esc(w)}</p>'
                       for w in info.get("warnings", []))
             + f'<div class="kpis">{boxes}</div>'
@@ -135,9 +162,18 @@ def _route_cells(res: RunResult, s: pd.DataFrame, labels: dict[str, str],
         f"{esc(labels.get(r, r))}" for r in instance_keys(res, s)]})
 
 
+def _with_interval(v: object, lo: object, hi: object, spec: str) -> str:
+    """A mean and, below it, its 95 % interval (HTML)."""
+    cell = esc(fmt(v, spec))
+    if lo == lo and hi == hi and lo is not None and hi is not None:
+        cell += f'<span class="ci">{esc(fmt(lo, spec))} – {esc(fmt(hi, spec))}</span>'
+    return cell
+
+
 def _kpi_table(df: pd.DataFrame, formats: dict[str, Format],
-               headers: dict[str, str]) -> str:
-    table = html_table(df, formats=formats, headers=headers, raw=["route"])
+               headers: dict[str, str], raw: list[str] | None = None) -> str:
+    raw = raw or ["route"]
+    table = html_table(df, formats=formats, headers=headers, raw=raw)
     return table.replace('<table class="data">', '<table class="data kpi">', 1)
 
 
@@ -146,10 +182,16 @@ def _kpi_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
     df = _route_cells(res, s, labels, colours)
     formats: dict[str, Format] = {}
     headers: dict[str, str] = {}
+    raw = ["route"]
     for col, (head, spec) in KPI_COLS.items():
         df[col] = s[col].to_numpy() if col in s else math.nan
         formats[col] = formatter(spec)
         headers[col] = head
+        if f"{col}_ci95_low" in s and f"{col}_ci95_high" in s:  # a replication run
+            df[col] = [_with_interval(v, lo, hi, spec) for v, lo, hi in
+                       zip(df[col], s[f"{col}_ci95_low"], s[f"{col}_ci95_high"], strict=True)]
+            formats[col] = str  # already HTML; right-aligned as a number
+            raw.append(col)
     waits = [c for c in s.columns if c.startswith("wait_") and c.endswith("_days_mean")
              and s[c].fillna(0).abs().sum() > 0]
     wdf = _route_cells(res, s, labels, colours)
@@ -163,7 +205,10 @@ def _kpi_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
             "<i>TEU in transit at end</i>: booked after warm-up and not delivered when the run "
             "ended — on their way, not queued (the queued ones are in the next column; see "
             '<a href="#saturation">saturation</a>).</p>')
-    return ('<h2 id="kpis">KPIs per route</h2>' + _kpi_table(df, formats, headers) + note
+    if len(raw) > 1:
+        note += ('<p class="note">Below each mean: its 95 % interval over the '
+                 f"{_replications(res)} replications.</p>")
+    return ('<h2 id="kpis">KPIs per route</h2>' + _kpi_table(df, formats, headers, raw) + note
             + "<h3>Mean hours per consignment by cause of waiting (and moving)</h3>"
             + _kpi_table(wdf, formats, headers))
 

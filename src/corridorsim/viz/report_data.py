@@ -132,12 +132,13 @@ def stage_profile(res: RunResult, sample: pd.DataFrame, *, value: str = "time") 
 
 def breakdown_columns(summary: pd.DataFrame, prefix: str, parts: tuple[str, ...] = ()
                       ) -> list[str]:
-    """Summary columns ``<prefix>_<part>`` with any non-missing value (``parts`` limits)."""
+    """Summary columns ``<prefix>_<part>`` with any non-zero value (``parts`` limits)."""
     pat = re.compile(rf"^{re.escape(prefix)}_([a-z_]+)$")
     cols = []
     for col in summary.columns:
         m = pat.match(col)
-        if m and (not parts or m.group(1) in parts) and summary[col].notna().any():
+        if (m and (not parts or m.group(1) in parts)
+                and summary[col].fillna(0.0).abs().sum() > 0):  # no zero-length bars
             cols.append(col)
     return cols
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from corridorsim.viz.assets import esc, fmt
 from corridorsim.viz.html import html_table
-from corridorsim.viz.report_data import od_pairs
+from corridorsim.viz.report_data import instance_keys, instance_labels, od_pairs
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
@@ -28,12 +28,20 @@ IN_TRANSIT = "in transit at the end of the horizon"
 QUEUED = "queued at saturated places"
 
 
+def _family_label(route: object) -> str:
+    """A route family's short label (the id itself when unknown)."""
+    from corridorsim.corridors import CORRIDORS
+
+    fam = CORRIDORS.get(str(route))
+    return fam.label.split(" (")[0] if fam else str(route)
+
+
 def _saturated_table(sat: list[dict[str, Any]]) -> str:
     df = pd.DataFrame([{
         "place": p.get("name") or p["place"], "id": p["place"], "kind": p.get("kind", ""),
         "utilisation": p.get("utilisation"), "queued TEU at the horizon": p.get("backlog_teu", 0.0),
         "growth TEU (2nd half)": p.get("growth_teu", 0.0),
-        "routes": ", ".join(map(str, p.get("routes") or [])),
+        "routes": ", ".join(map(_family_label, p.get("routes") or [])),
     } for p in sat])
     return html_table(df, formats={
         "utilisation": lambda v: "–" if v is None or v != v else fmt(v, ".0%"),
@@ -49,13 +57,17 @@ def _per_route(res: RunResult) -> str:
     cols = [c for c in (*who, "teu_created", "teu_delivered", "backlog_teu", "queued_teu",
                         "saturated_places") if c in s.columns]
     tab = s[cols].copy()
+    labels = instance_labels(res) if hasattr(res, "routes") else {}
+    tab = tab.drop(columns=[c for c in who if c != "route"]).assign(
+        route=[labels.get(k, _family_label(k)) for k in instance_keys(res, s)])
     if "saturated_places" in tab:
         tab["saturated_places"] = tab["saturated_places"].fillna("").astype(str).str.replace(
             ";", ", ")
     out = ("<h3>Cargo not delivered at the end of the horizon, per route</h3>" + html_table(
         tab, formats={c: (lambda v: fmt(v, ",.0f")) for c in cols
                       if c not in (*who, "saturated_places")},
-        headers={"backlog_teu": f"TEU {IN_TRANSIT} (booked after warm-up, not delivered)",
+        headers={"teu_created": "TEU created", "teu_delivered": "TEU delivered",
+                 "backlog_teu": f"TEU {IN_TRANSIT} (booked after warm-up, not delivered)",
                  "queued_teu": f"TEU {QUEUED}", "saturated_places": "saturated places"}))
     info = getattr(res, "info", {}) or {}
     total, queued = info.get("backlog_teu"), info.get("queued_teu_at_saturated_places")
