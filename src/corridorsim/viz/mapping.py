@@ -24,10 +24,10 @@ from corridorsim.viz.assets import (
     leaflet_js,
     strip_external,
 )
+from corridorsim.viz.basemap import add_base_layers
 from corridorsim.viz.layers import (
     ENDPOINT_STYLE,
     add_assumed_geometry,
-    add_base_layers,
     add_chokepoints,
     add_closures,
     add_endpoints,
