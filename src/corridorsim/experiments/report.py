@@ -53,9 +53,13 @@ def _instances(table: pd.DataFrame) -> list[tuple[tuple[Any, ...], pd.DataFrame]
 
 def _instance_label(key: tuple[Any, ...], several_pairs: bool) -> str:
     """``route`` or, when the sweep has more than one O/D pair, ``route · O → D``."""
+    from corridorsim.corridors import CORRIDORS
+
+    fam = CORRIDORS.get(str(key[0]))
+    name = fam.label.split(" (")[0] if fam else str(key[0])
     if several_pairs and len(key) == 3:
-        return f"{key[0]} · {key[1]} → {key[2]}"
-    return str(key[0])
+        return f"{name} · {key[1]} → {key[2]}"
+    return name
 
 
 def _several_pairs(table: pd.DataFrame) -> bool:
@@ -116,38 +120,80 @@ def _svg(fig: Figure, salt: str) -> str:
     return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S).strip()
 
 
+#: line styles of the O/D pairs (a route family keeps its colour on every pair)
+PAIR_STYLES = ("-", "--", ":", "-.")
+
+
+def _colour(route: object, n: int) -> str:
+    """The route family's colour, as on the map and in the report (tab10 when unknown)."""
+    from matplotlib.colors import to_hex
+
+    from corridorsim.corridors import CORRIDORS
+
+    fam = CORRIDORS.get(str(route))
+    return fam.colour if fam else to_hex(plt.get_cmap("tab10")(n % 10))
+
+
+def _designs(table: pd.DataFrame) -> tuple[pd.Series, bool]:
+    """Which rows are grid points (the lines average only these) and whether the sweep has
+    Latin-hypercube points too."""
+    design = table["design"] if "design" in table.columns else pd.Series("grid", table.index)
+    grid = design.astype(str) != "lhs"
+    return grid, bool((~grid).any())
+
+
+def _integer_axis(x: pd.Series | None) -> bool:
+    return x is not None and bool(np.all(np.isclose(x.to_numpy(float),
+                                                    np.round(x.to_numpy(float)))))
+
+
 def _chart(table: pd.DataFrame, param: str, kpis: list[str]) -> str:
+    from matplotlib.ticker import MaxNLocator
+
     instances = _instances(table)
     several = _several_pairs(table)
+    pairs = {p: i for i, p in enumerate(dict.fromkeys(k[1:] for k, _ in instances))}
+    grid, _ = _designs(table)
     x = _numeric(table[param])
     cats = None if x is not None else sorted(table[param].astype(str).unique())
     ncol = min(3, len(kpis))
     nrow = math.ceil(len(kpis) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.0 * ncol, 2.8 * nrow), squeeze=False)
-    colours = plt.get_cmap("tab10")
     for j, k in enumerate(kpis):
         ax = axes[j // ncol][j % ncol]
         for n, (key, t) in enumerate(instances):
             xs = (x[t.index] if x is not None
                   else t[param].astype(str).map({c: i for i, c in enumerate(cats or [])}))
-            df = pd.DataFrame({"x": xs.to_numpy(dtype=float), "y": t[k].to_numpy(dtype=float)})
-            df = df.dropna()
+            df = pd.DataFrame({"x": xs.to_numpy(dtype=float), "y": t[k].to_numpy(dtype=float),
+                               "grid": grid[t.index].to_numpy()}).dropna()
             if df.empty:
                 continue
-            means = df.groupby("x")["y"].mean().sort_index()
-            c = colours(n % 10)
-            ax.scatter(df["x"], df["y"], s=10, alpha=0.35, color=c)
-            ax.plot(means.index, means.to_numpy(), marker="o", ms=3, lw=1.2, color=c,
-                    label=_instance_label(key, several))
+            c = _colour(key[0], n)
+            g, h = df[df["grid"]], df[~df["grid"]]
+            ax.scatter(g["x"], g["y"], s=10, alpha=0.35, color=c)
+            ax.scatter(h["x"], h["y"], s=14, alpha=0.6, color=c, marker="x", linewidths=0.8)
+            if len(g):
+                means = g.groupby("x")["y"].mean().sort_index()
+                ax.plot(means.index, means.to_numpy(), marker="o", ms=3, lw=1.2, color=c,
+                        ls=PAIR_STYLES[pairs.get(key[1:], 0) % len(PAIR_STYLES)],
+                        label=_instance_label(key, several))
+            else:  # Latin-hypercube points only: no line, the points speak
+                ax.plot([], [], marker="x", ls="", color=c, label=_instance_label(key, several))
         ax.set_title(REPORT_KPIS[k], fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         if cats is not None:
             ax.set_xticks(range(len(cats)), cats, rotation=30)
+        elif _integer_axis(x):  # ship counts, trains per week: no 4.5 ships
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(param, fontsize=7)
     for j in range(len(kpis), nrow * ncol):
         axes[j // ncol][j % ncol].axis("off")
-    handles, labels = axes[0][0].get_legend_handles_labels()
+    seen: dict[str, Any] = {}  # every instance drawn on any panel, once
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(lab, h)
+    handles, labels = list(seen.values()), list(seen)
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=min(5, len(labels)), fontsize=8,
                    frameon=False, bbox_to_anchor=(0.5, -0.02))
@@ -177,6 +223,19 @@ def _table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _points_note(table: pd.DataFrame) -> str:
+    grid, has_lhs = _designs(table)
+    text = ("Colours are the route families' colours on the map and in the run report. "
+            "Dots are grid variants; lines join the KPI's mean over the grid variants at "
+            "each parameter value (averaged over the other grid parameters).")
+    if has_lhs:
+        n = (table.loc[~grid, "variant"].nunique() if "variant" in table.columns
+             else int((~grid).sum()))
+        text += (f" Crosses are the {n} Latin-hypercube variants, shown apart and not in the means (their other "
+                 "parameters take values off the grid).")
+    return " " + html.escape(text)
+
+
 def report_html(result: SweepResult) -> str:
     """The sweep report as one self-contained HTML page."""
     spec, table, sens = result.spec, result.table, result.sensitivity
@@ -188,8 +247,7 @@ def report_html(result: SweepResult) -> str:
              f"{spec.base.horizon_d:g} d, warm-up {spec.base.warmup_d:g} d; "
              f"{len(spec.variants)} variants × {spec.replications} replication(s); "
              f"{n_done} variant(s) complete, {len(result.errors)} failed task(s). "
-             "Points are variants; lines join the KPI's mean at each parameter value "
-             "(averaged over the other parameters).</p>"]
+             + _points_note(table) + "</p>"]
     if spec.description:
         parts.append(f"<p>{html.escape(spec.description)}</p>")
     if result.errors:
