@@ -158,7 +158,7 @@ def _waits(a: pd.DataFrame, b: pd.DataFrame) -> str:
     for row in m.to_dict("records"):
         for c in causes:
             va, vb = (row.get(f"{c}_{s}", math.nan) for s in "ab")
-            va, vb = (as_float(v) for v in (va, vb))
+            va, vb = (None if x is None or x != x else x for x in map(as_float, (va, vb)))
             if not (va or vb):
                 continue  # no such wait in A nor B
             ha = None if va is None else va * 24.0
@@ -172,7 +172,7 @@ def _waits(a: pd.DataFrame, b: pd.DataFrame) -> str:
 
     def cells(r: dict[str, object]) -> list[str]:
         d = as_float(r["diff"])
-        cls = "" if d is None or abs(d) < 0.05 else ("worse" if d > 0 else "better")
+        cls = "" if d is None or not abs(d) >= 0.05 else ("worse" if d > 0 else "better")
         return [esc(r["cause"]), _num(_hours(r["a"])), _num(_hours(r["b"])),
                 _num(_hours(r["diff"], signed=True), cls)]
 
