@@ -26,8 +26,9 @@ def invoke(*args: str) -> Result:
 
 
 def _listed_paths(res: Result) -> list[Path]:
+    """The output files ``run`` lists on stdout, one per line after the summary table."""
     return [Path(line) for line in res.stdout.splitlines()
-            if line and not line.startswith("done in") and Path(line).suffix]
+            if line.startswith(("/", ".")) and Path(line).suffix and " " not in line]
 
 
 def _short_run(tmp_path_factory: pytest.TempPathFactory, name: str, seed: str) -> Path:
@@ -184,8 +185,10 @@ def test_routes_csv(tmp_path: Path) -> None:
 def test_compare(run_a: Path, run_b: Path, tmp_path: Path) -> None:
     res = invoke("compare", str(run_a), str(run_b), "--out", str(tmp_path / "cmp"))
     assert res.exit_code == 0, res.output
-    assert "route" in res.stdout and "teu_delivered_delta" in res.stdout
-    assert "northern" in res.stdout
+    assert "route" in res.stdout and "TEU delivered" in res.stdout  # 80 columns
+    assert "Northern rail corridor" in res.stdout
+    wide = invoke("compare", str(run_a), str(run_b), "--out", str(tmp_path / "cmp2"), "--wide")
+    assert "teu_delivered_delta" in wide.stdout and "northern" in wide.stdout
     assert (tmp_path / "cmp" / "compare.csv").exists()
 
 

@@ -73,8 +73,7 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
     if not quiet:
         _print_summary(res)
     for w in res.info.get("warnings", []):
-        err_console.print(f"[yellow]warning:[/] {w}", markup=True, highlight=False,
-                          soft_wrap=True)
+        print_warning(w)  # as written: "disruptions[0]" is no markup
     for p in paths:
         click.echo(str(p))
     if not quiet:

@@ -14,6 +14,7 @@ from corridorsim.cli.options import (
     handle_errors,
     handle_signals,
     out_option,
+    print_error,
     quiet_option,
     scheduler_option,
     workers_option,
@@ -66,8 +67,8 @@ def command(sweep_file: str, out: Path | None, workers: int, scheduler: str | No
     for p in paths:
         click.echo(str(p))
     for e in res.errors if quiet else []:  # (shown live above the progress bar otherwise)
-        err_console.print(f"[bold red]failed:[/] variant {e['variant']} replication "
-                          f"{e['replication']}: {e['error']}", soft_wrap=True)
+        print_error(f"variant {e['variant']} replication {e['replication']}: {e['error']}",
+                    label="failed")
     if not quiet:
         click.echo(f"{len(res.computed)} task(s) computed, {len(res.reused)} reused from "
                    f"{out / 'store'}, {len(res.errors)} failed ({res.executor}); "
