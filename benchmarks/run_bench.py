@@ -23,13 +23,23 @@ Prints a human table, then one JSON object as the LAST line: the top-level figur
 10 M TEU benchmark; ``scales`` holds both; ``linearity`` is the ratio of seconds per
 consignment at full scale to that at 1/10 scale (1.0 = perfectly linear).
 
-Usage: ``python benchmarks/run_bench.py [--only benchmark_1m] [--no-write]``.
+Issue #20 adds, in the 10 M TEU child after the run, ``naive_consignments_per_s``: the
+naive per-consignment SimPy model of ``naive_model.py`` (a comparator, not a product) on
+the first ``BENCH_NAIVE_N`` (default 30,000) bookings of the same demand, and
+``speedup_vs_naive`` = ``consignments_per_s`` / that; the raw-SimPy ``ratio`` stays for
+reference. Then, in the parent, the planner's runs through the CLI (``cli_bench.py``):
+``viz_overhead``, ``viz_memory_ratio``, ``cli_overhead`` (``BENCH_CLI10M=0`` skips the
+10 M TEU CLI run), replication throughput and parallel efficiency (``BENCH_REPLICATIONS``,
+default 6; 0 skips; ``BENCH_WORKERS``, default 2); ``--no-cli`` skips them all.
+
+Usage: ``python benchmarks/run_bench.py [--only benchmark_1m] [--no-write] [--no-cli]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -99,6 +109,17 @@ def one(name: str, write: bool) -> dict[str, object]:
     rates += simpy_rates(repeats=2)  # ... and after it: the host's speed drifts
     ev = statistics.median(rates)
     cps = out["consignments"] / wall  # type: ignore[operator]
+    if name == "benchmark_10m" and int(os.environ.get("BENCH_NAIVE_N", "30000")) > 0:
+        sys.path.insert(0, str(HERE))
+        from naive_model import run_naive
+
+        naive = run_naive(str(SCENARIOS / f"{name}.yaml"),
+                          int(os.environ.get("BENCH_NAIVE_N", "30000")))
+        out["naive"] = {"consignments": naive.consignments, "wall_s": round(naive.wall_s, 3),
+                        "vehicle_trips": naive.vehicle_trips,
+                        "sim_days": round(naive.sim_h / 24.0, 1)}
+        out["naive_consignments_per_s"] = round(naive.consignments_per_s, 1)
+        out["speedup_vs_naive"] = round(cps / naive.consignments_per_s, 2)
     out["consignments_per_s"] = round(cps, 1)
     out["simpy_events_per_s"] = round(ev, 1)
     out["ratio"] = round(cps / ev, 4)
@@ -114,6 +135,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", choices=SCALES, help="run one scale (no child process)")
     ap.add_argument("--no-write", action="store_true", help="skip writing the outputs")
+    ap.add_argument("--no-cli", action="store_true", help="skip the CLI runs (cli_bench.py)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.only:
@@ -149,7 +171,8 @@ def main() -> int:
                                   ("scenario", "teu", "consignments", "wall_s",
                                    "consignments_per_s", "simpy_events_per_s", "ratio",
                                    "peak_rss_mb")}
-    for k in ("write_s", "end_to_end_s", "ratio_end_to_end"):
+    for k in ("write_s", "end_to_end_s", "ratio_end_to_end", "naive_consignments_per_s",
+              "speedup_vs_naive"):
         if k in results[main_name]:
             summary[k] = results[main_name][k]
     if len(results) == 2:
@@ -157,6 +180,17 @@ def main() -> int:
         per_a = a["wall_s"] / a["consignments"]  # type: ignore[operator]
         per_b = b["wall_s"] / b["consignments"]  # type: ignore[operator]
         summary["linearity"] = round(per_b / per_a, 3)
+    if not args.no_cli and not args.child:
+        sys.path.insert(0, str(HERE))
+        from cli_bench import main as cli_main
+
+        cli = cli_main()
+        for k in ("viz_overhead", "viz_memory_ratio", "cli_overhead", "replications_per_min",
+                  "parallel_efficiency", "replications_peak_tree_rss_mb",
+                  "peak_mb_per_replication"):
+            if k in cli:
+                summary[k] = cli[k]
+        summary["cli"] = cli
     summary["scales"] = results
     print(json.dumps(summary))
     return 0
