@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -30,8 +31,14 @@ def format_value(v: float | None, unit: str) -> str:
 
 
 COLUMNS: tuple[tuple[str, Literal["left", "right"]], ...] = (
-    ("id", "left"), ("quantity", "left"), ("observed", "right"), ("accepted band", "right"),
-    ("simulated", "right"), ("unit", "left"), ("result", "left"), ("source", "left"))
+    ("id", "left"), ("role", "left"), ("quantity", "left"), ("observed", "right"),
+    ("accepted band", "right"), ("simulated", "right"), ("residual", "right"), ("unit", "left"),
+    ("result", "left"), ("source", "left"))
+
+
+def _result(r: Mapping[Hashable, Any]) -> str:
+    ok = "[green]pass[/]" if r["pass"] else "[red]FAIL[/]"
+    return ok if r.get("role", "validation") == "validation" else ok + " (not counted)"
 
 
 def _print_table(table: pd.DataFrame, title: str) -> None:
@@ -42,14 +49,16 @@ def _print_table(table: pd.DataFrame, title: str) -> None:
     for head, just in COLUMNS:
         t.add_column(head, justify=just)
     for r in table.to_dict("records"):
-        band = f"{format_value(r['accept_low'], r['unit'])}–{format_value(r['accept_high'], r['unit'])}"
-        t.add_row(r["id"], r["quantity"], format_value(r["observed"], r["unit"]), band,
-                  format_value(r["simulated"], r["unit"]), r["unit"],
-                  "[green]pass[/]" if r["pass"] else "[red]FAIL[/]",
+        u = r["unit"]
+        band = f"{format_value(r['accept_low'], u)}–{format_value(r['accept_high'], u)}"
+        pct = r["error_pct"]
+        t.add_row(r["id"], r.get("role", "validation"), r["quantity"],
+                  format_value(r["observed"], u), band, format_value(r["simulated"], u),
+                  "n/a" if math.isnan(pct) else f"{pct:+.1f}%", u, _result(r),
                   f"{r['source']} {r['year']}")
     console = Console()
     if not console.is_terminal:
-        console = Console(width=200)
+        console = Console(width=220)
     console.print(t)
 
 
@@ -69,10 +78,11 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
             kind: str | None, report: bool, strict: bool) -> None:
     """Run SCENARIO under each observation's conditions; print observed vs simulated.
 
-    Writes validation.csv (one row per observation: observed, tolerance band, simulated,
-    pass/fail, source) and validation.html, and prints the share passing.
+    Writes validation.csv (one row per observation: role, observed, tolerance band, simulated,
+    pass/fail, source) and validation.html, and prints the validation pass rate (role
+    validation only) and, apart, the residuals of the calibration targets and inputs.
     """
-    from corridorsim.validation.check import run_check, share_passing, summary_line
+    from corridorsim.validation.check import calibration_residuals, counted, run_check, summary_line
     from corridorsim.viz.validation_section import validation_page
 
     t0 = time.perf_counter()
@@ -86,7 +96,11 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
     res = run_check(scn, network=net, observations=obs,
                     progress=lambda c: click.echo(f"running condition {c} ...", err=True))
     table = res.table
-    _print_table(table, f"check-model · {scn.name} · observations v{res.version}")
+    _print_table(counted(table), f"check-model · {scn.name} · observations v{res.version} · "
+                 "validation (counted in the pass rate)")
+    cal = calibration_residuals(table)
+    if len(cal):
+        _print_table(cal, "calibration targets and inputs (residuals; not in the pass rate)")
     csv_path, html_path = out / "validation.csv", out / "validation.html"
     try:
         table.to_csv(csv_path, index=False, float_format="%.6g")
@@ -104,7 +118,7 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
             pass
         else:
             paths += write_report(run, out)
-    click.echo(f"share passing: {share_passing(table):.0%} ({summary_line(table)})")
+    click.echo(summary_line(table))
     for p in paths:
         click.echo(str(p))
     click.echo(f"done in {time.perf_counter() - t0:.1f} s", err=True)

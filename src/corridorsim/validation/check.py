@@ -36,7 +36,8 @@ from corridorsim.scenario.model import Scenario
 from corridorsim.validation.measure import measure
 from corridorsim.validation.observations import load_observations
 
-__all__ = ["CONDITIONS", "ValidationResult", "condition_scenario", "run_check", "share_passing"]
+__all__ = ["CONDITIONS", "ValidationResult", "calibration_residuals", "condition_scenario",
+           "counted", "run_check", "share_passing", "summary_line"]
 
 LIGHT_TEU_PER_WEEK = {"middle_corridor": 400, "middle_corridor_turkey": 200, "northern": 400}
 LIGHT_OTHER_TEU_PER_WEEK = 2000.0
@@ -134,9 +135,28 @@ class ValidationResult:
         return share_passing(self.table, kind)
 
 
+def counted(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows counted in the pass rate: role ``validation`` (calibration targets and inputs
+    are shown, never counted). A table without a role column counts every row."""
+    if "role" not in table.columns:
+        return table
+    return table[table["role"] == "validation"]
+
+
 def share_passing(table: pd.DataFrame, kind: str | None = None) -> float:
-    t = table if kind is None else table[table["kind"] == kind]
-    return float(t["pass"].mean()) if len(t) else math.nan
+    """The validation pass rate: share of ``validation`` rows (of ``kind``) that pass."""
+    t = counted(table)
+    t = t if kind is None else t[t["kind"] == kind]
+    return float(t["pass"].astype(bool).mean()) if len(t) else math.nan
+
+
+def calibration_residuals(table: pd.DataFrame) -> pd.DataFrame:
+    """Calibration targets (and inputs) with simulated − observed, never in the pass rate."""
+    if "role" not in table.columns:
+        return table.iloc[0:0]
+    t = table[table["role"] != "validation"].copy()
+    t["residual"] = t["simulated"] - t["observed"]
+    return t
 
 
 def run_check(scn: Scenario, *, network: Network | None = None,
@@ -160,7 +180,7 @@ def run_check(scn: Scenario, *, network: Network | None = None,
         lo, hi = r["low"] * (1 - tol), r["high"] * (1 + tol)
         ok = bool(math.isfinite(sim) and lo <= sim <= hi)
         rows.append({
-            "id": r["id"], "kind": r["kind"], "quantity": r["quantity"],
+            "id": r["id"], "kind": r["kind"], "role": r["role"], "quantity": r["quantity"],
             "observed": r["observed"], "low": r["low"], "high": r["high"],
             "tolerance": tol, "accept_low": lo, "accept_high": hi, "simulated": sim,
             "error_pct": (sim / r["observed"] - 1) * 100 if r["observed"] else math.nan,
@@ -175,12 +195,22 @@ def run_check(scn: Scenario, *, network: Network | None = None,
 
 
 def summary_line(table: pd.DataFrame) -> str:
-    parts = [f"{share_passing(table):.0%} of {len(table)} observations pass"]
+    """``validation pass rate 88% (14 of 16; component 9/9, schedule 5/7); calibration
+    targets not counted: C01 +1.5%, ...``"""
+    val = counted(table)
+    n_pass = int(val["pass"].astype(bool).sum())
+    head = f"validation pass rate {share_passing(table):.0%} ({n_pass} of {len(val)}"
+    kinds = []
     for kind in ("component", "schedule"):
-        t = table[table["kind"] == kind]
+        t = val[val["kind"] == kind]
         if len(t):
-            parts.append(f"{kind} {int(t['pass'].sum())}/{len(t)}")
-    return "; ".join(parts)
+            kinds.append(f"{kind} {int(t['pass'].astype(bool).sum())}/{len(t)}")
+    line = head + ("; " + ", ".join(kinds) if kinds else "") + ")"
+    cal = calibration_residuals(table)
+    if len(cal):
+        res = ", ".join(f"{r['id']} {r['error_pct']:+.1f}%" for r in cal.to_dict("records"))
+        line += f"; not counted (calibration targets, inputs): {res}"
+    return line
 
 
 def conditions_text() -> Mapping[str, str]:

@@ -130,15 +130,32 @@ def rail_speed(res: RunResult, subject: str, statistic: str, min_km: float = 500
 
 
 def _vehicles(res: RunResult, service: str) -> pd.DataFrame:
+    """Departures after the warm-up of services starting with ``service`` (``;``-separated)."""
     v = res.vehicles
     t0, t1 = _window(res)
-    return v[v["service"].astype(str).str.startswith(service) & (v["depart_h"] >= t0)
+    prefixes = tuple(p.strip() for p in service.split(";") if p.strip())
+    return v[v["service"].astype(str).str.startswith(prefixes) & (v["depart_h"] >= t0)
              & (v["depart_h"] < t1)]
 
 
 def vehicle_capacity(res: RunResult, subject: str, statistic: str) -> float:
     """Capacity (TEU) of the vehicles of a service that departed after the warm-up."""
     return _stat(_vehicles(res, subject)["capacity_teu"], statistic)
+
+
+def vehicle_load(res: RunResult, subject: str, statistic: str) -> float:
+    """Load (TEU) of the vehicles of a service (or ``;``-separated services) after the warm-up."""
+    return _stat(_vehicles(res, subject)["load_teu"], statistic)
+
+
+def service_time(res: RunResult, subject: str, statistic: str) -> float:
+    """Mean server busy time per vehicle at a facility (hours): the handling of one vehicle."""
+    row = res.facilities[res.facilities["node"] == subject]
+    if row.empty or float(row.iloc[0]["vehicles"]) <= 0:
+        return math.nan
+    r = row.iloc[0]
+    busy_h = float(r["utilisation"]) * int(r["servers"]) * float(res.scenario.horizon_d) * 24.0
+    return busy_h / float(r["vehicles"])
 
 
 def fleet_throughput(res: RunResult, subject: str, statistic: str) -> float:
@@ -153,13 +170,30 @@ def departures_per_week(res: RunResult, subject: str, statistic: str) -> float:
     return len(_vehicles(res, subject)) / ((t1 - t0) / 168.0)
 
 
-def node_throughput(res: RunResult, subject: str, statistic: str) -> float:
-    """TEU passing a stop per year (arrivals after the warm-up)."""
+def _quarter_window(res: RunResult, quarter: int) -> tuple[float, float, float]:
+    """Run hours of calendar quarter ``quarter`` of the start year, clipped to the
+    statistics window, and the quarter's full length in hours."""
+    start = pd.Timestamp(res.scenario.start_date)
+    q0 = pd.Timestamp(year=start.year, month=3 * quarter - 2, day=1)
+    q1 = q0 + pd.DateOffset(months=3)
+    a, b = ((q - start) / pd.Timedelta(hours=1) for q in (q0, q1))
     t0, t1 = _window(res)
+    return max(a, t0), min(b, t1), b - a
+
+
+def node_throughput(res: RunResult, subject: str, statistic: str) -> float:
+    """TEU passing a stop (arrivals after the warm-up) per year (``annual``) or per calendar
+    quarter (``q1``..``q4``: the part of the quarter inside the run, scaled to the quarter)."""
+    t0, t1 = _window(res)
+    scale = 365.0 * 24.0
+    if len(statistic) == 2 and statistic[0] == "q" and statistic[1] in "1234":
+        t0, t1, scale = _quarter_window(res, int(statistic[1]))
+        if t1 <= t0:
+            return math.nan
     legs = res.legs
     s = legs[(legs["stage_kind"] == "stop") & (legs["node_from"] == subject)
              & (legs["start_h"] >= t0) & (legs["start_h"] < t1)]
-    return float(s["teu"].sum()) / ((t1 - t0) / 24.0) * 365.0
+    return float(s["teu"].sum()) / (t1 - t0) * scale
 
 
 def span(res: RunResult, subject: str, statistic: str) -> float:
@@ -187,11 +221,11 @@ def transit_from_departure(res: RunResult, subject: str, statistic: str) -> floa
 
 MEASURES: dict[str, Callable[[RunResult, str, str], float]] = {
     f.__name__: f for f in (crossing_time, processing_time, trains_per_day, sailing_time, rail_speed,
-                            vehicle_capacity, fleet_throughput, departures_per_week,
+                            vehicle_capacity, vehicle_load, service_time, fleet_throughput, departures_per_week,
                             node_throughput, span, transit_from_departure)
 }
 # measures whose base unit is hours
-DURATIONS = frozenset({"crossing_time", "processing_time", "sailing_time", "span",
+DURATIONS = frozenset({"crossing_time", "processing_time", "service_time", "sailing_time", "span",
                        "transit_from_departure"})
 
 

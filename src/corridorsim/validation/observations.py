@@ -1,7 +1,10 @@
 """The versioned observations file: published figures the model is checked against.
 
 ``corridorsim/data/observations.csv`` holds one row per figure, each with its source id
-(``Sxx``, see the project fact sheet) and year. Header lines start with ``#``; the first
+(``Sxx``, the project fact sheet; ``T-xx``, its 2024–2026 addendum), year and role:
+``validation`` (counted in the pass rate), ``calibration`` (a target a calibrated parameter
+was fitted to; its residual is shown but never counted) or ``input`` (a figure the model takes
+as an input; shown, never counted). Header lines start with ``#``; the first
 names the file's version, which every row repeats in its ``version`` column.
 """
 
@@ -17,13 +20,15 @@ import pandas as pd
 
 from corridorsim.errors import ScenarioError
 
-__all__ = ["COLUMNS", "KINDS", "ObservationError", "load_observations", "observations_path"]
+__all__ = ["COLUMNS", "KINDS", "ROLES", "ObservationError", "load_observations", "observations_path"]
 
-COLUMNS = ("version", "id", "kind", "quantity", "measure", "subject", "statistic", "observed",
+COLUMNS = ("version", "id", "kind", "role", "quantity", "measure", "subject", "statistic", "observed",
            "low", "high", "tolerance", "unit", "condition", "source", "year", "note")
 KINDS = ("component", "schedule")
-UNITS = ("h", "d", "TEU", "TEU/yr", "km/h", "trains/day", "voyages/week")
-_SOURCE = re.compile(r"^S\d+(\s*;\s*S\d+)*$")
+ROLES = ("validation", "calibration", "input")
+UNITS = ("h", "d", "TEU", "TEU/yr", "TEU/quarter", "km/h", "trains/day", "trains/week",
+         "voyages/week")
+_SOURCE = re.compile(r"^(S\d+|T-[A-Z]+\d+)(\s*;\s*(S\d+|T-[A-Z]+\d+))*$")
 
 
 class ObservationError(ScenarioError):
@@ -52,7 +57,7 @@ def _check_row(row: pd.Series, where: str, version: int) -> None:
         raise ObservationError(f"{where}: id is empty")
     if not row["source"] or not _SOURCE.match(row["source"]):
         raise ObservationError(f"{where}: source must name fact-sheet ids like 'S12' or "
-                               f"'S12; S13' (found {row['source']!r})")
+                               f"'S12; S13' or 'T-V5' (found {row['source']!r})")
     if not re.fullmatch(r"(19|20)\d\d", row["year"]):
         raise ObservationError(f"{where}: year must be a four-digit year (found {row['year']!r})")
     if row["version"] != str(version):
@@ -61,6 +66,9 @@ def _check_row(row: pd.Series, where: str, version: int) -> None:
     if row["kind"] not in KINDS:
         raise ObservationError(f"{where}: kind must be one of {', '.join(KINDS)} "
                                f"(found {row['kind']!r})")
+    if row["role"] not in ROLES:
+        raise ObservationError(f"{where}: role must be one of {', '.join(ROLES)} "
+                               f"(found {row['role']!r})")
     if row["measure"] not in MEASURES:
         raise ObservationError(f"{where}: unknown measure {row['measure']!r}; known: "
                                f"{', '.join(sorted(MEASURES))}")

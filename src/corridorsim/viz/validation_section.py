@@ -1,7 +1,8 @@
 """The report's "Validation" section and the stand-alone ``validation.html``.
 
 Renders a ``check-model`` table (observed vs simulated, tolerance band, pass/fail, source)
-with the share passing, and the calibrated parameters with their sources.
+with the validation pass rate (role ``validation`` only), the calibration targets and inputs
+apart with their residuals (never counted), and the calibrated parameters with their sources.
 """
 
 from __future__ import annotations
@@ -33,16 +34,22 @@ def _num(v: object, unit: str) -> str:
     return fmt(x, spec)
 
 
-def _table(table: pd.DataFrame) -> pd.DataFrame:
+def _table(table: pd.DataFrame, residual: bool = False) -> pd.DataFrame:
     rows = []
     for r in table.to_dict("records"):
         u = str(r.get("unit", ""))
+        extra = {}
+        if residual:
+            pct = as_float(r.get("error_pct"))
+            extra["residual"] = ("n/a" if pct is None or math.isnan(pct)
+                                 else fmt(pct / 100, "+.1%"))
         rows.append({
-            "id": r["id"], "kind": r["kind"], "quantity": r["quantity"],
+            "id": r["id"], "kind": r["kind"], "role": r.get("role", "validation"),
+            "quantity": r["quantity"],
             "observed": _num(r["observed"], u),
             "source range": f"{_num(r['low'], u)}–{_num(r['high'], u)}",
             "accepted": f"{_num(r['accept_low'], u)}–{_num(r['accept_high'], u)}",
-            "simulated": _num(r["simulated"], u), "unit": u,
+            "simulated": _num(r["simulated"], u), **extra, "unit": u,
             "result": PASS if bool(r["pass"]) else FAIL,
             "condition": r.get("condition", ""),
             "source": f"{r['source']} ({r['year']})",
@@ -60,24 +67,43 @@ def _calibrations() -> pd.DataFrame | None:
     return cal[["parameter", "value", "unit", "method", "source", "year", "note"]]
 
 
-def validation_html(table: pd.DataFrame) -> str:
-    """The validation table, the share passing and the calibrations, as an HTML fragment."""
+def _split(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if "role" not in table.columns:
+        return table, table.iloc[0:0]
+    val = table["role"] == "validation"
+    return table[val], table[~val]
 
-    n = len(table)
-    passed = int(table["pass"].astype(bool).sum()) if n else 0
-    parts = [f'<p><b>{passed} of {n}</b> observations pass '
+
+def validation_html(table: pd.DataFrame) -> str:
+    """The validation table with its pass rate, the calibration targets and inputs apart
+    (residuals, not counted) and the calibrations, as an HTML fragment."""
+
+    val, cal_rows = _split(table)
+    n = len(val)
+    passed = int(val["pass"].astype(bool).sum()) if n else 0
+    parts = [f'<p>Validation pass rate: <b>{passed} of {n}</b> validation observations pass '
              f'({fmt(passed / n if n else math.nan, ".0%")})']
     for kind in ("component", "schedule"):
-        t = table[table["kind"] == kind]
+        t = val[val["kind"] == kind]
         if len(t):
             parts.append(f" · {kind}: {int(t['pass'].astype(bool).sum())}/{len(t)}")
+    if len(cal_rows):
+        parts.append(f" · {len(cal_rows)} calibration targets and inputs not counted")
     out = "".join(parts) + "</p>"
     out += ('<p class="note">Observed figures come from <code>data/observations.csv</code> '
             "(each with its source and year). A value passes when it lies within the source's "
             "range widened by the stated tolerance. Component figures describe one part of the "
             "model; schedule claims are published end-to-end promises, compared under light "
-            "load without storms.</p>")
-    out += html_table(_table(table), raw=["result"])
+            "load without storms. Only observations with role <i>validation</i> count in the "
+            "pass rate.</p>")
+    out += html_table(_table(val), raw=["result"])
+    if len(cal_rows):
+        out += ('<h3 id="calibration-residuals">Calibration targets and inputs (not counted)</h3>'
+                '<p class="note">Figures a calibrated parameter was fitted to (role '
+                "<i>calibration</i>) or that the model takes as an input (role <i>input</i>): "
+                "reproducing them shows the fit held, not that the model is right, so they are "
+                "shown with their residual (simulated / observed − 1) and left out of the "
+                "pass rate.</p>" + html_table(_table(cal_rows, residual=True), raw=["result"]))
     cal = _calibrations()
     if cal is not None and len(cal):
         out += ("<h3>Calibrated parameters</h3><p class=\"note\">Not published directly; fitted "
