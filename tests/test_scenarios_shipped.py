@@ -17,7 +17,9 @@ from corridorsim.scenario.load import load_scenario, scenario_from_dict, shipped
 HORIZON_D = 45.0
 WARMUP_D = 7.0
 EXPECTED = {"baseline_2024", "red_sea_crisis_2024", "surge_2022", "caspian_winter",
-            "world_bank_2030", "eastbound_2025", "china_europe_2025", "carbon_price_2030"}
+            "world_bank_2030", "eastbound_2025", "china_europe_2025", "carbon_price_2030",
+            "pl_by_closure_2025", "dostyk_eastbound_ban_2024", "kuryk_ban_2025",
+            "suez_return_2026"}
 
 
 @cache
