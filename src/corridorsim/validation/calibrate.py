@@ -95,7 +95,7 @@ def calibration_path() -> Path:
 
 
 CAL_COLUMNS = ("parameter", "value", "unit", "method", "inputs", "source", "year", "calibrated",
-               "note")
+               "targets", "note")
 
 
 def load_calibrations(path: str | Path | None = None) -> pd.DataFrame:

@@ -64,7 +64,7 @@ def _calibrations() -> pd.DataFrame | None:
         cal = load_calibrations()
     except (ImportError, OSError, ValueError):
         return None
-    return cal[["parameter", "value", "unit", "method", "source", "year", "note"]]
+    return cal[["parameter", "value", "unit", "method", "targets", "source", "year", "note"]]
 
 
 def _split(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
