@@ -144,6 +144,9 @@ def _random_network(tmp_path, n_rail: int, sea: bool, gauge_change: bool):
 # a timeout to a booking's ready time landed a rounding error short of it: "loaded nothing"
 @example(n_rail=1, sea=False, gauge_change=False, teu=1.0, cap=2, fleet=1, servers=1,
          hold=0.0, seed=243, headway=None)
+# float32 waits: 5.9e-5 h off on a 572 h transit (the tolerance must allow for it)
+@example(n_rail=3, sea=False, gauge_change=False, teu=1010.0, cap=2, fleet=1, servers=1,
+         hold=1.0, seed=39, headway=None)
 def test_invariants_on_random_networks(tmp_path_factory, n_rail, sea, gauge_change, teu, cap,
                                        fleet, servers, hold, seed, headway):
     net, fams = _random_network(tmp_path_factory.mktemp("rnd"), n_rail, sea, gauge_change)
@@ -170,7 +173,9 @@ def test_invariants_on_random_networks(tmp_path_factory, n_rail, sea, gauge_chan
     # waiting + moving = transit for every delivered consignment
     d = c[c["delivered"]]
     waits = d[[col for col in d.columns if col.startswith("wait_")]].sum(axis=1)
-    np.testing.assert_allclose(waits + d["moving_h"], d["transit_h"], atol=1e-6)
+    # waits and moving hours are stored as float32 (per stage): a few microhours of rounding
+    # over a 500-hour transit, as the run's own invariant check allows
+    np.testing.assert_allclose(waits + d["moving_h"], d["transit_h"], rtol=1e-6, atol=1e-3)
 
 
 # --------------------------------------------------------------------------- queueing theory
