@@ -6,12 +6,12 @@ browser. Screenshots go to ``test-artifacts/`` under the repository root.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browserkit import ARTIFACTS, Page, launch
 
 from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario
@@ -19,10 +19,6 @@ from corridorsim.viz import write_map, write_report
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 COUNT_LINES = """() => {
     const out = {};
@@ -46,43 +42,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[str
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests need it")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - environment problem
-        pytest.fail(f"playwright is not installed: {exc}")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
-
-class Page:
-    """A page with the network blocked and console errors collected."""
-
-    def __init__(self, browser: Any) -> None:
-        self.page = browser.new_page(viewport={"width": 1400, "height": 850})
-        self.errors: list[str] = []
-        self.blocked: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.route("**/*", self._route)
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("file:", "data:")):
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort()
-
-    def open(self, path: Path) -> Any:
-        self.page.goto(path.as_uri())
-        self.page.wait_for_load_state("load")
-        self.page.wait_for_timeout(500)
-        return self.page
 
 
 def test_map_renders_offline(browser: Any, pages: tuple[Path, Path, set[str]]) -> None:
