@@ -2,7 +2,7 @@
 sweep_report.html in headless Chromium with the network blocked: no console errors and no
 horizontal scrolling at 1400 px. Screenshots go to ``test-artifacts/``.
 
-The browser set-up is test_browser.py's; a missing browser is a failure there and here.
+The browser set-up is tests/browserkit.py's; a missing browser is a failure, as for the map.
 """
 
 from __future__ import annotations
