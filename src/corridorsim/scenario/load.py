@@ -217,14 +217,10 @@ def _read_text(path: Path) -> str:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """``over`` laid over ``base`` key by key (a fleet count and vehicle classes replace
     each other: :func:`~corridorsim.scenario.params.overlay`)."""
-    out: dict[str, Any] = overlay(base, {k: v for k, v in over.items()
-                                         if not (isinstance(v, dict)
-                                                 and isinstance(base.get(k), dict))})
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = v
+    nested = {k for k, v in over.items() if isinstance(v, dict) and isinstance(base.get(k), dict)}
+    out: dict[str, Any] = overlay(base, {k: v for k, v in over.items() if k not in nested})
+    for k in nested:
+        out[k] = _merge(base[k], over[k])
     return out
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,7 +211,3 @@ def summary_line(table: pd.DataFrame) -> str:
         res = ", ".join(f"{r['id']} {r['error_pct']:+.1f}%" for r in cal.to_dict("records"))
         line += f"; not counted (calibration targets, inputs): {res}"
     return line
-
-
-def conditions_text() -> Mapping[str, str]:
-    return dict(CONDITION_TEXT)

@@ -31,14 +31,9 @@ from corridorsim.viz.validation_section import validation_section
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from corridorsim.corridors import Corridor
     from corridorsim.result import RunResult
 
 __all__ = ["report_html", "write_report"]
-
-
-def _families(res: RunResult) -> dict[str, Corridor]:
-    return {inst.family: inst.route.family for inst in res.routes.values()}
 
 
 #: line styles of the O/D pairs in charts (a family keeps its colour on every pair)

@@ -7,15 +7,12 @@ column name says so.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-
-from corridorsim.viz.assets import as_float
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
@@ -193,8 +190,3 @@ def accounting_tables() -> pd.DataFrame | None:
         log.warning("accounting tables unavailable: %s", exc)
         return None
     return tab if isinstance(tab, pd.DataFrame) and len(tab) else None
-
-
-def is_number(x: object) -> bool:
-    v = as_float(x)
-    return v is not None and math.isfinite(v)
