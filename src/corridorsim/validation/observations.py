@@ -63,18 +63,13 @@ def _check_row(row: pd.Series, where: str, version: int) -> None:
     if row["version"] != str(version):
         raise ObservationError(f"{where}: version {row['version']!r} differs from the "
                                f"file's version {version}")
-    if row["kind"] not in KINDS:
-        raise ObservationError(f"{where}: kind must be one of {', '.join(KINDS)} "
-                               f"(found {row['kind']!r})")
-    if row["role"] not in ROLES:
-        raise ObservationError(f"{where}: role must be one of {', '.join(ROLES)} "
-                               f"(found {row['role']!r})")
+    for col, allowed in (("kind", KINDS), ("role", ROLES), ("unit", UNITS)):
+        if row[col] not in allowed:
+            raise ObservationError(f"{where}: {col} must be one of {', '.join(allowed)} "
+                                   f"(found {row[col]!r})")
     if row["measure"] not in MEASURES:
         raise ObservationError(f"{where}: unknown measure {row['measure']!r}; known: "
                                f"{', '.join(sorted(MEASURES))}")
-    if row["unit"] not in UNITS:
-        raise ObservationError(f"{where}: unit must be one of {', '.join(UNITS)} "
-                               f"(found {row['unit']!r})")
     try:
         obs, low, high, tol = (float(row[k]) for k in ("observed", "low", "high", "tolerance"))
     except ValueError as exc:
