@@ -8,7 +8,6 @@ analyses side by side (KPIs, accounting, saturation, invariant checks) → one f
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -39,7 +38,7 @@ from corridorsim.result import RunResult
 from corridorsim.routing import ROUTE_FAMILIES, RouteFamily
 from corridorsim.routing.instances import RouteInstance, resolve_instances
 from corridorsim.scenario.check import canonical_places, scenario_network
-from corridorsim.scenario.model import Scenario
+from corridorsim.scenario.model import Scenario, calendar_span
 from corridorsim.sim.build import Built, build_engine
 from corridorsim.sim.streams import Streams
 
@@ -245,18 +244,15 @@ SHIPMENT_COLUMNS = ("teu_delivered", "transit_days_p50", "transit_days_p90", "on
 def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:
     """Every disruption window and every storm of the run, with calendar dates (``end``: the
     last day touched) (``run.json: windows``; the report shades them)."""
-    day0 = dt.date.fromisoformat(setup.scenario.start_date)
-
-    def date(h: float) -> str:
-        return str(day0 + dt.timedelta(hours=min(h, 3650 * 24.0)))
-
+    day0 = setup.scenario.start_date
     out = [{"cause": "disruption", "target": w.target, "label": w.label,
-            "start_h": w.start_h, "end_h": w.end_h, "start": date(w.start_h),
-            "end": date(max(w.start_h, w.end_h - 1e-6))} for w in setup.closures.windows()]
+            "start_h": w.start_h, "end_h": w.end_h,
+            **dict(zip(("start", "end"), calendar_span(day0, w.start_h, w.end_h), strict=True))}
+           for w in setup.closures.windows()]
     for area, cal in sorted(built.storms.items()):
         out += [{"cause": "weather", "target": area, "label": f"storm on the {area}",
-                 "start_h": round(a, 3), "end_h": round(b, 3), "start": date(a),
-                 "end": date(max(a, b - 1e-6))}
+                 "start_h": round(a, 3), "end_h": round(b, 3),
+                 **dict(zip(("start", "end"), calendar_span(day0, a, b), strict=True))}
                 for a, b, *_ in cal.windows]
     return out
 

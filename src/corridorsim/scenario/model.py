@@ -105,6 +105,17 @@ class DemandRow(FrozenModel):
 MAX_CAPACITY_FACTOR = 10.0
 
 
+def calendar_span(start_date: str, start_h: float, end_h: float) -> tuple[str, str]:
+    """The first and the last calendar day a window ``[start_h, end_h)`` (hours from
+    ``start_date``) touches: a window ending at midnight ends the day before."""
+    day0 = dt.date.fromisoformat(start_date)
+
+    def day(h: float) -> str:
+        return str(day0 + dt.timedelta(hours=min(max(h, 0.0), MAX_D * 24.0)))
+
+    return day(start_h), day(max(start_h, end_h - 1e-6))
+
+
 class Disruption(FrozenModel):
     """A time window that closes or scales part of the network.
 
@@ -146,10 +157,8 @@ class Disruption(FrozenModel):
 
     def window(self, start_date: str) -> str:
         """The closure window in calendar dates and simulation days."""
-        day0 = dt.date.fromisoformat(start_date)
-        a = day0 + dt.timedelta(days=self.start_d)
-        end = "end of run" if self.end_d >= MAX_D else \
-            str(day0 + dt.timedelta(days=self.end_d) - dt.timedelta(days=1))
+        a, last = calendar_span(start_date, self.start_d * 24.0, self.end_d * 24.0)
+        end = "end of run" if self.end_d >= MAX_D else last
         days = f"days {self.start_d:g}–{'…' if self.end_d >= MAX_D else f'{self.end_d:g}'}"
         return f"{a} → {end} ({days})"
 
