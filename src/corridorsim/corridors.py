@@ -139,6 +139,18 @@ CORRIDORS: dict[str, Corridor] = {c.id: c for c in (
                     "Marmaray to Kapıkule",
     ),
     Corridor(
+        "middle_corridor_kuryk",
+        "Middle Corridor via Kuryk (Caspian rail ferry Kuryk–Alat; Black Sea Poti/Batumi–Constanța)",
+        "#ad494a", modes=("rail", "sea"), sea_areas=("caspian", "black_sea"),
+        sea_links=("KZ_KUR-AZ_ALT", *_BLACK_SEA),
+        avoid_countries=_NOT_MIDDLE, avoid_nodes=(*_NOT_TITR, "GE_AKH"),
+        gateways=(_TITR_EXIT, ("KZ_KUR",), ("AZ_ALT",), ("GE_POT", "GE_BUS"), ("RO_CND",)),
+        source="S54, S61, T-C1, T-C10",
+        description="As the Middle Corridor, but the wagons cross the Caspian on the rail "
+                    "ferry from Kuryk (beside Aktau) to Alat instead of the Aktau container "
+                    "feeders",
+    ),
+    Corridor(
         "middle_corridor_turkmenbashi",
         "Middle Corridor via Turkmenbashi (Caspian Turkmenbashi–Alat; Black Sea)",
         "#e377c2", modes=("rail", "sea"), sea_areas=("caspian", "black_sea"),

@@ -36,14 +36,15 @@ from corridorsim.scenario.params import (
     Triangular,
     Uniform,
     VehicleClass,
-    lognormal,
 )
+from corridorsim.scenario.weather import PlaceWeather, StormConfig, WeatherConfig
 
 __all__ = [
     "SCHEMA_MODELS",
     "AccountingConfig",
     "DemandRow",
     "Disruption",
+    "PlaceWeather",
     "Provenance",
     "Scenario",
     "StormConfig",
@@ -163,40 +164,11 @@ class Disruption(FrozenModel):
         return f"{a} → {end} ({days})"
 
 
-class StormConfig(FrozenModel):
-    """Storms that stop sailings in a sea area: Poisson onsets with monthly rates."""
-
-    storms_per_month: tuple[Annotated[float, Field(ge=0, le=31, allow_inf_nan=False)], ...]
-    duration: Distribution
-
-    @field_validator("storms_per_month")
-    @classmethod
-    def _twelve(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if len(v) != 12:
-            raise ValueError(f"needs 12 monthly rates Jan..Dec (found {len(v)})")
-        return v
-
-
-# Caspian storms suspending sailings (onsets per month Jan..Dec, duration). The annual
-# storm-day statistic is a gap in the sources: the rates are ASSUMED from the S63 event list
-# (suspensions in 2018, 2021, 2022, 2023, 2025, mostly November–March); 2–5 day durations
-# from the same reports (S63, 2018–2025).
-CASPIAN_STORMS_PER_MONTH = (1.0, 1.0, 0.8, 0.5, 0.4, 0.2, 0.2, 0.2, 0.3, 0.5, 0.8, 1.0)
+# Where the Caspian storm default comes from (the process: :mod:`corridorsim.scenario.weather`).
 CASPIAN_STORMS_SOURCE = Provenance(
     source="S63", year=2025, assumed=True,
     note="storm onsets per month assumed from reported ferry suspensions 2018–2025, mostly "
          "November–March; halts of 2–5 days (lognormal, median 48 h, p90 120 h)")
-
-
-def _caspian_default() -> StormConfig:
-    return StormConfig(storms_per_month=CASPIAN_STORMS_PER_MONTH, duration=lognormal(48.0, 120.0))
-
-
-class WeatherConfig(FrozenModel):
-    """Storm processes per sea area; ``null`` switches a sea area's storms off."""
-
-    caspian: StormConfig | None = Field(default_factory=_caspian_default)
-    black_sea: StormConfig | None = None
 
 
 class AccountingConfig(FrozenModel):
@@ -305,8 +277,7 @@ class Scenario(FrozenModel):
 #: nearest key name from their fields for an unknown key).
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     Scenario, Provenance, DemandRow, ServiceParams, FacilityParams, Distribution, Lognormal,
-    Uniform, Triangular, Exponential, WeatherConfig, StormConfig, Disruption, AccountingConfig,
-    ChoiceConfig, ChoiceSegment, RoutePrior, ChoiceNest, ChoiceReference, ReferenceSegment,
-    NetworkAdditions, PlaceNode, PlaceLink,
-    VehicleClass,
+    Uniform, Triangular, Exponential, WeatherConfig, StormConfig, PlaceWeather, Disruption,
+    AccountingConfig, ChoiceConfig, ChoiceSegment, RoutePrior, ChoiceNest, ChoiceReference,
+    ReferenceSegment, NetworkAdditions, PlaceNode, PlaceLink, VehicleClass,
 )

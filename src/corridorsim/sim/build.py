@@ -21,7 +21,13 @@ from corridorsim.routing.instances import RouteInstance
 from corridorsim.routing.schedule import due_days
 from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.specs import ServiceSpec, facility_spec, service_spec
-from corridorsim.sim.calendar import Calendar, leg_calendar, node_calendar, storm_calendars
+from corridorsim.sim.calendar import (
+    Calendar,
+    leg_calendar,
+    node_calendar,
+    place_calendars,
+    storm_calendars,
+)
 from corridorsim.sim.choice import ChoiceModel
 from corridorsim.sim.choice_setup import build_choice
 from corridorsim.sim.demand import (
@@ -120,6 +126,7 @@ class Assembly:
                  closures: Closures) -> None:
         self.eng, self.scn, self.net, self.streams, self.closures = eng, scn, net, streams, closures
         self.storms = storm_calendars(scn, streams)
+        self.places = place_calendars(scn, streams)
         self.services: dict[str, Service] = {}
 
     def add_routes(self, routes: Mapping[str, RouteInstance]) -> None:
@@ -153,7 +160,7 @@ class Assembly:
             env = self.eng.env
             fac = Facility(
                 node=node, kind=kind, params=spec,
-                calendar=node_calendar(node, self.closures),
+                calendar=node_calendar(node, self.closures, self.places),
                 rng=self.streams.get(f"facility:{fkey}"),
                 resource=simpy.Resource(env, capacity=spec.servers), yard_room=Signal(env),
                 is_border=kind in BORDER_KINDS, direction=direction,
@@ -173,7 +180,7 @@ class Assembly:
             waypoints=[(w.km_from_start, self.facility(w.node, w.kind, direction))
                        for w in leg.waypoints],
             from_node=leg.from_node, to_node=leg.to_node,
-            calendar=leg_calendar(leg, self.storms, self.closures),
+            calendar=leg_calendar(leg, self.storms, self.closures, self.places),
             rng=self.streams.get(f"service:{skey}"), queue=BatchQueue(eng.env, eng.rec),
             to_facility=self.facility(leg.to_node, arrival_kind, direction),
             fleet=(simpy.Container(eng.env, capacity=spec.fleet, init=spec.fleet)

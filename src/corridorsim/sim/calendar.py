@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -14,7 +15,9 @@ from corridorsim.sim.streams import Streams, sample
 if TYPE_CHECKING:
     from corridorsim.closures import Closures, Window
     from corridorsim.routing import Leg
-    from corridorsim.scenario.model import Scenario, StormConfig
+    from corridorsim.scenario.model import Scenario
+    from corridorsim.scenario.params import Distribution
+    from corridorsim.scenario.weather import StormConfig
 
 
 @dataclass
@@ -77,20 +80,24 @@ class Calendar:
         return out
 
 
-def storm_windows(cfg: StormConfig, scn: Scenario, rng: np.random.Generator
-                  ) -> list[tuple[float, float]]:
-    """Storms on one sea over the horizon: a Poisson number a day at the month's rate."""
+def spell_windows(onsets_per_day: Sequence[float], duration: Distribution, scn: Scenario,
+                  rng: np.random.Generator) -> list[tuple[float, float]]:
+    """Weather spells over the horizon: a Poisson number of onsets a day at the rate of the
+    day's month (Jan..Dec), each at a uniform hour, lasting a draw of ``duration``."""
     start = dt.date.fromisoformat(scn.start_date)
     out: list[tuple[float, float]] = []
     for d in range(int(np.ceil(scn.horizon_d))):
-        date = start + dt.timedelta(days=d)
-        # February counts 29 days every year (storm rates are per month, not per year)
-        month_days = 31 if date.month in (1, 3, 5, 7, 8, 10, 12) else (29 if date.month == 2 else 30)
-        lam = cfg.storms_per_month[date.month - 1] / month_days
+        lam = onsets_per_day[(start + dt.timedelta(days=d)).month - 1]
         for _ in range(int(rng.poisson(lam))):
             t0 = (d + float(rng.random())) * 24.0
-            out.append((t0, t0 + float(sample(cfg.duration, rng))))
+            out.append((t0, t0 + float(sample(duration, rng))))
     return out
+
+
+def storm_windows(cfg: StormConfig, scn: Scenario, rng: np.random.Generator
+                  ) -> list[tuple[float, float]]:
+    """Storms on one sea over the horizon: a Poisson number a day at the month's rate."""
+    return spell_windows(cfg.onsets_per_day(), cfg.duration, scn, rng)
 
 
 def storm_calendars(scn: Scenario, streams: Streams) -> dict[str, Calendar]:
@@ -105,20 +112,40 @@ def storm_calendars(scn: Scenario, streams: Streams) -> dict[str, Calendar]:
     return out
 
 
+def place_calendars(scn: Scenario, streams: Streams) -> dict[str, Calendar]:
+    """Weather at single places by node id (``weather.places``): closures, or capacity
+    factors, of their own, beside the storms of their sea."""
+    out: dict[str, Calendar] = {}
+    for node, cfg in sorted(scn.weather.places.items()):
+        rates = cfg.onsets_per_day(scn.weather.sea(cfg.sea))
+        cal = Calendar()
+        for t0, t1 in spell_windows(rates, cfg.duration, scn, streams.get(f"weather:{node}")):
+            cal.add(t0, t1, "weather", cfg.capacity_factor)
+        out[node] = cal
+    return out
+
+
 def _add(cal: Calendar, windows: list[Window]) -> Calendar:
     for w in windows:
         cal.add(w.start_h, w.end_h, "disruption", w.capacity_factor, w.speed_factor)
     return cal
 
 
-def leg_calendar(leg: Leg, storms: dict[str, Calendar], closures: Closures) -> Calendar:
-    """A leg's service: storms on its sea, and the disruptions of its links, chokepoints
-    and sea area."""
+def leg_calendar(leg: Leg, storms: dict[str, Calendar], closures: Closures,
+                 places: dict[str, Calendar] | None = None) -> Calendar:
+    """A leg's service: storms on its sea and, at sea, the weather of the ports at its ends
+    (no ship sails to or from a port closed by weather), and the disruptions of its links,
+    chokepoints and sea area."""
     cal = Calendar()
     if leg.sea_area:
         cal = cal.merged(storms.get(leg.sea_area, Calendar()))
+        for node in (leg.from_node, leg.to_node):
+            cal = cal.merged((places or {}).get(node, Calendar()))
     return _add(cal, closures.on_leg(leg))
 
 
-def node_calendar(node: str, closures: Closures) -> Calendar:
-    return _add(Calendar(), closures.on_node(node))
+def node_calendar(node: str, closures: Closures,
+                  places: dict[str, Calendar] | None = None) -> Calendar:
+    """A node's facilities: the weather at the node, and its disruptions."""
+    return _add(Calendar(list((places or {}).get(node, Calendar()).windows)),
+                closures.on_node(node))
