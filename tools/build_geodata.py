@@ -9,7 +9,7 @@ extra: ``pip install -e ".[geodata]"``):
   rail     PyPI ``scgraph_data==2.0.0`` (module ``scgraph_data.world_railways``, OpenStreetMap,
            ODbL), clipped to the AOI and gap-healed here (three passes, see ``heal_rail``)
   sea      PyPI ``searoute`` (its ``data/marnet_searoute.geojson``; Eurostat marnet)
-  borders  Natural Earth 50m admin-0 (AOI clip) in ``tools/geodata_sources/``
+  borders  Natural Earth 50m admin-0 (whole countries, the world) in ``tools/geodata_sources/``
 
 ``--sources DIR`` instead reads the prepared layers described in
 ``../shared/geodata-sources/SOURCES.md`` (``rail_osm_scgraph_aoi.geojson``,
@@ -21,7 +21,10 @@ Deterministic: re-running on the same sources gives byte-identical files.
 Outputs (all EPSG:4326 GeoJSON):
   nodes.geojson      Point per network node
   links.geojson      LineString per undirected link (rail / sea)
-  countries.geojson  simplified Natural Earth 50m admin-0 (AOI)
+  countries.geojson  simplified Natural Earth 50m admin-0 (whole countries, the world)
+
+``--vendor-countries NE_JSON`` instead rewrites ``tools/geodata_sources/`` 's countries layer
+from the original Natural Earth 50m admin-0 GeoJSON (see that folder's README) and stops.
 
 Source ids [Sxx] refer to /work/shared/reference/corridor_facts.md, [T-xx] to
 corridor_facts_2026.md; "G" = approximate gazetteer coordinate (facts §1 "G", SOURCES.md key
@@ -53,6 +56,7 @@ EARTH_R_KM = 6371.0088
 AOI = (-20.0, -40.0, 135.0, 65.0)  # lon0, lat0, lon1, lat1 (SOURCES.md)
 HERE = Path(__file__).resolve().parent
 NE_DIR = HERE / "geodata_sources"
+NE_COUNTRIES = NE_DIR / "ne_50m_admin_0_countries.geojson"
 
 # --------------------------------------------------------------------------
 # KEY POINTS: approximate station coordinates (lon, lat) used as path ends.
@@ -844,6 +848,18 @@ def load_countries(path: Path) -> gpd.GeoDataFrame:
     return c.sort_values("iso3").reset_index(drop=True)
 
 
+def vendor_countries(src: Path, out: Path = NE_COUNTRIES) -> None:
+    """The vendored NE 50m admin-0 layer from the original file: whole countries (no clip),
+    ``make_valid``, polygonal pieces only, the two columns the build reads, 4 decimals."""
+    c = gpd.read_file(src)[["ADM0_A3", "NAME", "geometry"]]
+    c["geometry"] = [shapely.union_all(
+        [g for g in shapely.get_parts(v) if g.geom_type in ("Polygon", "MultiPolygon")])
+        for v in shapely.make_valid(c.geometry.values)]
+    c = c[~c.geometry.is_empty].sort_values("ADM0_A3").reset_index(drop=True)
+    write_geojson(c, out, nd=4)
+    print(f"wrote {out} ({len(c)} countries, {out.stat().st_size / 1024:.0f} KB)")
+
+
 def read_scgraph_railways():
     """(nodes [[lat, lon], ...], adjacency [{j: km}, ...]) of ``scgraph_data.world_railways``.
 
@@ -1399,10 +1415,26 @@ def links_frame(rows):
     return df
 
 
+def across_antimeridian(geom):
+    """A country NE cuts at ±180° (Russia's Chukotka, Fiji) in one piece: its parts west of 0°
+    moved by +360° and joined to the rest, so the map shows no straight cut at 180°."""
+    parts = shapely.get_parts(geom)
+    if not (any(p.bounds[0] <= -179.99 for p in parts) and any(p.bounds[2] >= 179.99 for p in parts)):
+        return geom
+    moved = [shapely.transform(p, lambda xy: xy + [360.0, 0.0]) if p.centroid.x < 0 else p for p in parts]
+    return shapely.union_all(moved)
+
+
 def countries_frame(countries):
-    c = countries.copy()
-    c["geometry"] = shapely.make_valid(
-        shapely.set_precision(c.geometry.simplify(0.02, preserve_topology=True).values, 1e-4))
+    """The basemap layer: whole countries, simplified by 0.02° where they reach the AOI (the
+    corridors; the routing tests read it) and by 0.1° elsewhere (seen only zoomed out).
+    Antarctica is left out: no route goes there, and NE cuts it at ±180°, which the map would
+    show as a straight edge (and Web Mercator as a band across the map's foot)."""
+    c = countries[countries.iso3 != "ATA"].copy()
+    c["geometry"] = [across_antimeridian(g) for g in c.geometry]
+    tol = np.where(c.intersects(shapely.geometry.box(*AOI)), 0.02, 0.1)
+    simple = shapely.simplify(c.geometry.values, tol, preserve_topology=True)
+    c["geometry"] = shapely.make_valid(shapely.set_precision(simple, 1e-4))
     c = c[~c.geometry.is_empty].reset_index(drop=True)
     return c
 
@@ -1592,7 +1624,13 @@ def main():
                     help="read the prepared layers of ../shared/geodata-sources (SOURCES.md) from this "
                          "folder instead of the PyPI packages and tools/geodata_sources/")
     ap.add_argument("--out", default="geodata", type=Path)
+    ap.add_argument("--vendor-countries", default=None, type=Path, metavar="NE_JSON",
+                    help="rewrite tools/geodata_sources/ne_50m_admin_0_countries.geojson from the "
+                         "original Natural Earth 50m admin-0 countries GeoJSON, then stop")
     args = ap.parse_args()
+    if args.vendor_countries is not None:
+        vendor_countries(args.vendor_countries)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
 
     if args.sources is not None:
@@ -1608,7 +1646,7 @@ def main():
             raise SystemExit(f"{exc}: install the geodata extra: pip install -e '.[geodata]'") from exc
         print(f"sources: scgraph_data (rail), searoute {getattr(searoute, '__version__', '')} (marnet), "
               f"{NE_DIR.relative_to(HERE.parent)} (Natural Earth)")
-        countries = load_countries(NE_DIR / "ne_50m_admin_0_countries_aoi.geojson")
+        countries = load_countries(NE_COUNTRIES)
         rail = load_rail_graph_scgraph()
         sea = load_marnet_graph(Path(str(resources.files("searoute") / "data" / "marnet_searoute.geojson")))
     print(f"rail graph: {len(rail.xy)} vertices, {len(rail.ei)} edges "
@@ -1622,7 +1660,9 @@ def main():
     links_df = links_frame(rows)
     write_geojson(nodes_df, args.out / "nodes.geojson")
     write_geojson(links_df, args.out / "links.geojson")
-    write_geojson(countries_frame(countries), args.out / "countries.geojson", nd=4)
+    # the basemap layer is always the vendored whole-world one (the prepared layers are an AOI clip)
+    world = countries if args.sources is None else load_countries(NE_COUNTRIES)
+    write_geojson(countries_frame(world), args.out / "countries.geojson", nd=4)
     for f in ("nodes", "links", "countries"):
         p = args.out / f"{f}.geojson"
         print(f"wrote {p} ({p.stat().st_size / 1024:.0f} KB)")
