@@ -198,6 +198,11 @@ def test_sweep_variants_and_tidy_table(sweep_local: tuple[Any, Path]) -> None:
     html = (out / "sweep_report.html").read_text(encoding="utf-8")
     assert html.count("<svg") == 3
     assert not re.search(r"(src|href)=\"https?://", html)
+    # the collapsed sensitivity tables name routes and KPIs as the charts and the map do
+    tables = "".join(re.findall(r"<details>.*?</details>", html, flags=re.S))
+    assert tables.count("<td>Northern rail corridor</td>") == 3 * 6
+    assert "<td>northern</td>" not in tables and "<td>middle_corridor</td>" not in tables
+    assert "<td>transit p50 (days)</td>" in tables and "transit_days_p50" not in tables
     info = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert info["variants_complete"] == 6
 

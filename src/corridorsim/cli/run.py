@@ -209,7 +209,7 @@ def summary_table(res: RunResult) -> Table:
     from rich import box
     from rich.table import Table
 
-    from corridorsim.corridors import CORRIDORS
+    from corridorsim.viz.compare_report import route_label
 
     reps = int(res.info.get("replications", 1) or 1)
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
@@ -224,8 +224,7 @@ def summary_table(res: RunResult) -> Table:
         else:
             table.add_column(head, justify="right", no_wrap=True)
     for row in rows:
-        fam = CORRIDORS.get(str(row["route"]))
-        label = fam.label.split(" (")[0] if fam else str(row["route"])
+        label = route_label(row["route"])[0]
         if several:  # several pairs: each route cell names its pair on a second line
             label += f"\n  {row['origin']} → {row['destination']}"
         table.add_row(label, *(_cell(f, row.get(k)) for _, k, f in SUMMARY_COLUMNS[1:]))

@@ -53,10 +53,9 @@ def _instances(table: pd.DataFrame) -> list[tuple[tuple[Any, ...], pd.DataFrame]
 
 def _instance_label(key: tuple[Any, ...], several_pairs: bool) -> str:
     """``route`` or, when the sweep has more than one O/D pair, ``route · O → D``."""
-    from corridorsim.corridors import CORRIDORS
+    from corridorsim.viz.compare_report import route_label
 
-    fam = CORRIDORS.get(str(key[0]))
-    name = fam.label.split(" (")[0] if fam else str(key[0])
+    name = route_label(key[0])[0]
     if several_pairs and len(key) == 3:
         return f"{name} · {key[1]} → {key[2]}"
     return name
@@ -208,6 +207,17 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}.note{color:#666;font-
 svg{max-width:100%;height:auto}"""
 
 
+def _readable(sens: pd.DataFrame) -> pd.DataFrame:
+    """The sensitivity rows as the page shows them: route families and KPIs by their labels
+    (as on the map, the report and the charts); sensitivity.csv keeps the ids."""
+    from corridorsim.viz.compare_report import route_label
+
+    out = sens.copy()
+    out["route"] = [route_label(r)[0] for r in out["route"]]
+    out["kpi"] = [REPORT_KPIS.get(str(k), str(k)) for k in out["kpi"]]
+    return out
+
+
 def _table(df: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
@@ -259,7 +269,7 @@ def report_html(result: SweepResult) -> str:
         s = sens[sens["parameter"] == p].drop(columns=["parameter"])
         if len(s):
             parts.append("<details><summary>sensitivity table</summary>"
-                         f"{_table(s)}</details>")
+                         f"{_table(_readable(s))}</details>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>Sweep {html.escape(spec.name)}</title><style>{CSS}</style></head>"
             f"<body>{''.join(parts)}</body></html>\n")
