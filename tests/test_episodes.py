@@ -129,26 +129,40 @@ def test_dostyk_ban_spares_the_middle_corridor() -> None:
 
 # --- Kuryk export rail-ferry ban 22 Apr → 30 Jun 2025 (T-D3) --------------------------------
 
-KUR_H = 125.0  # start 1 Mar 2025: the ban is days 52–121
+KUR_H = 140.0  # start 1 Mar 2025: the ban is days 52–121, then three weeks open again
 
 
-def test_kuryk_ban_sends_its_boxes_to_aktau() -> None:
+def test_kuryk_ban_sends_its_shippers_to_aktau_and_back() -> None:
+    """The ban closes bookings on the Kuryk route (T-C2: no shipments to Kuryk); the Kuryk
+    shippers' weekly choice then has only Aktau, and returns to Kuryk when it reopens."""
     res = _run("kuryk_ban_2025", KUR_H)
+    c = res.consignments
+    ban0, ban1 = _h(res, "2025-04-22"), _h(res, "2025-07-01")
+    kur = c[c["route"] == "middle_corridor_kuryk"]
+    assert ((kur["created_h"] >= ban0) & (kur["created_h"] < ban1)).sum() == 0
+    ks = c[c["segment"] == "kuryk_shippers"]
+    before = ks[(ks["created_h"] >= _h(res, "2025-03-15")) & (ks["created_h"] < ban0)]
+    during = ks[(ks["created_h"] >= ban0) & (ks["created_h"] < ban1)]
+    after = ks[ks["created_h"] >= ban1 + 7 * 24.0]
+    assert (before["route"] == "middle_corridor_kuryk").mean() > 0.5
+    assert len(during) > 100 and (during["route"] == "middle_corridor").all()
+    assert (after["route"] == "middle_corridor_kuryk").mean() > 0.5
+    # the shifted boxes cross the Caspian from Aktau; Kuryk's own cross from Kuryk
+    legs = res.legs
+    sea = legs[legs["stage_kind"] == "leg"]
+    assert (sea[sea["consignment_id"].isin(during["consignment_id"])]["node_from"] == "KZ_AKU").any()
+    assert (sea[sea["consignment_id"].isin(before["consignment_id"])]["node_from"] == "KZ_KUR").any()
+    # Aktau carries more while Kuryk is closed
     ts = res.extra_tables["timeseries.csv"]
     mc = ts[ts["route"] == "middle_corridor"].groupby("week_start")["teu_booked"].sum()
     weeks = pd.to_datetime(mc.index)
-    before = mc[(weeks >= pd.Timestamp("2025-03-10")) & (weeks < pd.Timestamp("2025-04-14"))]
-    during = mc[(weeks >= pd.Timestamp("2025-05-05")) & (weeks < pd.Timestamp("2025-06-23"))]
-    assert during.mean() > 1.15 * before.mean()
-    # the diverted boxes cross the Caspian from Aktau like the rest
-    c = res.consignments
-    div = c[c["segment"] == "kuryk_diverted"]
-    assert len(div) > 100
-    assert div["created_h"].min() >= _h(res, "2025-04-01")
-    legs = res.legs
-    assert (legs[legs["consignment_id"].isin(div["consignment_id"])]["node_from"] == "KZ_AKU").any()
-    # nothing is closed in this model of the ban (Kuryk is on no route family yet)
+    mc_before = mc[(weeks >= pd.Timestamp("2025-03-17")) & (weeks < pd.Timestamp("2025-04-14"))]
+    mc_during = mc[(weeks >= pd.Timestamp("2025-05-05")) & (weeks < pd.Timestamp("2025-06-23"))]
+    assert mc_during.mean() > 1.2 * mc_before.mean()
+    # a closed family takes no bookings; what was on its way to Kuryk still sails
     assert (c["wait_disruption_h"] == 0).all()
+    booked_late = kur[(kur["created_h"] < ban0) & (kur["created_h"] >= ban0 - 7 * 24.0)]
+    assert len(booked_late) > 0 and booked_late["delivered"].all()
 
 
 # --- Suez return from 15 Jan 2026 (T-D5) ----------------------------------------------------

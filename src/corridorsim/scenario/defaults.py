@@ -128,6 +128,13 @@ def _exit_post(source: str, year: int, where: str) -> Sourced:
                    source, year, f"{where} carries the crossing's customs time", assumed=True)
 
 
+#: Kuryk's export rail-ferry loading rate, wagons a day (T-C1: 46–47 on average, 2025)
+KURYK_WAGONS_PER_DAY = 46.5
+#: TEU per container wagon, ASSUMED: a ~100-TEU block train (S24) has 45–50 cars (S65)
+TEU_PER_WAGON = 2.0
+#: Alat's handling rate: the T-C4 mean of 20.1 h per vessel (2024) for a 300-TEU feeder (S62)
+ALAT_TEU_PER_H = 300.0 / 20.1
+
 # Facility defaults for named nodes (merged over the kind default).
 NODE_DEFAULTS: dict[str, Sourced] = {
     "KZ_ALT": Sourced(
@@ -167,11 +174,23 @@ NODE_DEFAULTS: dict[str, Sourced] = {
         "rate and yard size assumed",
         assumed=True,
     ),
+    "KZ_KUR": Sourced(
+        FacilityParams(servers=1, handling_teu_per_h=KURYK_WAGONS_PER_DAY * TEU_PER_WAGON / 24.0),
+        "T-C1; S54; S24", 2025,
+        "Kuryk rail-ferry port: export loading 46–47 wagons/day on average (T-C1 2025) at "
+        f"{TEU_PER_WAGON:g} TEU per wagon (assumed: ~100 TEU per 45–50 car train, S24/S65) = "
+        f"{KURYK_WAGONS_PER_DAY * TEU_PER_WAGON:g} TEU/day, one loading line; draft 7–8 m "
+        "after the 2024 dredging (T-C10) takes the ASCO rail ferries; dwell is the port default",
+        assumed=True,
+    ),
     "AZ_ALT": Sourced(
-        FacilityParams(servers=2, handling_teu_per_h=30.0, dwell=lognormal(12.0, 48.0),
+        FacilityParams(servers=2, handling_teu_per_h=ALAT_TEU_PER_H, dwell=lognormal(12.0, 48.0),
                        yard_teu=5000),
-        "S55", 2023,
-        "Port of Baku (Alat) phase 1: 100k TEU (2022–23); berths and rate assumed",
+        "T-C4; S62; S55", 2024,
+        "Port of Baku (Alat): 20.1 h per container vessel on average (T-C4 2024; protocol "
+        f"maximum 30 h) for the 300-TEU feeder (S62) = {ALAT_TEU_PER_H:.1f} TEU/h (a 350-TEU "
+        "vessel, T-C8, takes 23.5 h, within the 30 h); phase 1 100k TEU (S55 2023); 2 berths "
+        "and the yard are assumed",
         assumed=True,
     ),
     "GE_POT": Sourced(
@@ -226,6 +245,22 @@ NODE_DEFAULTS: dict[str, Sourced] = {
         FacilityParams(servers=1, service=fixed(1.5), open_hours=(0.0, 5.0)),
         "S68", 2019,
         "Marmaray: freight only 00:00–05:00, ~4 trains per direction per night; 76 km in ~1.5 h",
+    ),
+}
+
+# Service defaults for single legs FROM-TO, either direction (merged over the kind default
+# and the scenario's override by kind, under the scenario's override by leg).
+LEG_DEFAULTS: dict[str, Sourced] = {
+    # the Kuryk–Alat rail ferry is of the caspian_feeder kind (speed, running delay, tariff
+    # and emission factor) with its own fleet; T-C1's loading rate at Kuryk binds first
+    "KZ_KUR-AZ_ALT": Sourced(
+        ServiceParams(capacity_teu=54 * TEU_PER_WAGON, fleet=3, turnaround_h=12.0,
+                      max_hold_h=24.0),
+        "S54; S61", 2024,
+        "ASCO rail ferries Kuryk–Alat: up to 54 wagons per ferry (S54) at 2 TEU per wagon "
+        "(assumed); ferry cycle 10–12 h two-tier (S54) as the port turnaround; 3 ferries on "
+        "the line and sailing after 24 h whatever the load are assumed",
+        assumed=True,
     ),
 }
 

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from corridorsim.errors import InternalError
-from corridorsim.scenario.defaults import FACILITY_DEFAULTS, NODE_DEFAULTS, SERVICE_DEFAULTS
+from corridorsim.scenario.defaults import (
+    FACILITY_DEFAULTS,
+    LEG_DEFAULTS,
+    NODE_DEFAULTS,
+    SERVICE_DEFAULTS,
+)
 from corridorsim.scenario.params import Distribution, FacilityParams, ServiceParams, overlay
 
 if TYPE_CHECKING:
@@ -94,12 +99,18 @@ def _required(value: float | int | None, what: str) -> float:
 
 
 def service_spec(service: str, leg_key: str, scn: Scenario | None = None) -> ServiceSpec:
-    """A leg's service: the kind's default, then the scenario's overrides by kind and by leg
+    """A leg's service: the kind's default, the scenario's override by kind, the leg's sourced
+    default (``LEG_DEFAULTS``, either direction: a vessel of its own, e.g. the Kuryk rail
+    ferry, keeps it whatever the kind's fleet), then the scenario's override by leg
     ``FROM-TO`` (later wins)."""
     over = scn.services if scn is not None else {}
     base = SERVICE_DEFAULTS[service].params
     assert isinstance(base, ServiceParams)
-    p = _merge(base, over.get(service), over.get(leg_key))
+    a, _, b = leg_key.partition("-")
+    leg_default = LEG_DEFAULTS.get(leg_key) or LEG_DEFAULTS.get(f"{b}-{a}")
+    leg_params = leg_default.params if leg_default is not None else None
+    assert leg_params is None or isinstance(leg_params, ServiceParams)
+    p = _merge(base, over.get(service), leg_params, over.get(leg_key))
     speed = _required(p.speed_kmh, f"{service}.speed_kmh")
     capacity = _required(p.capacity_teu, f"{service}.capacity_teu")
     fleet, classes = p.fleet, None
