@@ -17,6 +17,8 @@ from corridorsim.errors import OutputError, ScenarioError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from corridorsim.network import Network
+
 __all__ = ["command", "format_value"]
 
 
@@ -73,14 +75,21 @@ def _print_table(table: pd.DataFrame, title: str) -> None:
 @click.option("--report/--no-report", default=True, show_default=True,
               help="Also write report.html of the baseline-condition run with a Validation section.")
 @click.option("--strict", is_flag=True, help="Exit 1 if any component observation fails.")
+@click.option("--episodes/--no-episodes", default=True, show_default=True,
+              help="Also run the real-episode scenarios and show their simulated effects.")
+@click.option("--episode-horizon-days", type=click.FloatRange(min=1.0, max=3650.0),
+              help="Cut each episode run to this many days (default: its own horizon).")
 @handle_errors
 def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | None,
-            kind: str | None, report: bool, strict: bool) -> None:
+            kind: str | None, report: bool, strict: bool, episodes: bool,
+            episode_horizon_days: float | None) -> None:
     """Run SCENARIO under each observation's conditions; print observed vs simulated.
 
     Writes validation.csv (one row per observation: role, observed, tolerance band, simulated,
     pass/fail, source) and validation.html, and prints the validation pass rate (role
-    validation only) and, apart, the residuals of the calibration targets and inputs.
+    validation only) and, apart, the residuals of the calibration targets and inputs. With
+    --episodes (default) it also runs the shipped real-episode scenarios and writes their
+    simulated effects (extra days, queue peak, recovery) to episodes.csv and the page.
     """
     from corridorsim.validation.check import calibration_residuals, counted, run_check, summary_line
     from corridorsim.viz.validation_section import validation_page
@@ -101,14 +110,18 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
     cal = calibration_residuals(table)
     if len(cal):
         _print_table(cal, "calibration targets and inputs (residuals; not in the pass rate)")
+    eps = _episodes(net, episode_horizon_days) if episodes else None
     csv_path, html_path = out / "validation.csv", out / "validation.html"
+    paths = [csv_path, html_path]
     try:
         table.to_csv(csv_path, index=False, float_format="%.6g")
-        html_path.write_text(validation_page(table, scenario=scn.name, version=res.version),
-                             encoding="utf-8")
+        html_path.write_text(validation_page(table, scenario=scn.name, version=res.version,
+                                             episodes=eps), encoding="utf-8")
+        if eps is not None:
+            eps.to_csv(out / "episodes.csv", index=False, float_format="%.6g")
+            paths.append(out / "episodes.csv")
     except OSError as exc:
         raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
-    paths = [csv_path, html_path]
     if report and res.runs:
         run = res.runs.get("baseline") or next(iter(res.runs.values()))
         run = run.replace(extra_tables={**run.extra_tables, "validation.csv": table})
@@ -125,6 +138,38 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
     comp = table[table["kind"] == "component"]
     if strict and len(comp) and not comp["pass"].all():
         raise SystemExit(1)
+
+
+def _episodes(net: Network, horizon_d: float | None) -> pd.DataFrame:
+    """Run every shipped episode, print and return their effects (one row each)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from corridorsim.validation.episodes import (
+        EPISODE_COLUMNS,
+        EPISODES,
+        episode_cells,
+        episode_effect,
+        episodes_table,
+        run_episode,
+    )
+
+    effects = []
+    for name in EPISODES:
+        click.echo(f"running episode {name} ...", err=True)
+        effects.append(episode_effect(run_episode(name, network=net, horizon_d=horizon_d)))
+    eps = episodes_table(effects)
+    t = Table(title="real episodes: simulated effects (the model decides; compare with what "
+                    "you know)")
+    for head in EPISODE_COLUMNS:
+        t.add_column(head, justify="left" if head in ("episode scenario", "window") else "right")
+    for r in eps.to_dict("records"):
+        t.add_row(*episode_cells(r))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=220)
+    console.print(t)
+    return eps
 
 
 def _observations(obs_path: Path | None, only: str | None, kind: str | None) -> pd.DataFrame:

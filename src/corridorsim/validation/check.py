@@ -5,10 +5,13 @@ Each condition is a variant of the scenario built with
 takes well under a minute):
 
 ``baseline``
-    the scenario as given (demand, fleets, storms), 150 days after a 30-day warm-up.
+    the scenario as given (demand, fleets, storms), a full year (365 days) after a 30-day
+    warm-up: demand that varies by month (``seasonality_monthly``) is then counted over
+    every month once, so annual figures are annual.
 ``light``
     undisturbed and lightly loaded: no storms, no disruptions, modest demand on every route
-    (what schedule claims and sailing-time figures describe).
+    (what schedule claims and sailing-time figures describe); one demand row per route
+    family (the first: the scenario's main origin and destination).
 ``processing``
     ``light`` with the customs dwell at gauge changes switched off, so a train's time at the
     facility is its processing time.
@@ -49,15 +52,35 @@ def _short(data: dict[str, Any], horizon_d: float, warmup_d: float) -> dict[str,
     return data
 
 
+BASELINE_WARMUP_D = 30.0
+
+
 def _baseline(data: dict[str, Any]) -> dict[str, Any]:
-    return _short(data, 180, 30)
+    return _short(data, 365 + BASELINE_WARMUP_D, BASELINE_WARMUP_D)
+
+
+def _first_row_per_route(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The demand rows less every later row of a route family already seen (rows without a
+    route, segments for route choice, are all kept)."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        route = row.get("route")
+        if route is not None and route in seen:
+            continue
+        if route is not None:
+            seen.add(route)
+        out.append(row)
+    return out
 
 
 def _light(data: dict[str, Any]) -> dict[str, Any]:
     data = _short(data, 150, 20)
     data.update(weather={"caspian": None, "black_sea": None}, disruptions=[])
+    data["demand"] = _first_row_per_route(data["demand"])
     for row in data["demand"]:
         row["teu_per_week"] = LIGHT_TEU_PER_WEEK.get(row["route"], LIGHT_OTHER_TEU_PER_WEEK)
+        row["seasonality_monthly"] = None
         fam = CORRIDORS.get(str(row.get("route")))
         if fam is not None and fam.deep_sea:
             # the sailing observations (C14, C15) are port to port, Shanghai–Rotterdam
@@ -104,7 +127,7 @@ CONDITIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "saturated_caspian": _saturated_caspian,
 }
 CONDITION_TEXT = {
-    "baseline": "scenario as given, 180 d (30 d warm-up)",
+    "baseline": "scenario as given, 365 d after a 30 d warm-up",
     "light": "light load, no storms, no disruptions",
     "processing": "light load, customs dwell at gauge changes off",
     "saturated_caspian": "Middle Corridor demand far above Caspian capacity, no storms",

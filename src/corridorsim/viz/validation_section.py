@@ -2,7 +2,8 @@
 
 Renders a ``check-model`` table (observed vs simulated, tolerance band, pass/fail, source)
 with the validation pass rate (role ``validation`` only), the calibration targets and inputs
-apart with their residuals (never counted), and the calibrated parameters with their sources.
+apart with their residuals (never counted), the calibrated parameters with their sources,
+and (``validation.html``) the simulated effects of the real episodes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from corridorsim.viz.html import html_table, page
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
 
-__all__ = ["validation_html", "validation_page", "validation_section"]
+__all__ = ["episodes_html", "validation_html", "validation_page", "validation_section"]
 
 PASS = '<span class="badge sourced">pass</span>'
 FAIL = '<span class="badge assumed">FAIL</span>'
@@ -121,10 +122,31 @@ def validation_section(res: RunResult) -> str:
     return '<h2 id="validation">Validation</h2>' + validation_html(table)
 
 
-def validation_page(table: pd.DataFrame, *, scenario: str, version: int | None = None) -> str:
-    """A self-contained ``validation.html`` page."""
+def episodes_html(episodes: pd.DataFrame) -> str:
+    """The real episodes' simulated effects (``episodes.csv``) as an HTML fragment."""
+    from corridorsim.validation.episodes import EPISODE_COLUMNS, episode_cells
+
+    rows = [dict(zip(EPISODE_COLUMNS, episode_cells(r), strict=True))
+            for r in episodes.to_dict("records")]
+    return ('<h2 id="episodes">Real episodes</h2>'
+            '<p class="note">The shipped scenarios of dated 2024–2026 episodes (addendum §3, '
+            "T-D1…T-D5), run with their own dates and demand. The effects are the model's: "
+            "no observed effect is an input, so compare them with what you know. "
+            "<i>Extra days</i>: consignments that waited for the closure, their transit less "
+            "that of the same route's bookings in the four weeks before; <i>queue peak</i>: "
+            "the facility where held TEU rose most above its level before the episode; "
+            "<i>recovery</i>: days from the episode's end until that facility is back to its "
+            "earlier level (to the week).</p>"
+            + html_table(pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))))
+
+
+def validation_page(table: pd.DataFrame, *, scenario: str, version: int | None = None,
+                    episodes: pd.DataFrame | None = None) -> str:
+    """A self-contained ``validation.html`` page (with the real episodes' effects if given)."""
 
     head = (f"<h1>corridorsim check-model · {esc(scenario)}</h1>"
             f'<p class="meta">observations version <b>{esc(version)}</b></p>')
-    return page(f"corridorsim validation · {scenario}",
-                head + '<h2 id="validation">Validation</h2>' + validation_html(table))
+    body = head + '<h2 id="validation">Validation</h2>' + validation_html(table)
+    if episodes is not None and len(episodes):
+        body += episodes_html(episodes)
+    return page(f"corridorsim validation · {scenario}", body)
