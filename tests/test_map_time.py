@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from corridorsim.analysis.facility_waits import CAUSES, facility_waits
 from corridorsim.result import RunResult
 from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
 from corridorsim.viz.assets import wait_colour
-from corridorsim.viz.facility_waits import CAUSES, facility_waits
 from corridorsim.viz.layers import facility_class, route_class
 from corridorsim.viz.map_time import time_data
 from corridorsim.viz.mapping import map_html
@@ -122,3 +122,22 @@ def test_slider_lists_disruptions_by_date(res: RunResult) -> None:
     c = shown["closures"][0]
     assert (c["h0"], c["h1"]) == (14 * 24.0, 28 * 24.0)
     assert "2024-01-15" in c["label"]  # by date, as the scenario's window says
+
+
+def test_facility_waits_from_records_equal_those_from_the_tables(res: RunResult) -> None:
+    """The map reads per-stage sums straight from the records (no per-consignment table);
+    a result that carries tables instead (a sample, a folder read back) gives the same
+    figures, and both equal a plain pandas group-by of the leg table."""
+    from corridorsim.analysis.stage_totals import stage_totals
+
+    given = res.replace(trace=None, consignments=res.consignments, legs=res.legs)
+    pd.testing.assert_frame_equal(facility_waits(res), facility_waits(given), rtol=1e-9)
+    totals = stage_totals(res)
+    legs, cons = res.legs, res.consignments
+    stats = set(cons.loc[cons["in_stats"], "consignment_id"])
+    done = legs[legs["consignment_id"].isin(stats) & legs["end_h"].notna()]
+    by = done.groupby([done["route_key"].astype(str), "stage_index"])
+    assert by.size().to_numpy().tolist() == totals["consignments"].to_numpy().tolist()
+    border = (done["wait_border_h"] * done["teu"]).groupby(
+        [done["route_key"].astype(str), done["stage_index"]]).sum()
+    assert border.to_numpy() == pytest.approx(totals["wait_border_teuh"].to_numpy(), rel=1e-9)

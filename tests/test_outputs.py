@@ -76,23 +76,27 @@ def test_big_tables_written_in_chunks_match_the_whole_tables(network, tmp_path, 
 
 
 def test_sample_view_matches_the_full_tables(network):
-    """A large run's report uses every k-th consignment of each route: the sampled tables
-    are exactly those rows of the full tables (legs with their accounting), and say they
-    are a sample."""
+    """A large run's report uses, of each route with more bookings than the cap, every k-th
+    consignment: the sampled tables are exactly those rows of the full tables (legs with
+    their accounting), small routes are whole, and the view says it is a sample."""
     import pandas as pd
 
     scn, _ = load_scenario("baseline_2024")
     res = run_scenario(scenario_from_dict({**scn.model_dump(), "horizon_d": 30}), network=network)
     n = res.n_consignments
-    view = res.sample(max_consignments=n // 3)
-    assert res.sample(max_consignments=n) is res  # small runs are not sampled
-    every = view.info["sample"]["every"]
-    assert every >= 3 and view.info["sample"] == {"consignments": len(view.consignments),
-                                                   "of": n, "every": every}
     full_c, full_l = res.consignments, res.legs
-    # every k-th booking of each route, so that every route is in the sample
-    ids = {int(i) for _, g in full_c.groupby("route_key", observed=True)
-           for i in g["consignment_id"].to_numpy()[::every]}
+    sizes = full_c.groupby("route_key", observed=True).size()
+    cap = int(sizes.median())
+    view = res.sample(per_route=cap)
+    assert res.sample(per_route=int(sizes.max())) is res  # nothing above the cap: no sample
+    smp = view.info["sample"]
+    assert smp["consignments"] == len(view.consignments) and smp["of"] == n
+    assert set(smp["every"]) == {str(k) for k, v in sizes.items() if v > cap}
+    ids = set()
+    for key, g in full_c.groupby("route_key", observed=True):
+        k = smp["every"].get(str(key), 1)
+        assert k == 1 or -(-len(g) // k) <= cap
+        ids |= {int(i) for i in g["consignment_id"].to_numpy()[::k]}
     assert set(view.consignments["route_key"]) == set(full_c["route_key"])
     pd.testing.assert_frame_equal(
         view.consignments.reset_index(drop=True),

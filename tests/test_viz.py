@@ -194,15 +194,18 @@ def test_strip_external() -> None:
 
 def test_report_on_a_sampled_run_says_so(res: RunResult, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above the report's sample size the distributions come from every k-th consignment;
-    the report says so next to each sampled figure, and the KPI table is still exact."""
-    from corridorsim.viz import report
+    """Above the report's sample size per route the distributions come from every k-th
+    consignment of that route; the report says so next to each sampled figure, and the
+    KPI table and per-place waits (bottlenecks) are still over every consignment."""
+    import corridorsim.result
 
     fresh = res.replace(consignments=None, legs=None)  # as a big run: tables not built
-    monkeypatch.setattr(report, "REPORT_SAMPLE", -(-fresh.n_consignments // 4))
+    largest = int(fresh.consignments_chunk()["route_key"].value_counts().max())
+    monkeypatch.setattr(corridorsim.result, "SAMPLE_PER_ROUTE", largest // 4)
     text = write_report(fresh, tmp_path)[0].read_text(encoding="utf-8")
-    assert text.count("Based on a systematic sample of") == 3  # time–distance, ECDF, bottlenecks
-    assert f"of {fresh.n_consignments:,} consignments (every 4th by booking)" in text
+    assert text.count("Based on a systematic sample of") == 2  # time–distance, ECDF
+    assert (f"of {fresh.n_consignments:,} consignments (of each route with more than "
+            f"{largest // 4:,} bookings, every k-th by booking)") in text
     assert "legs" not in fresh._built and "consignments" not in fresh._built  # only the sample
     assert text.count("<svg") >= 3
 

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 __all__ = ["RunResult"]
 
 
+#: most consignments of one route instance the report's distributions read (a larger route
+#: is sampled systematically: :meth:`RunResult.sample`)
+SAMPLE_PER_ROUTE = 10_000
+
+
 @dataclass(frozen=True, eq=False)
 class RunResult:
     """Everything a run produced. Tables are pandas DataFrames; times are hours.
@@ -129,37 +134,51 @@ class RunResult:
         for lo, hi in self.chunks(max_rows):
             yield self.legs_chunk(lo, hi)
 
-    # ------------------------------------------------------------------ views
-    def sample(self, max_consignments: int = 500_000) -> RunResult:
-        """This result, or for a larger run a view on a systematic sample of consignments:
-        every k-th booking *of each route* (so every route and season is represented, even
-        when bookings of several routes interleave), whose ``consignments`` and ``legs``
-        tables hold only the sample. The report's distributions and bottleneck ranking use
-        it, so that a 10-million-TEU year never builds its full tables; KPIs in ``summary``
-        are always over every consignment. ``info["sample"]`` says what was sampled."""
-        n = self.n_consignments
-        if self.trace is None or n <= max_consignments:
-            return self
-        key = f"sample:{max_consignments}"
+    def cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per result (an aggregate read by several pages)."""
+        key = f"cached:{name}"
         if key not in self._built:
-            self._built[key] = self._sampled(max_consignments)
+            self._built[key] = build()
+        return self._built[key]
+
+    # ------------------------------------------------------------------ views
+    def sample(self, per_route: int | None = None) -> RunResult:
+        """This result, or for a larger run a view on a systematic sample of consignments:
+        of each route instance with more than ``per_route`` bookings, every k-th booking
+        (k = ⌈bookings / per_route⌉, so every season is represented even when bookings of
+        several routes interleave); smaller routes whole. Its ``consignments`` and ``legs``
+        tables hold only the sample. The report's distributions use it, so that a
+        10-million-TEU year never builds its full tables; KPIs in ``summary`` and the
+        per-place figures (:mod:`corridorsim.analysis.stage_totals`) are always over every
+        consignment. ``info["sample"]`` says what was sampled."""
+        if self.trace is None:
+            return self
+        per_route = SAMPLE_PER_ROUTE if per_route is None else per_route
+        key = f"sample:{per_route}"
+        if key not in self._built:
+            self._built[key] = self._sampled(per_route)
         view: RunResult = self._built[key]
         return view
 
-    def _sampled(self, max_consignments: int) -> RunResult:
+    def _sampled(self, per_route: int) -> RunResult:
         assert self.trace is not None
-        n = self.n_consignments
-        every = -(-n // max_consignments)  # ceil
         rec = self.trace.records
         order = np.argsort(rec.route, kind="stable")  # by route, booking order within
         bounds = np.searchsorted(rec.route[order], np.arange(len(rec.route_ids) + 1))
-        ids = np.sort(np.concatenate([order[a:b:every] for a, b in pairwise(bounds)]))
+        every = {rec.route_ids[r]: -(-int(b - a) // per_route)  # ceil
+                 for r, (a, b) in enumerate(pairwise(bounds)) if b - a > per_route}
+        if not every:
+            return self
+        ids = np.sort(np.concatenate(
+            [order[a:b:every.get(rec.route_ids[r], 1)]
+             for r, (a, b) in enumerate(pairwise(bounds))]))
         cons = consignments_table(rec, self.routes, self.trace.warmup_h, ids=ids,
                                   extra=dict(self.consignment_columns))
         legs = legs_table(rec, self.routes, attrs=self.trace.attrs, ids=ids)
         if self.leg_accounting is not None:
             legs = self.leg_accounting(legs)
-        info = {**self.info, "sample": {"consignments": len(ids), "of": n, "every": every}}
+        info = {**self.info, "sample": {"consignments": len(ids), "of": self.n_consignments,
+                                        "per_route": per_route, "every": every}}
         return self.replace(trace=None, consignments=cons, legs=legs, info=info)
 
     def replace(self, **changes: Any) -> RunResult:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from corridorsim.analysis.stage_totals import stage_totals
 from corridorsim.routing import Leg, Route, Stop
 from corridorsim.routing.schedule import typical_departure_wait_hours, typical_facility_hours
 from corridorsim.scenario.specs import service_spec
@@ -88,18 +89,14 @@ def _causes_text(means: pd.Series) -> str:
 
 def _stage_waits(res: RunResult) -> pd.DataFrame:
     """Mean waiting hours by cause per (route_key, stage_index) over consignments booked
-    after warm-up that finished the stage, with their count."""
-    legs, c = res.legs, res.consignments
-    ids = c.loc[c["in_stats"].astype(bool), "consignment_id"] if "in_stats" in c else c[
-        "consignment_id"]
-    L = legs[legs["consignment_id"].isin(ids) & legs["end_h"].notna()]
-    key = "route_key" if "route_key" in L else "route"
-    causes = [k for k in CAUSES if f"wait_{k}_h" in L]
-    g = L.groupby([key, "stage_index"], sort=True, observed=True)
-    means = g[[f"wait_{k}_h" for k in causes]].mean().fillna(0.0)
-    means.columns = pd.Index(causes)
-    means["consignments"] = g.size()
-    return means.rename_axis(index=["route_key", "stage_index"])
+    after warm-up that finished the stage, with their count (every consignment: from
+    :func:`~corridorsim.analysis.stage_totals.stage_totals`, never a per-consignment table)."""
+    totals = stage_totals(res)
+    count = totals["consignments"].astype(float)
+    means = pd.DataFrame({k: totals[f"wait_{k}_h"] / count for k in CAUSES},
+                         index=totals.index).fillna(0.0)
+    means["consignments"] = totals["consignments"]
+    return means
 
 
 def route_bottlenecks(res: RunResult, *, top: int = 6, min_excess_h: float = 0.5
@@ -159,7 +156,7 @@ def _table_html(bn: pd.DataFrame, labels: Mapping[str, str], colours: Mapping[st
 
 
 def bottleneck_section(res: RunResult, labels: Mapping[str, str],
-                       colours: Mapping[str, str], sample_note: str = "") -> str:
+                       colours: Mapping[str, str]) -> str:
     """The report's bottleneck ranking: per route, its places by excess waiting."""
     head = '<h2 id="bottlenecks">Bottlenecks per route: excess waiting</h2>'
     bn = route_bottlenecks(res)
@@ -175,7 +172,7 @@ def bottleneck_section(res: RunResult, labels: Mapping[str, str],
             "half the headway or the fill time of a departure, as in the undisturbed "
             "schedule). A leg’s waits are those before departure (consolidation, schedule, "
             "weather, closures) and at the borders it passes en route (“via …”). Places with "
-            "less than 0.5 h of excess are left out." + sample_note)
+            "less than 0.5 h of excess are left out.")
     fig = charts.excess_chart(bn, labels, colours)
     return (head + f'<div class="chart">{charts.to_svg(fig, "bn")}</div>'
             f'<p class="note">{esc(note)}</p>' + _table_html(bn, labels, colours))

@@ -22,10 +22,13 @@ PART_COLOURS = {"rail": "#1f77b4", "sea": "#17becf", "road": "#8c564b", "hub": "
 
 
 def to_svg(fig: Figure, salt: str) -> str:
-    """The figure as an ``<svg>`` element (no XML prolog), ids made unique by ``salt``."""
+    """The figure as an ``<svg>`` element (no XML prolog), ids made unique by ``salt``.
+
+    Figures are laid out by matplotlib's constrained layout (legends outside the axes
+    included), so the page is drawn once: ``bbox_inches="tight"`` would draw it twice."""
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg")
     text = buf.getvalue()
     text = re.sub(r"<\?xml[^>]*\?>\s*", "", text)
     text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)

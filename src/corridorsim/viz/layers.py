@@ -16,9 +16,9 @@ import pandas as pd
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
+from corridorsim.analysis.facility_waits import CAUSES, waits_by_facility
 from corridorsim.corridors import CHOKEPOINTS
 from corridorsim.viz.assets import as_float, esc, fmt, wait_colour
-from corridorsim.viz.facility_waits import CAUSES, waits_by_facility
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult

@@ -234,24 +234,18 @@ def _chart(fig: Figure, salt: str, caption: str = "") -> str:
     return f'<div class="chart">{charts.to_svg(fig, salt)}</div>{cap}'
 
 
-#: Most consignments the report's distributions and bottleneck ranking use; a larger run
-#: is sampled (``RunResult.sample``), its KPI tables stay exact.
-REPORT_SAMPLE = 500_000
-
-
 def _sample_note(view: RunResult) -> str:
     """A sentence saying the figure uses a sample of a large run (empty otherwise)."""
     smp = view.info.get("sample") if hasattr(view, "info") else None
     if not smp:
         return ""
-    k = int(smp["every"])
-    nth = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return (f" Based on a systematic sample of {smp['consignments']:,} of {smp['of']:,} "
-            f"consignments (every {k}{nth} by booking); the KPI tables use all.")
+            f"consignments (of each route with more than {smp['per_route']:,} bookings, every "
+            "k-th by booking); the KPI tables and per-place waits use all.")
 
 
 def _time_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]) -> str:
-    res = res.sample(REPORT_SAMPLE) if hasattr(res, "sample") else res
+    res = res.sample() if hasattr(res, "sample") else res
     sample, fallback = sample_consignments(res)
     if sample.empty:
         return '<h2 id="time">Time–distance</h2><p>No consignment was delivered.</p>'
@@ -278,8 +272,7 @@ def _time_section(res: RunResult, labels: dict[str, str], colours: dict[str, str
 
 def _bottleneck_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
                         ) -> str:
-    view = res.sample(REPORT_SAMPLE) if hasattr(res, "sample") else res
-    return bottleneck_section(view, labels, colours, _sample_note(view))
+    return bottleneck_section(res, labels, colours)
 
 
 def _accounting_section(res: RunResult, labels: dict[str, str]) -> str:

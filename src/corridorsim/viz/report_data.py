@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from corridorsim.sim.records import CAUSES
+
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
     from corridorsim.scenario.model import Scenario
@@ -33,8 +35,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CAUSES = ("consolidation", "queue", "schedule", "weather", "border", "handling",
-          "disruption", "blocking")
 
 
 def node_names(res: RunResult) -> dict[str, str]:

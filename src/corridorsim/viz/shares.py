@@ -37,7 +37,7 @@ def shares_chart(shares: pd.DataFrame, colours: Mapping[str, str], labels: Mappi
     """Stacked weekly shares (all segments) and, per segment, lines of each route's share;
     with ``axis``, on the run's common date axis with ``windows`` shaded."""
     segs = list(dict.fromkeys(shares["segment"]))
-    fig = Figure(figsize=(10, 3.4 + (2.4 if len(segs) > 1 else 0.0)))
+    fig = Figure(figsize=(10, 3.4 + (2.4 if len(segs) > 1 else 0.0)), layout="constrained")
     wide = weekly_shares(shares)
     order = [r for r in colours if r in wide.columns] + [r for r in wide.columns if r not in colours]
     wide = wide[order]

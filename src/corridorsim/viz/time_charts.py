@@ -64,9 +64,16 @@ class DateAxis:
         return out
 
     def style(self, ax: Axes) -> None:
-        """Common limits and concise date labels."""
+        """Common limits and concise date labels: month starts, every k-th month so that a
+        panel has at most about a dozen ticks (weekly starts for runs under two months); the
+        ticks are fixed here, which spares matplotlib's automatic date search at each draw."""
         ax.set_xlim(_num(self.day0), _num(self.at(self.horizon_d * 24)))
-        loc = mdates.AutoDateLocator(minticks=4, maxticks=12)  # type: ignore[no-untyped-call]
+        loc: mdates.DateLocator
+        if self.horizon_d < 60:
+            loc = mdates.WeekdayLocator(byweekday=mdates.MO)  # type: ignore[no-untyped-call]
+        else:
+            k = max(1, -(-int(self.horizon_d) // (30 * 12)))
+            loc = mdates.MonthLocator(interval=k)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(
             mdates.ConciseDateFormatter(loc))  # type: ignore[no-untyped-call]
