@@ -129,7 +129,7 @@ def test_dostyk_ban_spares_the_middle_corridor() -> None:
 
 # --- Kuryk export rail-ferry ban 22 Apr → 30 Jun 2025 (T-D3) --------------------------------
 
-KUR_H = 140.0  # start 1 Mar 2025: the ban is days 52–121, then three weeks open again
+KUR_H = 125.0  # start 20 Mar 2025: the ban is days 33–102, then three weeks open again
 
 
 def test_kuryk_ban_sends_its_shippers_to_aktau_and_back() -> None:
@@ -141,7 +141,7 @@ def test_kuryk_ban_sends_its_shippers_to_aktau_and_back() -> None:
     kur = c[c["route"] == "middle_corridor_kuryk"]
     assert ((kur["created_h"] >= ban0) & (kur["created_h"] < ban1)).sum() == 0
     ks = c[c["segment"] == "kuryk_shippers"]
-    before = ks[(ks["created_h"] >= _h(res, "2025-03-15")) & (ks["created_h"] < ban0)]
+    before = ks[(ks["created_h"] >= _h(res, "2025-03-27")) & (ks["created_h"] < ban0)]
     during = ks[(ks["created_h"] >= ban0) & (ks["created_h"] < ban1)]
     after = ks[ks["created_h"] >= ban1 + 7 * 24.0]
     assert (before["route"] == "middle_corridor_kuryk").mean() > 0.5
@@ -156,7 +156,7 @@ def test_kuryk_ban_sends_its_shippers_to_aktau_and_back() -> None:
     ts = res.extra_tables["timeseries.csv"]
     mc = ts[ts["route"] == "middle_corridor"].groupby("week_start")["teu_booked"].sum()
     weeks = pd.to_datetime(mc.index)
-    mc_before = mc[(weeks >= pd.Timestamp("2025-03-17")) & (weeks < pd.Timestamp("2025-04-14"))]
+    mc_before = mc[(weeks >= pd.Timestamp("2025-03-24")) & (weeks < pd.Timestamp("2025-04-21"))]
     mc_during = mc[(weeks >= pd.Timestamp("2025-05-05")) & (weeks < pd.Timestamp("2025-06-23"))]
     assert mc_during.mean() > 1.2 * mc_before.mean()
     # a closed family takes no bookings; what was on its way to Kuryk still sails
