@@ -257,3 +257,29 @@ def test_run_default_folder_created_in_empty_directory(tmp_path, monkeypatch) ->
                                        "--no-viz", "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "results" / "baseline_2024" / "run.json").exists()
+
+
+def test_run_output_fits_80_columns_and_explains_blanks(tmp_path: Path) -> None:
+    """Piped: the summary, its caption and the 'open in a browser' hint fit 80 columns (the
+    paths, one a line, are as long as the folder); a blank cell is explained."""
+    out = tmp_path / "r"
+    res = invoke("run", "baseline_2024", "--out", str(out), *SHORT)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    text = [ln for ln in lines if str(out) not in ln]
+    assert all(len(ln) <= 80 for ln in text), [ln for ln in text if len(ln) > 80]
+    hint = lines.index("open in a browser (works offline):")
+    assert [ln.strip() for ln in lines[hint + 1:]] == [str(out / "map.html"),
+                                                       str(out / "report.html")]
+    # the Cape cannot arrive within 30 days: its transit cells are blank, and the caption says why
+    assert "–: nothing booked after the warm-up" in " ".join(res.stdout.split())
+
+
+def test_scenario_warnings_use_the_overridden_horizon(tmp_path: Path) -> None:
+    f = tmp_path / "late.yaml"
+    f.write_text("extends: baseline_2024\nname: late\n"
+                 "disruptions:\n  - {target: suez, start_d: 50, end_d: 60}\n", encoding="utf-8")
+    res = invoke("run", str(f), "--out", str(tmp_path / "o"), "--no-viz", "-q", *SHORT)
+    assert res.exit_code == 0, res.output
+    msg = " ".join(res.output.split())
+    assert f"{f}:4:" in msg and "after the run ends (horizon_d 30)" in msg, msg

@@ -5,6 +5,7 @@ Heavy modules (the network's geopandas, pandas) are imported inside the function
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +22,11 @@ if TYPE_CHECKING:
 __all__ = ["emit_csv", "load_checked"]
 
 
-def load_checked(scenario: str) -> tuple[Scenario, Network]:
-    """SCENARIO (a file or a shipped scenario's name), checked against the shipped network;
-    legal but suspicious values are warned about on stderr."""
+def load_checked(scenario: str, adjust: Callable[[Scenario], Scenario] | None = None
+                 ) -> tuple[Scenario, Network]:
+    """SCENARIO (a file or a shipped scenario's name), checked against the shipped network,
+    then ``adjust``-ed (command-line overrides); legal but suspicious values of the scenario
+    that will run are warned about on stderr."""
     from corridorsim.cli.options import print_warning
     from corridorsim.network import load_network
     from corridorsim.scenario.check import check_scenario
@@ -32,6 +35,8 @@ def load_checked(scenario: str) -> tuple[Scenario, Network]:
     scn, pos = load_scenario(scenario)
     net = load_network()
     scn = check_scenario(scn, net, positions=pos, source=str(scenario))
+    if adjust is not None:
+        scn = adjust(scn)
     for w in scenario_warnings(scn, pos, str(scenario)):
         print_warning(w)
     return scn, net

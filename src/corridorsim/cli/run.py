@@ -54,8 +54,7 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
 
     handle_signals()
     t0 = time.perf_counter()
-    scn, net = load_checked(scenario)
-    scn = _overridden(scn, scenario, seed, horizon_days)
+    scn, net = load_checked(scenario, lambda s: _overridden(s, scenario, seed, horizon_days))
     if out is None:  # the default folder is ours to create; an explicit --out must exist
         out = Path("results") / scn.name
         try:
@@ -79,8 +78,10 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
     if not quiet:
         click.echo(f"done in {time.perf_counter() - t0:.1f} s; results in {out}/")
         views = [p for p in paths if p.name in ("map.html", "report.html")]
-        if views:
-            click.echo("open in a browser (works offline): " + "  ".join(str(p) for p in views))
+        if views:  # one path a line: long result folders stay within 80 columns
+            click.echo("open in a browser (works offline):")
+            for p in views:
+                click.echo(f"  {p}")
 
 
 def _overridden(scn: Scenario, scenario: str, seed: int | None,
@@ -109,7 +110,9 @@ def _overridden(scn: Scenario, scenario: str, seed: int | None,
 def _viz_writers() -> list[Callable[[RunResult, Path], list[Path]]]:
     try:
         from corridorsim.viz import write_map, write_report
-    except ImportError:
+    except ImportError as exc:  # an install problem: say so rather than leave the map out
+        print_warning(f"map.html and report.html are not written: {exc}. Reinstall corridorsim "
+                      "(pip install -e .) or run with --no-viz")
         return []
     return [write_map, write_report]
 
@@ -223,14 +226,20 @@ def summary_table(res: RunResult) -> Table:
             table.add_column(head, max_width=28)
         else:
             table.add_column(head, justify="right", no_wrap=True)
+    blank = False
     for row in rows:
         label = route_label(row["route"])[0]
         if several:  # several pairs: each route cell names its pair on a second line
             label += f"\n  {row['origin']} → {row['destination']}"
-        table.add_row(label, *(_cell(f, row.get(k)) for _, k, f in SUMMARY_COLUMNS[1:]))
-    table.caption = ("TEU delivered; transit P50/P90 in days; CO2e well-to-wheel; all KPIs in summary.csv"
+        cells = [_cell(f, row.get(k)) for _, k, f in SUMMARY_COLUMNS[1:]]
+        blank = blank or "–" in cells[1:]
+        table.add_row(label, *cells)
+    table.caption = ("TEU delivered, warm-up included; transit P50/P90 in days; CO2e well-to-wheel; "
+                     "all KPIs in summary.csv"
                      + (", 95 % intervals there and replications in replications.csv"
-                        if reps > 1 else ""))
+                        if reps > 1 else "")
+                     + (f". –: nothing booked after the warm-up ({res.scenario.warmup_d:g} days) "
+                        "arrived within the horizon" if blank else ""))
     table.caption_justify = "left"
     return table
 
