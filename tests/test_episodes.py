@@ -11,11 +11,8 @@ import pytest
 
 from corridorsim.network import load_network
 from corridorsim.result import RunResult
-from corridorsim.run import run_scenario
-from corridorsim.scenario.load import load_scenario, scenario_from_dict
-
-EPISODES = ("pl_by_closure_2025", "dostyk_eastbound_ban_2024", "kuryk_ban_2025",
-            "suez_return_2026")
+from corridorsim.scenario.load import load_scenario
+from corridorsim.validation.episodes import EPISODES, run_episode
 
 
 @cache
@@ -25,11 +22,8 @@ def _net():  # type: ignore[no-untyped-def]
 
 @cache
 def _run(name: str, horizon_d: float) -> RunResult:
-    """The shipped episode with its dates, cut to ``horizon_d`` days."""
-    scn, _ = load_scenario(name)
-    data = scn.model_dump()
-    data["horizon_d"] = horizon_d
-    return run_scenario(scenario_from_dict(data, source=name), network=_net())
+    """The shipped episode with its dates, cut to ``horizon_d`` days (check-model's runner)."""
+    return run_episode(name, network=_net(), horizon_d=horizon_d)
 
 
 def _h(res: RunResult, date: str) -> float:

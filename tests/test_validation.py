@@ -263,6 +263,7 @@ def test_cli_check_model_runs_the_real_episodes_on_short_horizons(tmp_path):
     assert float(pl["affected_teu"]) > 500 and float(pl["extra_days_mean"]) > 5.0
     assert float(pl["extra_days_p90"]) >= float(pl["extra_days_mean"])
     assert float(pl["queue_peak_teu"]) > 2 * float(pl["queue_before_teu"])
+    assert pl["held_at"]  # where the boxes that met the closure waited
     # the Dostyk eastbound ban (T-D2) holds the eastbound boxes at Dostyk, not yet released
     dos = row.loc["dostyk_eastbound_ban_2024"]
     assert (dos["queue_node"], dos["queue_direction"]) == ("KZ_DOS", "eastbound")

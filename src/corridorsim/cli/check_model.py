@@ -162,7 +162,8 @@ def _episodes(net: Network, horizon_d: float | None) -> pd.DataFrame:
     t = Table(title="real episodes: simulated effects (the model decides; compare with what "
                     "you know)")
     for head in EPISODE_COLUMNS:
-        t.add_column(head, justify="left" if head in ("episode scenario", "window") else "right")
+        numeric = head in ("affected TEU", "extra days mean / P90", "before")
+        t.add_column(head, justify="right" if numeric else "left")
     for r in eps.to_dict("records"):
         t.add_row(*episode_cells(r))
     console = Console()

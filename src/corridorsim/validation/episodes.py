@@ -9,10 +9,11 @@ extra days
     less the mean transit of the consignments of the same route booked in the four weeks
     before the episode and untouched by it;
 queue peak
-    among the nodes where those consignments waited for the closure (every facility if none
-    did), the facility (node, direction) whose weekly peak of TEU held — at the facility or
-    waiting there for the next vehicle out (``facility_timeseries.csv``) — rose most above its
-    pre-episode level, with the peak, its week and that level;
+    on the routes the episode's disruptions act on (their nodes), among the facilities that
+    had traffic before it, the facility (node, direction) whose weekly peak of TEU held — at
+    the facility or waiting there for the next vehicle out (``facility_timeseries.csv``) —
+    rose most above its pre-episode level, with the peak, its week and that level; and where
+    the consignments of the first point were held (the node most of them waited at);
 recovery
     days from the end of the episode (the last disruption window) to the start of the first
     week in which that facility's peak is back within 10 % (+20 TEU) of its pre-episode level,
@@ -56,6 +57,7 @@ class EpisodeEffect:
     affected_teu: float
     extra_days_mean: float
     extra_days_p90: float
+    held_at: str  #: where the consignments that waited for the closure were held (most of them)
     queue_node: str
     queue_name: str
     queue_direction: str
@@ -109,15 +111,29 @@ def _extra_days(res: RunResult, t0: float) -> tuple[int, float, float, float]:
     return n, teu, float(extra.mean()), float(extra.quantile(0.9))
 
 
-def _held_at(res: RunResult) -> set[str]:
-    """Nodes where consignments waited for a closure (the stop, or a leg's departure node)."""
+def _held_at(res: RunResult) -> str:
+    """The node most consignments waited at for a closure (a stop, or the departure node of
+    the leg whose vehicle waited); empty if none did."""
     legs = res.legs
-    return set(legs.loc[legs["wait_disruption_h"] > 0, "node_from"].astype(str))
+    at = legs.loc[legs["wait_disruption_h"] > 0, "node_from"].astype(str)
+    if at.empty:
+        return ""
+    node = str(at.value_counts().sort_index().idxmax())
+    return str(res.network.nodes.loc[node, "name"]) if node in res.network.nodes.index else node
+
+
+def _route_nodes(res: RunResult) -> set[str]:
+    """Nodes of the routes the run's disruptions act on."""
+    out: set[str] = set()
+    for inst in res.routes.values():
+        if res.closures.on_route(inst):
+            out.update(inst.route.nodes)
+    return out
 
 
 def _queue(res: RunResult, t0: float, t1: float) -> dict[str, Any]:
     ft = res.extra_tables["facility_timeseries.csv"].copy()
-    nodes = _held_at(res)
+    nodes = _route_nodes(res)
     if nodes & set(ft["node"]):
         ft = ft[ft["node"].isin(nodes)]
     ft["held"] = ft[["teu_at_facility_max", "teu_waiting_onward_max"]].max(axis=1)
@@ -129,7 +145,11 @@ def _queue(res: RunResult, t0: float, t1: float) -> dict[str, Any]:
     if before.empty:  # an episode from the end of the warm-up: the weeks before it
         before = ft[ft["start_h"] + 168.0 <= t0]
     level = before.groupby(["node", "direction"])["held"].max()
+    busy = before.groupby(["node", "direction"])["vehicles"].sum()
     after = ft[ft["start_h"] + 168.0 > t0]
+    if (busy > 0).any():  # facilities the traffic had reached before the episode
+        keys = pd.MultiIndex.from_frame(after[["node", "direction"]])
+        after = after[busy.reindex(keys).fillna(0).to_numpy() > 0]
     if after.empty:
         return {}
     key = list(zip(after["node"], after["direction"], strict=True))
@@ -150,7 +170,7 @@ def _queue(res: RunResult, t0: float, t1: float) -> dict[str, Any]:
 def episode_effect(res: RunResult) -> EpisodeEffect:
     """The effects of the run's disruptions, read from its tables (see the module doc)."""
     win = _window(res)
-    empty: dict[str, Any] = {"queue_node": "", "queue_name": "", "queue_direction": "",
+    empty: dict[str, Any] = {"held_at": "", "queue_node": "", "queue_name": "", "queue_direction": "",
              "queue_peak_teu": math.nan, "queue_peak_week": "", "queue_before_teu": math.nan,
              "recovery_d": math.nan}
     if win is None:
@@ -158,13 +178,13 @@ def episode_effect(res: RunResult) -> EpisodeEffect:
                              float(res.scenario.horizon_d), 0, 0.0, math.nan, math.nan, **empty)
     t0, t1, label = win
     n, teu, mean, p90 = _extra_days(res, t0)
-    q = _queue(res, t0, t1) or empty
+    q = {**empty, **_queue(res, t0, t1), "held_at": _held_at(res)}
     return EpisodeEffect(res.scenario.name, label, _date(res, t0), _date(res, t1 - 1e-6),
                          float(res.scenario.horizon_d), n, teu, mean, p90, **q)
 
 
 EPISODE_COLUMNS = ("episode scenario", "window", "affected TEU", "extra days mean / P90",
-                   "queue peak (where, week)", "before", "recovery")
+                   "held at", "queue peak (where, week)", "before", "recovery")
 
 
 def episode_cells(r: Mapping[Hashable, Any]) -> list[str]:
@@ -181,7 +201,8 @@ def episode_cells(r: Mapping[Hashable, Any]) -> list[str]:
     rec = num(r["recovery_d"], ".0f", " d after the end") if r["queue_node"] else "n/a"
     if r["queue_node"] and isinstance(r["recovery_d"], float) and math.isnan(r["recovery_d"]):
         rec = f"not by the horizon ({r['horizon_d']:.0f} d)"
-    return [str(r["scenario"]), window, num(r["affected_teu"], ",.0f"), extra, queue,
+    held = str(r["held_at"]) if r["held_at"] and r["held_at"] == r["held_at"] else "—"
+    return [str(r["scenario"]), window, num(r["affected_teu"], ",.0f"), extra, held, queue,
             num(r["queue_before_teu"], ",.0f", " TEU"), rec]
 
 
