@@ -11,8 +11,10 @@ import pytest
 from pydantic import ValidationError
 
 from corridorsim.closures import Closures
+from corridorsim.errors import ScenarioError
 from corridorsim.network import Network, load_network
 from corridorsim.routing import ROUTE_FAMILIES, Leg, resolve_route
+from corridorsim.scenario.check import check_scenario
 from corridorsim.scenario.load import scenario_from_dict
 from corridorsim.scenario.model import Scenario
 from corridorsim.scenario.weather import PlaceWeather, WeatherConfig, closed_share
@@ -38,6 +40,7 @@ def _net() -> Network:
 def _scenario(**kw: object) -> Scenario:
     base: dict[str, object] = {
         "name": "weather", "start_date": DECADE_START, "horizon_d": 3650, "warmup_d": 1,
+        "routes": ["middle_corridor_kuryk"],
         "demand": [{"route": "middle_corridor_kuryk", "teu_per_week": 1}]}
     base.update(kw)
     return scenario_from_dict(base)
@@ -137,3 +140,12 @@ def test_dostyk_wind_slows_but_never_closes() -> None:
 def test_bad_place_weather_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         PlaceWeather.model_validate(bad)
+
+
+def test_weather_at_an_unknown_place_is_refused() -> None:
+    """A misspelt node under ``weather.places`` is an error naming the nearest node, not a
+    process that silently acts on nothing."""
+    scn = _scenario(weather={"places": {"KZ_KRU": {"spells_per_month": [1] * 12,
+                                                   "duration": {"fixed_h": 24}}}})
+    with pytest.raises(ScenarioError, match="KZ_KRU"):
+        check_scenario(scn, _net())

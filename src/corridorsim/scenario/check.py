@@ -161,6 +161,9 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
         if key not in FACILITY_DEFAULTS and key not in nodes:
             _fail(pos, ("facilities", key), source, key, [*FACILITY_DEFAULTS, *nodes],
                   "facility kind or node")
+    for key in scn.weather.places:
+        if key not in nodes:
+            _fail(pos, ("weather", "places", key), source, key, nodes, "node")
     _check_routes_serve(scn, net, fams, pos, source)
     return scn
 
