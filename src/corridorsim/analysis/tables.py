@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -187,6 +187,19 @@ class StageAttributes:
         for ri, k in enumerate(keys):
             for st in routes[k].route.stages:
                 self.is_leg[ri, st.index] = 1 if isinstance(st, Leg) else 0
+        #: the service-kind code of every departure (``records.trip`` indexes it), when a
+        #: leg's consignments may ride a service of another kind than the leg's (None: never)
+        self.trip_service: np.ndarray | None = None
+
+    def carried_by(self, kinds: Sequence[str]) -> None:
+        """The service kind of every departure, in departure order: a leg row's ``service``
+        is then the kind of the vehicle that carried it (a fixed-timetable train beside a
+        block train, :mod:`corridorsim.sim.timetable`)."""
+        for k in kinds:
+            if k not in self.vocab:
+                self.vocab.append(k)
+        where = {v: i for i, v in enumerate(self.vocab)}
+        self.trip_service = np.array([where[k] for k in kinds], dtype=np.int32)
 
 
 class SimTrace:
@@ -219,6 +232,8 @@ class SimTrace:
         if w:
             self.stage_service[:, :w] = eng.next_service[:, :w]
         self.dep_time = np.array(eng.departures, dtype=np.float64)
+        if eng.timetable is not None:
+            self.attrs.carried_by([eng.services[i].kind for i in eng.departure_service])
 
 
 def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0,
@@ -247,12 +262,17 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
     ri = rec.route[ci]
     ri32 = ri.astype(np.int32)
     w = rec.wait[:, rows].astype(np.float64)
+    codes = {c: a.codes[c][ri, si] for c in a.COLUMNS}
+    if a.trip_service is not None:  # the kind of the vehicle that carried each leg
+        trip = rec.trip[rows]
+        on = trip >= 0
+        codes["service"][on] = a.trip_service[trip[on]]
     df = pd.DataFrame({
         "consignment_id": ci,
         "route": _str_column(a.family, ri32),
         "route_key": pd.Categorical.from_codes(ri32, categories=pd.Index(keys)),
         "stage_index": si,
-        **{c: _str_column(a.vocab, a.codes[c][ri, si]) for c in a.COLUMNS},
+        **{c: _str_column(a.vocab, v) for c, v in codes.items()},
         "km": a.km[ri, si],
         "teu": rec.teu[ci],
         "start_h": rec.t_in[rows],

@@ -157,6 +157,7 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
             for nid in (a, b):
                 if nid not in nodes:
                     _fail(pos, ("services", key), source, nid, nodes, "node in leg key")
+    _check_route_shares(scn, pos, source)
     for key in scn.facilities:
         if key not in FACILITY_DEFAULTS and key not in nodes:
             _fail(pos, ("facilities", key), source, key, [*FACILITY_DEFAULTS, *nodes],
@@ -166,6 +167,23 @@ def check_scenario(scn: Scenario, net: Network, *, positions: Positions | None =
             _fail(pos, ("weather", "places", key), source, key, nodes, "node")
     _check_routes_serve(scn, net, fams, pos, source)
     return scn
+
+
+def _check_route_shares(scn: Scenario, pos: Positions, source: str) -> None:
+    """``route_shares`` (fixed-timetable trains, :mod:`corridorsim.sim.timetable`): only under
+    ``services.fixed_timetable_train``, and only for the scenario's route families."""
+    for key, sp in scn.services.items():
+        if sp.route_shares is None:
+            continue
+        loc: tuple[object, ...] = ("services", key, "route_shares")
+        if key != "fixed_timetable_train":
+            raise ScenarioError(
+                f"{_where(pos, loc, source)}: services.{key}.route_shares: only "
+                "services.fixed_timetable_train takes route_shares (the share of each route "
+                "family's consignments on fixed-timetable trains)")
+        for fam in sp.route_shares:
+            if fam not in scn.routes:
+                _fail(pos, (*loc, fam), source, fam, scn.routes, "route family (routes)")
 
 
 def _check_routes_serve(scn: Scenario, net: Network, fams: Mapping[str, RouteFamily],

@@ -58,10 +58,11 @@ SERVICE_DEFAULTS: dict[str, Sourced] = {
     ),
     "deep_sea": Sourced(
         ServiceParams(capacity_teu=20000, headway_h=168, speed_kmh=16 * KN_TO_KMH,
-                      delay=lognormal(6.0, 48.0)),
-        "S41; S45", 2024,
+                      reliability="market"),
+        "S41; S45; T-S1", 2024,
         "16 kn reference speed (S41); 20–24k TEU ships on Far East–Europe loops (S45); one "
-        "weekly departure per loop and the delay distribution are assumed",
+        "weekly departure per loop is assumed; arrivals late with the market's schedule "
+        "reliability of the scenario's year (T-S1, SCHEDULE_RELIABILITY), no other running delay",
     ),
     "lake_van_ferry": Sourced(
         ServiceParams(capacity_teu=100, max_hold_h=48, speed_kmh=22.0,
@@ -78,6 +79,70 @@ SERVICE_DEFAULTS: dict[str, Sourced] = {
         "CAREC road speed without delay 42.0 km/h (S12 2022); delay assumed",
     ),
 }
+
+_BLOCK_TRAIN = SERVICE_DEFAULTS["block_train"].params
+assert isinstance(_BLOCK_TRAIN, ServiceParams)
+SERVICE_DEFAULTS["fixed_timetable_train"] = Sourced(
+    _BLOCK_TRAIN.model_copy(update={"headway_h": 48.0, "max_hold_h": 0.0, "min_load_share": 0.0}),
+    "T-V10; S24; S65", 2025,
+    "China Railway fixed-timetable trains: 14 a week from Alashankou on 4 routes (3.5 a week "
+    "per route: one every 48 h) and 2 a week from Khorgos (84 h) (T-V10 2025; see "
+    "TIMETABLE_TRAINS_PER_WEEK); a train leaves at its slot whatever its load and keeps its "
+    "slot on every later rail leg (fixed slots across all countries: no consolidation or "
+    "slot wait after the first leg) and goes ahead of block trains queued at borders; "
+    "capacity, speed and running delay are the block train's (assumed the same)",
+)
+
+#: fixed-timetable trains per week on one route, by the Chinese exit gateway the route passes
+#: (T-V10 2025: 14 a week from Alashankou on 4 routes; 2 a week from Khorgos, taken per
+#: route: ASSUMED). The first rail leg's headway is 168 h divided by this.
+TIMETABLE_TRAINS_PER_WEEK: dict[str, float] = {"CN_AKU": 14.0 / 4.0, "CN_KHG": 2.0}
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """A carrier group's schedule reliability in one year: the share of arrivals on time and
+    the mean delay of late arrivals (days)."""
+
+    on_time_share: float
+    late_mean_d: float
+    source: str
+    year: int
+    note: str
+    assumed: bool = False
+
+
+#: Mean delay of late vessels, 4.7–5.5 d (T-S1, 2024–2025): the mid-point for every group.
+LATE_MEAN_D = 5.1
+#: The shape of a late arrival's delay is not in the sources: exponential with the mean above
+#: (ASSUMED); on-time arrivals are taken as exactly on schedule (the ±1 day tolerance of the
+#: reliability measure is not modelled).
+LATE_DELAY_SHAPE = "exponential"
+
+SCHEDULE_RELIABILITY: dict[tuple[str, int], Reliability] = {
+    ("market", 2024): Reliability(0.525, LATE_MEAN_D, "T-S1", 2024,
+                                  "global schedule reliability 50–55 % (mid-point)"),
+    ("market", 2025): Reliability(0.615, LATE_MEAN_D, "T-S1", 2025,
+                                  "global schedule reliability 58–65 % (mid-point)"),
+    ("gemini", 2025): Reliability(0.905, LATE_MEAN_D, "T-S2; T-S1", 2025,
+                                  "Gemini (Maersk + Hapag-Lloyd) 89–92 %; late delay: the "
+                                  "market's (assumed)", assumed=True),
+    ("msc", 2025): Reliability(0.765, LATE_MEAN_D, "T-S2; T-S1", 2025,
+                               "MSC 73–80 %; late delay: the market's (assumed)", assumed=True),
+    ("other_alliances", 2025): Reliability(0.60, LATE_MEAN_D, "T-S2; T-S1", 2025,
+                                           "other alliances 51–69 %; late delay: the market's "
+                                           "(assumed)", assumed=True),
+}
+
+
+def schedule_reliability(preset: str, year: int) -> Reliability | None:
+    """A carrier group's reliability in ``year`` (the nearest year with figures: before 2024
+    the 2024 figure, after 2025 the 2025 one, ASSUMED); None for ``none``."""
+    years = sorted(y for p, y in SCHEDULE_RELIABILITY if p == preset)
+    if not years:
+        return None
+    return SCHEDULE_RELIABILITY[(preset, min(max(year, years[0]), years[-1]))]
+
 
 # Facility defaults by kind; ``border`` is an external customs border, ``border_internal``
 # a border inside a customs union (EU, EAEU) where only crews/locomotives change.

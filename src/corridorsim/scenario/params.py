@@ -6,7 +6,7 @@ defaults in :mod:`corridorsim.scenario.defaults`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -18,6 +18,7 @@ __all__ = [
     "Exponential",
     "FacilityParams",
     "Lognormal",
+    "ReliabilityPreset",
     "ServiceParams",
     "Triangular",
     "Uniform",
@@ -140,6 +141,11 @@ def overlay(base: dict[str, object], given: dict[str, object]) -> dict[str, obje
     return out
 
 
+#: a carrier group's schedule reliability (``scenario.defaults.SCHEDULE_RELIABILITY``):
+#: ``market`` is the global average of the scenario's year, ``none`` switches it off
+ReliabilityPreset = Literal["market", "gemini", "msc", "other_alliances", "none"]
+
+
 class ServiceParams(FrozenModel):
     """A vehicle service on a leg: block train, Caspian feeder, Black Sea feeder, deep sea, truck.
 
@@ -150,6 +156,15 @@ class ServiceParams(FrozenModel):
     A limited fleet is ``fleet`` vehicles of ``capacity_teu``, or ``classes``: vehicles of
     several sizes (e.g. ``[{count: 2, capacity_teu: 700}, {count: 4, capacity_teu: 300}]``);
     the next departure takes the vehicle that has been idle longest, whatever its size.
+
+    Schedule reliability (deep sea): each arrival is late with probability
+    ``1 - on_time_share`` by ``late_delay`` hours; ``reliability`` names a carrier group whose
+    sourced figures fill what is not given (``market``, ``gemini``, ``msc``,
+    ``other_alliances``; ``none``: every arrival on time).
+
+    ``route_shares`` (only under ``fixed_timetable_train``): the share of each route family's
+    consignments that ride China Railway's fixed-timetable trains on the family's rail legs
+    instead of block trains, e.g. ``{northern: 0.2}``.
     """
 
     # at least one FEU (2 TEU): a consignment is never split across vehicles
@@ -163,6 +178,10 @@ class ServiceParams(FrozenModel):
     turnaround_h: Hours | None = None
     min_load_share: Share | None = None
     classes: tuple[VehicleClass, ...] | None = None
+    reliability: ReliabilityPreset | None = None
+    on_time_share: Share | None = None
+    late_delay: Distribution | None = None
+    route_shares: dict[str, Share] | None = None
 
     @model_validator(mode="after")
     def _fleet_or_classes(self) -> ServiceParams:

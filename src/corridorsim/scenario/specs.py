@@ -13,14 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from corridorsim.errors import InternalError
+from corridorsim.errors import InternalError, ScenarioError
 from corridorsim.scenario.defaults import (
     FACILITY_DEFAULTS,
     LEG_DEFAULTS,
     NODE_DEFAULTS,
     SERVICE_DEFAULTS,
+    schedule_reliability,
 )
-from corridorsim.scenario.params import Distribution, FacilityParams, ServiceParams, overlay
+from corridorsim.scenario.params import (
+    Distribution,
+    Exponential,
+    FacilityParams,
+    ServiceParams,
+    overlay,
+)
 
 if TYPE_CHECKING:
     from corridorsim.scenario.model import Scenario
@@ -62,6 +69,10 @@ class ServiceSpec:
     #: a fleet of several vehicle sizes (None: ``fleet`` vehicles of ``capacity_teu``); then
     #: ``capacity_teu`` and ``speed_kmh`` are the fleet's means (for the schedule)
     classes: tuple[VehicleSpec, ...] | None = None
+    #: share of arrivals on time (None: no schedule reliability process, every arrival is)
+    on_time_share: float | None = None
+    #: hours a late arrival is late (set whenever ``on_time_share`` is)
+    late_delay: Distribution | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,7 @@ def service_spec(service: str, leg_key: str, scn: Scenario | None = None) -> Ser
         fleet = sum(c.count for c in classes)
         capacity = sum(c.count * c.capacity_teu for c in classes) / fleet
         speed = sum(c.count * c.speed_kmh for c in classes) / fleet
+    on_time, late = _reliability(p, scn)
     return ServiceSpec(
         kind=service,
         capacity_teu=capacity,
@@ -132,7 +144,30 @@ def service_spec(service: str, leg_key: str, scn: Scenario | None = None) -> Ser
         delay=p.delay,
         min_load_share=float(p.min_load_share or 0.0),
         classes=classes,
+        on_time_share=on_time,
+        late_delay=late,
     )
+
+
+def _reliability(p: ServiceParams, scn: Scenario | None
+                 ) -> tuple[float | None, Distribution | None]:
+    """``on_time_share`` and ``late_delay``: as given, else the named carrier group's in the
+    scenario's year (:func:`~corridorsim.scenario.defaults.schedule_reliability`)."""
+    year = int((scn.start_date if scn is not None else "2024")[:4])
+    group = schedule_reliability(p.reliability, year) if p.reliability is not None else None
+    on_time = p.on_time_share if p.on_time_share is not None else (
+        group.on_time_share if group is not None else None)
+    if on_time is None:
+        if p.late_delay is not None:
+            raise ScenarioError("services: late_delay needs on_time_share or a reliability "
+                                "group (reliability: none switches late arrivals off)")
+        return None, None
+    late = p.late_delay
+    if late is None:
+        mean_d = group.late_mean_d if group is not None else schedule_reliability(
+            "market", year).late_mean_d  # type: ignore[union-attr]
+        late = Distribution(exponential=Exponential(mean_h=mean_d * 24.0))
+    return float(on_time), late
 
 
 def facility_spec(node: str, kind: str, scn: Scenario | None = None) -> FacilitySpec:

@@ -44,7 +44,14 @@ from corridorsim.sim.keys import facility_key, service_key
 from corridorsim.sim.notify import Signal
 from corridorsim.sim.queue import BatchQueue
 from corridorsim.sim.records import RunRecords
+from corridorsim.sim.sea_reliability import late_arrivals
 from corridorsim.sim.streams import Streams
+from corridorsim.sim.timetable import (
+    PRIORITY_KINDS,
+    Timetable,
+    add_timetable_trains,
+    route_shares,
+)
 
 if TYPE_CHECKING:
     from corridorsim.accounting.route_rates import ChoiceRates
@@ -91,7 +98,7 @@ def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
     for ri in range(len(routes)):
         sel = np.flatnonzero((rec.route == ri) & fixed)
         if len(sel):
-            eng.leg_service[(ri, 1)].queue.preload(sel, rec.created_h[sel])
+            eng.book_first_leg(ri, sel)
     return Built(eng, rec, bookings.refused, choice, assembly.storms, bookings.shipment)
 
 
@@ -128,9 +135,13 @@ class Assembly:
         self.storms = storm_calendars(scn, streams)
         self.places = place_calendars(scn, streams)
         self.services: dict[str, Service] = {}
+        #: borders give fixed-timetable trains priority (a priority queue) when there are any
+        self.priority = False
 
     def add_routes(self, routes: Mapping[str, RouteInstance]) -> None:
         eng = self.eng
+        shares = route_shares(self.scn, routes)
+        self.priority = bool(shares)
         for ri, inst in enumerate(routes.values()):
             way = inst.route.direction
             for stage in inst.route.stages:
@@ -142,12 +153,26 @@ class Assembly:
                 arrival = inst.route.stages[stage.index + 1]
                 assert isinstance(arrival, Stop)  # a leg always ends at a stop
                 eng.leg_service[(ri, stage.index)] = self.service(stage, arrival.kind, way)
+        if shares:
+            self.add_timetable_trains(routes, shares)
         # the facility at a service's departure node owns the yard its cargo waits in
         for svc in eng.services:
             svc.from_facility = eng.facilities.get(facility_key(svc.from_node, svc.direction))
         per_route = eng.rec.slots_per_route
         n_slots = int(per_route.max()) if per_route is not None and len(per_route) else 1
         eng.index_stages(len(routes), n_slots)
+
+    def add_timetable_trains(self, routes: Mapping[str, RouteInstance],
+                             shares: Mapping[str, float]) -> None:
+        """Fixed-timetable trains beside the block trains of the families in ``shares``
+        (:mod:`corridorsim.sim.timetable`)."""
+        eng = self.eng
+        eng.timetable = Timetable(eng.rec.n, self.streams, list(routes.values()), shares)
+        add_timetable_trains(
+            list(routes.values()), self.scn, shares,
+            lambda ri, st: eng.leg_service[(ri, st)].key,
+            lambda leg, kind, way, spec: self.service(leg, kind, way, spec).key,
+            eng.timetable)
 
     def facility(self, node: str, kind: str, direction: str) -> Facility:
         fkey = facility_key(node, direction)
@@ -162,19 +187,25 @@ class Assembly:
                 node=node, kind=kind, params=spec,
                 calendar=node_calendar(node, self.closures, self.places),
                 rng=self.streams.get(f"facility:{fkey}"),
-                resource=simpy.Resource(env, capacity=spec.servers), yard_room=Signal(env),
+                resource=(simpy.PriorityResource if self.priority and kind in PRIORITY_KINDS
+                          else simpy.Resource)(env, capacity=spec.servers),
+                yard_room=Signal(env),
                 is_border=kind in BORDER_KINDS, direction=direction,
             )
             self.eng.facilities[fkey] = fac
         return fac
 
-    def service(self, leg: Leg, arrival_kind: str, direction: str) -> Service:
+    def service(self, leg: Leg, arrival_kind: str, direction: str,
+                spec: ServiceSpec | None = None) -> Service:
+        """The service of ``leg`` (created once per key; ``spec``: its parameters, if not the
+        leg's resolved defaults and overrides)."""
         skey = service_key(leg, direction)
         svc = self.services.get(skey)
         if svc is not None:
             return svc
         eng = self.eng
-        spec = service_spec(leg.service, f"{leg.from_node}-{leg.to_node}", self.scn)
+        if spec is None:
+            spec = service_spec(leg.service, f"{leg.from_node}-{leg.to_node}", self.scn)
         svc = Service(
             key=skey, kind=leg.service, params=spec, km=leg.km,
             waypoints=[(w.km_from_start, self.facility(w.node, w.kind, direction))
@@ -190,6 +221,9 @@ class Assembly:
         )
         self.services[skey] = svc
         eng.services.append(svc)
+        late = late_arrivals(spec, self.streams, skey)
+        if late is not None:
+            eng.late[skey] = late
         return svc
 
 

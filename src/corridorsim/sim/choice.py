@@ -163,7 +163,7 @@ class ChoiceModel:
         rec.due_h[idx] = np.where(np.isnan(due), self.due_route_h[ri], due)
         for r in np.unique(ri):  # hand the bookings to their first leg (wakes its service)
             sel = idx[ri == r]
-            eng.leg_service[(int(r), 1)].queue.preload(sel, rec.created_h[sel])
+            eng.book_first_leg(int(r), sel)
         self._record_shares(week, rec, idx, seg, inst, choice)
 
     def _draw(self, probs: np.ndarray, teu: np.ndarray, room: np.ndarray,

@@ -20,25 +20,12 @@ from corridorsim.scenario.specs import VehicleSpec
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.facilities import Facility, Service
 from corridorsim.sim.records import CAUSES, RunRecords
+from corridorsim.sim.sea_reliability import LateArrivals
 from corridorsim.sim.streams import sample
+from corridorsim.sim.timetable import PRIORITY_OTHER, PRIORITY_SLOT, TIMETABLE_KIND, Timetable
+from corridorsim.sim.waits import CAUSE, record_phases
 
-CAUSE = {c: i for i, c in enumerate(CAUSES)}
 INF = math.inf
-
-
-CLOSURE_CAUSES = frozenset({"weather", "disruption"})
-
-
-def _overlap(a: float, b: float, ready: np.ndarray, first: float,
-             last: float) -> np.ndarray | float:
-    """Hours of ``[a, b)`` each consignment (ready at ``ready``) spent waiting."""
-    if b <= first or b <= a:
-        return 0.0
-    if a >= last:  # everyone was ready before it began: the same hours for all
-        return b - a
-    spans = b - np.maximum(a, ready)
-    out: np.ndarray = np.maximum(spans, 0.0, out=spans)
-    return out
 
 
 class Engine:
@@ -56,12 +43,20 @@ class Engine:
         self.trip_log: list[tuple[str, int, float, float, float, float]] = []
         # departure time of every departure, in order; rec.trip points here
         self.departures: list[float] = []
+        # the service index of every departure, in the same order
+        self.departure_service: list[int] = []
         # filled by :meth:`index_stages`: (route index, stage) -> service index (-1 where
         # the stage is not a leg, or beyond the route)
         self.next_service = np.empty((0, 0), dtype=np.int64)
         self.on_progress: Callable[[float], None] | None = None
         # extra SimPy process factories started with the run (e.g. weekly route choice)
         self.extra_processes: list[Callable[[], Generator[Any, Any, None]]] = []
+        # fixed-timetable trains beside block trains (None: the scenario has none)
+        self.timetable: Timetable | None = None
+        # schedule reliability: the late-arrival process of a service, by service key
+        self.late: dict[str, LateArrivals] = {}
+        # a fixed-timetable train runs once per slot: its next slot is after this time
+        self.slot_taken: dict[str, float] = {}
 
     def index_stages(self, n_routes: int, n_slots: int) -> None:
         """Integer look-up table of the service of every (route, stage).
@@ -78,6 +73,20 @@ class Engine:
             if fac is None or fac is not svc.to_facility:
                 raise InternalError(f"route {ri} stage {st}: leg {svc.key} is not followed by "
                                     f"a stop at {svc.to_node}")
+        if self.timetable is not None:
+            self.timetable.index([svc.key for svc in self.services])
+
+    def book_first_leg(self, ri: int, idx: np.ndarray) -> None:
+        """Book consignments ``idx`` of route ``ri`` on its first leg (on its fixed-timetable
+        train, for those who ride one)."""
+        svc = self.leg_service[(ri, 1)]
+        groups = [(svc.index, idx)]
+        if self.timetable is not None and len(idx):
+            nxt = self.timetable.redirect(idx, np.full(len(idx), ri),
+                                          np.full(len(idx), svc.index))
+            groups = [(int(k), idx[nxt == k]) for k in np.unique(nxt)]
+        for k, sel in groups:
+            self.services[k].queue.preload(sel, self.rec.created_h[sel])
 
     # ------------------------------------------------------------------ helpers
     def _closure_wait(self, cal: Calendar) -> Generator[Any, Any, list[tuple[float, float, str]]]:
@@ -94,47 +103,6 @@ class Engine:
                 yield self.env.timeout(reopen - t0)
             phases.append((t0, self.env.now, cause))
 
-    def _record_phases(self, rows: np.ndarray, ready: np.ndarray,
-                       phases: list[tuple[float, float, str]], t_end: float,
-                       closed: list[tuple[float, float, str]]) -> None:
-        """File each consignment's wait ``ready → t_end`` by cause; the rest is queue.
-
-        ``closed`` are the hours the service was closed (storms, disruptions; disjoint,
-        from its calendar): whoever was waiting then waited for the closure, wherever it
-        stood in the queue, so those hours go to the closure's cause first. The loop's own
-        ``phases`` (waiting for a vehicle, a slot, the vehicle to fill) take the hours left.
-        ``rows`` are the consignments' record rows of a leg about to depart; this is the
-        first write to those rows, so values are assigned, not added.
-        """
-        rest = t_end - ready
-        parts: dict[int, np.ndarray | float] = {}
-        first, last = (float(ready.min()), float(ready.max())) if len(ready) else (0.0, 0.0)
-
-        def add(cause: str, part: np.ndarray | float) -> None:
-            nonlocal rest
-            c = CAUSE[cause]
-            parts[c] = parts[c] + part if c in parts else part
-            rest = rest - part
-
-        for a, b, cause in closed:
-            add(cause, _overlap(a, b, ready, first, last))
-        for t0, t1, cause in phases:
-            t1 = min(t1, t_end)
-            if t1 <= first or t1 <= t0 or (closed and cause in CLOSURE_CAUSES):
-                continue  # over before anyone on board was ready, or filed above
-            part = _overlap(t0, t1, ready, first, last)
-            for a, b, _ in closed:  # hours inside a closure are the closure's
-                if a < t1 and b > t0:
-                    part = part - _overlap(max(a, t0), min(b, t1), ready, first, last)
-            add(cause, part)
-        if isinstance(rest, np.ndarray):
-            np.maximum(rest, 0.0, out=rest)
-        q = CAUSE["queue"]
-        parts[q] = parts[q] + rest if q in parts else rest
-        wait = self.rec.wait
-        for c, part in parts.items():
-            wait[c][rows] = part
-
     def _add_waits(self, rows: np.ndarray, hours: np.ndarray, *, first: bool) -> None:
         """Add the same hours per cause (``hours[cause]``) to every row of a vehicle load
         (assign when this is the ``first`` write to the rows)."""
@@ -147,12 +115,13 @@ class Engine:
                 w[rows] += hours[c]
 
     # ------------------------------------------------------------------ facility passage
-    def _pass(self, fac: Facility, load: float, *,
-              may_block: bool) -> Generator[Any, Any, tuple[np.ndarray, float]]:
+    def _pass(self, fac: Facility, load: float, *, may_block: bool,
+              priority: int = PRIORITY_OTHER) -> Generator[Any, Any, tuple[np.ndarray, float]]:
         """A vehicle (``load`` TEU) passes facility ``fac``. Returns the hours every
         consignment on board spent there by cause, and the hours moving (a chokepoint
         transit). With ``may_block`` the vehicle keeps its berth while the facility's yard
-        is full (unloading stops)."""
+        is full (unloading stops). A facility with a priority queue serves the lowest
+        ``priority`` first (a fixed-timetable train's slot at a border)."""
         env = self.env
         t_arrive = env.now
         phases = yield from self._closure_wait(fac.calendar)
@@ -166,7 +135,8 @@ class Engine:
                 yield env.timeout(delay)
                 phases.append((t0, env.now, "schedule"))
         fac.queue_trace.append((env.now, len(fac.resource.queue) + 1))
-        req = fac.resource.request()
+        req = (fac.resource.request(priority=priority)
+               if isinstance(fac.resource, simpy.PriorityResource) else fac.resource.request())
         t_q = env.now
         yield req
         waited = env.now - t_q
@@ -208,11 +178,12 @@ class Engine:
         return hours, moving
 
     # ------------------------------------------------------------------ stops
-    def _stop(self, idx: np.ndarray, rows: np.ndarray, fac: Facility) -> Generator[Any, Any, None]:
+    def _stop(self, idx: np.ndarray, rows: np.ndarray, fac: Facility,
+              priority: int = PRIORITY_OTHER) -> Generator[Any, Any, None]:
         """Consignments ``idx`` (record ``rows``, entered at ``now``) pass stop ``fac``."""
         env, rec = self.env, self.rec
         load = float(rec.teu[idx].sum())
-        hours, moving = yield from self._pass(fac, load, may_block=True)
+        hours, moving = yield from self._pass(fac, load, may_block=True, priority=priority)
         self._add_waits(rows, hours, first=True)
         if moving:
             rec.moving[rows] = moving
@@ -232,6 +203,8 @@ class Engine:
             return
         rows_live = rows_live + 1
         rec.t_in[rows_live] = now
+        if self.timetable is not None:
+            nxt_svc = self.timetable.redirect(live, rec.route[live], nxt_svc)
         first, lo = int(nxt_svc[0]), int(nxt_svc.min())
         groups = [(first, live, rows_live)] if lo == int(nxt_svc.max()) else \
             [(int(k), live[m], rows_live[m]) for k in np.unique(nxt_svc)
@@ -298,7 +271,8 @@ class Engine:
         min_teu = p.min_load_share * capacity - 1e-9
         if p.headway_h is not None:
             while True:
-                k = math.ceil((env.now - p.first_departure_h) / p.headway_h - 1e-12)
+                after = max(env.now, self.slot_taken.get(svc.key, -INF))
+                k = math.ceil((after - p.first_departure_h) / p.headway_h - 1e-12)
                 slot = p.first_departure_h + max(k, 0) * p.headway_h
                 if slot > env.now:
                     t0 = env.now
@@ -340,13 +314,16 @@ class Engine:
         ready = rec.t_in[rows]
         closed = (svc.calendar.closed_between(float(ready.min()), t_dep)
                   if svc.calendar.windows and len(ready) else [])
-        self._record_phases(rows, ready, phases, t_dep, closed)
+        record_phases(self.rec.wait, rows, ready, phases, t_dep, closed)
         load = float(rec.teu[idx].sum())
         if svc.from_facility is not None:
             svc.from_facility.yard_remove(load)
         svc.trips += 1
         rec.trip[rows] = len(self.departures)
         self.departures.append(t_dep)
+        self.departure_service.append(svc.index)
+        if svc.kind == TIMETABLE_KIND:  # what did not fit waits for the next slot
+            self.slot_taken[svc.key] = t_dep + 1e-6
         env.process(self._trip(svc, idx, rows, t_dep, load, capacity, svc.trips, vehicle))
 
     def _trip(self, svc: Service, idx: np.ndarray, rows: np.ndarray,
@@ -358,15 +335,19 @@ class Engine:
         done_km = 0.0
         moving = 0.0
         hours = np.zeros(len(CAUSES))
+        prio = PRIORITY_SLOT if svc.kind == TIMETABLE_KIND else PRIORITY_OTHER
         for km, fac in svc.waypoints:
             dt = (km - done_km) / speed
             yield env.timeout(dt)
             moving += dt
             done_km = km
-            h, m = yield from self._pass(fac, load, may_block=False)
+            h, m = yield from self._pass(fac, load, may_block=False, priority=prio)
             hours += h
             moving += m
         delay = float(sample(svc.params.delay, svc.rng))
+        late = self.late.get(svc.key)
+        if late is not None:  # schedule reliability: this arrival may be late
+            delay += late.draw()
         dt = (svc.km - done_km) / speed + delay
         yield env.timeout(dt)
         moving += dt
@@ -381,7 +362,7 @@ class Engine:
         rec.t_in[nxt_rows] = now
         # one vehicle, one passage: every consignment on board arrives at the same node, so
         # the train or ship is processed once whichever route families it carries
-        env.process(self._stop(idx, nxt_rows, svc.to_facility))
+        env.process(self._stop(idx, nxt_rows, svc.to_facility, prio))
         if svc.fleet is not None:
             env.process(self._return(svc, t_arr - t_dep, None))
         elif vehicle is not None:
