@@ -36,8 +36,9 @@ def check(network):
 
 # the parameters of data/calibration.csv were fitted to these (defaults.py: CALIBRATED ...)
 CALIBRATION_TARGETS = {"C01", "C02", "C04", "C09", "C11"}
-# the feeder size is set from the same sources; Alat's handling rate from T-C4's 20.1 h
-INPUTS = {"C10", "C18"}
+# the feeder size is set from the same sources; Alat's handling rate from T-C4's 20.1 h;
+# Kuryk's loading rate from T-C1's 46-47 wagons/day
+INPUTS = {"C10", "C18", "C22"}
 # component observations the model does not reproduce yet (docs/validation.md, "Reading the
 # failures"); when one is fixed, take it off this list. C19 was fixed by the monthly demand
 # of T-V1 (2024 volumes grew through the year), C18 became an input (Alat handling, T-C4).
@@ -107,11 +108,13 @@ def test_loader_rejects_row_without_role(tmp_path):
 
 def test_addendum_observations_cite_t_ids():
     obs = load_observations().set_index("id")
-    src = {i: obs.loc[i, "source"] for i in ("C16", "C17", "C18", "C19", "C20", "C21")}
+    ids = ("C16", "C17", "C18", "C19", "C20", "C21", "C22")
+    src = {i: obs.loc[i, "source"] for i in ids}
     assert src == {"C16": "T-V5", "C17": "T-V4", "C18": "T-C4", "C19": "T-C6", "C20": "T-C5",
-                   "C21": "T-V3"}
-    # C18 is the figure Alat's handling rate is set from: an input, not evidence
-    assert obs.loc["C18", "role"] == "input"
+                   "C21": "T-V3", "C22": "T-C1"}
+    # C18 and C22 are the figures Alat's handling and Kuryk's loading rates are set from:
+    # inputs, not evidence
+    assert (obs.loc[["C18", "C22"], "role"] == "input").all()
     assert (obs.loc[["C16", "C17", "C19", "C20", "C21"], "role"] == "validation").all()
 
 

@@ -158,6 +158,16 @@ def service_time(res: RunResult, subject: str, statistic: str) -> float:
     return busy_h / float(r["vehicles"])
 
 
+def handling_rate(res: RunResult, subject: str, statistic: str) -> float:
+    """TEU handled per server busy hour at a facility (TEU/h; ``wagons/day`` converts)."""
+    row = res.facilities[res.facilities["node"] == subject]
+    if row.empty:
+        return math.nan
+    r = row.iloc[0]
+    busy_h = float(r["utilisation"]) * int(r["servers"]) * float(res.scenario.horizon_d) * 24.0
+    return float(r["teu"]) / busy_h if busy_h > 0 else math.nan
+
+
 def fleet_throughput(res: RunResult, subject: str, statistic: str) -> float:
     """TEU carried per year by a service's departures after the warm-up."""
     t0, t1 = _window(res)
@@ -221,7 +231,8 @@ def transit_from_departure(res: RunResult, subject: str, statistic: str) -> floa
 
 MEASURES: dict[str, Callable[[RunResult, str, str], float]] = {
     f.__name__: f for f in (crossing_time, processing_time, trains_per_day, sailing_time, rail_speed,
-                            vehicle_capacity, vehicle_load, service_time, fleet_throughput, departures_per_week,
+                            vehicle_capacity, vehicle_load, service_time, handling_rate, fleet_throughput,
+                            departures_per_week,
                             node_throughput, span, transit_from_departure)
 }
 # measures whose base unit is hours
@@ -230,9 +241,14 @@ DURATIONS = frozenset({"crossing_time", "processing_time", "service_time", "sail
 
 
 def to_unit(value: float, measure_name: str, unit: str) -> float:
-    """Convert a measure's base value to the observation's unit (hours to days)."""
+    """Convert a measure's base value to the observation's unit (hours to days; a TEU/h
+    handling rate to wagons/day at the model's TEU per wagon)."""
     if measure_name in DURATIONS and unit == "d":
         return value / 24.0
+    if measure_name == "handling_rate" and unit == "wagons/day":
+        from corridorsim.scenario.defaults import TEU_PER_WAGON
+
+        return value * 24.0 / TEU_PER_WAGON
     return value
 
 

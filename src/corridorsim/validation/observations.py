@@ -27,7 +27,7 @@ COLUMNS = ("version", "id", "kind", "role", "quantity", "measure", "subject", "s
 KINDS = ("component", "schedule")
 ROLES = ("validation", "calibration", "input")
 UNITS = ("h", "d", "TEU", "TEU/yr", "TEU/quarter", "km/h", "trains/day", "trains/week",
-         "voyages/week")
+         "voyages/week", "wagons/day")
 _SOURCE = re.compile(r"^(S\d+|T-[A-Z]+\d+)(\s*;\s*(S\d+|T-[A-Z]+\d+))*$")
 
 
