@@ -122,3 +122,21 @@ def test_late_delay_without_a_share_is_refused(tmp_path: Path) -> None:
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output
     assert "late_delay needs on_time_share" in " ".join(res.output.split())
+
+
+@pytest.mark.parametrize(("services", "ok"), [
+    ({"deep_sea": {"reliability": "gemini"}}, True),
+    ({"deep_sea": {"on_time_share": 0.6, "late_delay": {"exponential": {"mean_h": 120}}}}, True),
+    ({"fixed_timetable_train": {"route_shares": {"northern": 0.2}, "headway_h": 84}}, True),
+    ({"deep_sea": {"reliability": "cosco"}}, False),
+    ({"deep_sea": {"on_time_share": 61.5}}, False),
+], ids=["group", "by_hand", "timetable", "unknown_group", "percentage"])
+def test_corridorsim_schema_knows_the_new_keys(services: dict[str, object], ok: bool) -> None:
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    res = CliRunner().invoke(main, ["schema"])
+    assert res.exit_code == 0, res.output
+    validator = jsonschema.Draft202012Validator(json.loads(res.output))
+    data = {"name": "x", "demand": [{"route": "suez", "teu_per_week": 10}], "services": services}
+    assert validator.is_valid(data) is ok
