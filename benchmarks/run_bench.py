@@ -30,7 +30,7 @@ the first ``BENCH_NAIVE_N`` (default 30,000) bookings of the same demand, and
 reference. Then, in the parent, the planner's runs through the CLI (``cli_bench.py``):
 ``viz_overhead``, ``viz_memory_ratio``, ``cli_overhead`` (``BENCH_CLI10M=0`` skips the
 10 M TEU CLI run), replication throughput and parallel efficiency (``BENCH_REPLICATIONS``,
-default 6; 0 skips; ``BENCH_WORKERS``, default 2); ``--no-cli`` skips them all.
+default 100; 0 skips; ``BENCH_WORKERS``, default 2); ``--no-cli`` skips them all.
 
 Usage: ``python benchmarks/run_bench.py [--only benchmark_1m] [--no-write] [--no-cli]``.
 """

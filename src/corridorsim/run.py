@@ -79,6 +79,7 @@ def run_scenario(
     network: Network | None = None,
     families: Mapping[str, RouteFamily] | None = None,
     progress: Callable[[float], None] | None = None,
+    weekly: bool = True,
 ) -> RunResult:
     """Simulate ``scn`` and return its tables and KPIs (nothing is written to disk).
 
@@ -96,6 +97,9 @@ def run_scenario(
         Route families by id; the shipped families when omitted.
     progress
         Called with the share of the horizon simulated (0..1).
+    weekly
+        Compute the per-week tables (``timeseries.csv``, ``facility_timeseries.csv``);
+        replications and sweep variants that keep only their summary rows skip them.
     """
     t0 = time.perf_counter()
     clock = _Stopwatch()
@@ -108,7 +112,7 @@ def run_scenario(
     clock.lap("simulate")
     sim = collect(setup, built)
     info = run_info(setup, built, sim)
-    res = analyse(setup, built, sim, info, clock)
+    res = analyse(setup, built, sim, info, clock, weekly=weekly)
     clock.lap("finish")
     info["wall_s"] = round(time.perf_counter() - t0, 3)
     info["timings_s"] = clock.laps
@@ -172,7 +176,7 @@ def run_info(setup: Setup, built: Built, sim: Simulated) -> dict[str, Any]:
 
 
 def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
-            clock: _Stopwatch) -> RunResult:
+            clock: _Stopwatch, *, weekly: bool = True) -> RunResult:
     """KPIs, accounting, saturation and the invariant checks, side by side (they only read
     the records; numpy releases the GIL in its loops; each is deterministic on its own, so
     the results do not depend on the number of threads); then the result, complete."""
@@ -204,7 +208,7 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     done, seconds = _run_side_by_side({
         "timeseries": lambda: (
             route_timeseries(rec, weeks, order, routes, sim.trace.warmup_h),
-            facility_timeseries(built.engine, sim.trace, weeks, names)),
+            facility_timeseries(built.engine, sim.trace, weeks, names)) if weekly else None,
         "accounting": lambda: account_records(scn, routes, sim.trace, counted=counted),
         "saturation": lambda: place_queues(sim.trace, sim.facilities, sim.vehicles,
                                            scn.horizon_d * 24.0),
@@ -217,7 +221,8 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     acc: RecordAccounting = done["accounting"]
     summary = done["kpis"].merge(acc.summary, on=INSTANCE_COLUMNS, how="left").round(6)
     tables = dict(acc.tables)
-    tables["timeseries.csv"], tables["facility_timeseries.csv"] = done["timeseries"]
+    if done["timeseries"] is not None:
+        tables["timeseries.csv"], tables["facility_timeseries.csv"] = done["timeseries"]
     if done["shipments"] is not None:  # the planner's own cargo, per route it took
         ship = done["shipments"]
         tables["shipments.csv"] = ship[ship["teu_created"] > 0].reset_index(drop=True)
