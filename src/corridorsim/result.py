@@ -6,12 +6,22 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from corridorsim.analysis.tables import SimTrace, chunk_bounds, consignments_table, legs_table
+from corridorsim.analysis.tables import (
+    Coded,
+    Columns,
+    SimTrace,
+    chunk_bounds,
+    columns_arrow,
+    columns_frame,
+    consignment_columns,
+    leg_columns,
+)
 
 if TYPE_CHECKING:
     from corridorsim.closures import Closures
@@ -20,6 +30,19 @@ if TYPE_CHECKING:
     from corridorsim.scenario.model import Scenario
 
 __all__ = ["RunResult"]
+
+
+class LegAccounting(Protocol):
+    """Prices leg rows given as arrays (``corridorsim.accounting.pipeline.RecordAccounting``)."""
+
+    def leg_columns(self, route: np.ndarray, stage: np.ndarray, teu: np.ndarray,
+                    start_h: np.ndarray, end_h: np.ndarray, consignment: np.ndarray,
+                    reefer: np.ndarray | None = None) -> dict[str, np.ndarray]: ...
+
+
+def _array(col: np.ndarray | Coded) -> np.ndarray:
+    assert not isinstance(col, Coded)
+    return col
 
 
 #: most consignments of one route instance the report's distributions read (a larger route
@@ -48,13 +71,13 @@ class RunResult:
         which the consignment and leg tables are built when first asked for
     consignment_columns : per-consignment arrays (emissions, cost) added to the
         consignments table
-    leg_accounting : adds the accounting columns to a chunk of the leg table
+    leg_accounting : the accounting columns of leg rows (:class:`LegAccounting`)
     given_consignments, given_legs : tables given in place of those built from the trace
         (a sample of a large run, see :meth:`sample`)
 
     The consignment and leg tables of a large run (millions of consignments, tens of
     millions of legs) are never needed whole: :func:`corridorsim.outputs.write_run` writes
-    them chunk by chunk (:meth:`iter_consignments`, :meth:`iter_legs`).
+    them chunk by chunk as Arrow tables (:meth:`arrow_chunks`).
     """
 
     scenario: Scenario
@@ -69,7 +92,7 @@ class RunResult:
     footprints: Mapping[str, Any] = field(default_factory=dict)
     trace: SimTrace | None = None
     consignment_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
-    leg_accounting: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    leg_accounting: LegAccounting | None = None
     given_consignments: pd.DataFrame | None = None
     given_legs: pd.DataFrame | None = None
     #: tables built from the trace, and samples, kept once built
@@ -84,17 +107,46 @@ class RunResult:
         """Consignments ``lo <= id < hi`` as a table."""
         if self.given_consignments is not None:
             return _rows_of(self.given_consignments, lo, hi)
-        assert self.trace is not None
-        return consignments_table(self.trace.records, self.routes, self.trace.warmup_h, lo, hi,
-                                  extra=dict(self.consignment_columns))
+        return columns_frame(self._consignment_columns(lo, hi))
 
     def legs_chunk(self, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
         """Leg rows of consignments ``lo <= id < hi`` as a table (with accounting columns)."""
         if self.given_legs is not None:
             return _rows_of(self.given_legs, lo, hi)
+        return columns_frame(self._leg_columns(lo, hi))
+
+    def _consignment_columns(self, lo: int = 0, hi: int | None = None, *,
+                             ids: np.ndarray | None = None) -> Columns:
         assert self.trace is not None
-        df = legs_table(self.trace.records, self.routes, lo, hi, attrs=self.trace.attrs)
-        return self.leg_accounting(df) if self.leg_accounting is not None else df
+        return consignment_columns(self.trace.records, self.routes, self.trace.warmup_h, lo, hi,
+                                   extra=dict(self.consignment_columns), ids=ids)
+
+    def _leg_columns(self, lo: int = 0, hi: int | None = None, *,
+                     ids: np.ndarray | None = None) -> Columns:
+        assert self.trace is not None
+        cols = leg_columns(self.trace.records, self.routes, lo, hi, attrs=self.trace.attrs,
+                           ids=ids)
+        acc = self.leg_accounting
+        if acc is not None:
+            route = cols["route_key"]
+            assert isinstance(route, Coded)
+            cols.update(acc.leg_columns(
+                route.codes.astype(np.int64), _array(cols["stage_index"]),
+                _array(cols["teu"]), _array(cols["start_h"]), _array(cols["end_h"]),
+                _array(cols["consignment_id"])))
+        return cols
+
+    def arrow_chunks(self, table: str, max_rows: int = 1_000_000) -> Iterator[pa.Table]:
+        """``"consignments"`` or ``"legs"`` as Arrow tables, chunk by chunk (the Parquet
+        writer's input): from the records without a pandas copy, text as dictionary arrays;
+        a table given in place of the trace's converted as it is."""
+        given = self.given_consignments if table == "consignments" else self.given_legs
+        build = self._consignment_columns if table == "consignments" else self._leg_columns
+        for lo, hi in self.chunks(max_rows):
+            if given is not None:
+                yield pa.Table.from_pandas(_rows_of(given, lo, hi), preserve_index=False)
+            else:
+                yield columns_arrow(build(lo, hi))
 
     @property
     def consignments(self) -> pd.DataFrame:
@@ -126,13 +178,6 @@ class RunResult:
             return [(0, self.n_consignments)]
         return chunk_bounds(self.trace.records, max_rows)
 
-    def iter_consignments(self, max_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
-        for lo, hi in self.chunks(max_rows):
-            yield self.consignments_chunk(lo, hi)
-
-    def iter_legs(self, max_rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
-        for lo, hi in self.chunks(max_rows):
-            yield self.legs_chunk(lo, hi)
 
     def cached(self, name: str, build: Callable[[], Any]) -> Any:
         """``build()``, computed once per result (an aggregate read by several pages)."""
@@ -172,11 +217,8 @@ class RunResult:
         ids = np.sort(np.concatenate(
             [order[a:b:every.get(rec.route_ids[r], 1)]
              for r, (a, b) in enumerate(pairwise(bounds))]))
-        cons = consignments_table(rec, self.routes, self.trace.warmup_h, ids=ids,
-                                  extra=dict(self.consignment_columns))
-        legs = legs_table(rec, self.routes, attrs=self.trace.attrs, ids=ids)
-        if self.leg_accounting is not None:
-            legs = self.leg_accounting(legs)
+        cons = columns_frame(self._consignment_columns(ids=ids))
+        legs = columns_frame(self._leg_columns(ids=ids))
         info = {**self.info, "sample": {"consignments": len(ids), "of": self.n_consignments,
                                         "per_route": per_route, "every": every}}
         return self.replace(trace=None, consignments=cons, legs=legs, info=info)

@@ -239,7 +239,7 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
         scenario=scn, network=setup.network, routes=routes, closures=setup.closures,
         summary=summary, facilities=sim.facilities, vehicles=sim.vehicles, info=info,
         extra_tables=tables, footprints=acc.footprints, trace=sim.trace,
-        consignment_columns=acc.per_consignment, leg_accounting=acc.extend_legs)
+        consignment_columns=acc.per_consignment, leg_accounting=acc)
 
 
 #: the planner's own cargo's KPIs repeated in summary.csv as ``shipment_<column>``

@@ -76,26 +76,35 @@ class RecordAccounting:
     def extend_legs(self, legs: pd.DataFrame) -> pd.DataFrame:
         """``legs`` (a chunk of the legs table) with the :data:`LEG_COLUMNS` appended
         (in place; returned), by integer lookup of (route instance, stage)."""
-        u = self.units
-        si = legs["stage_index"].to_numpy(np.int64)
-        if len(si) and (si.min() < 0 or si.max() >= u.s_max):
-            raise ScenarioError(f"legs: stage_index outside 0..{u.s_max - 1}")
-        key = self._route_codes(legs) * u.s_max + si
-        u.check(key, "legs")
-        teu = legs["teu"].to_numpy(float)
-        if "reefer" in legs.columns:
-            flags = legs["reefer"].fillna(False).to_numpy(bool)
-        else:
-            flags = self.reefer[legs["consignment_id"].to_numpy(np.int64)]
-        hours = legs["end_h"].to_numpy(float) - legs["start_h"].to_numpy(float)
-        np.copyto(hours, 0.0, where=np.isnan(hours))  # still in the stage: no hours yet
-        reefer = flags * teu if flags.any() else None
-        act = Activity(teu=teu, teu_h=teu * hours, reefer_teu=reefer,
-                       reefer_teu_h=None if reefer is None else reefer * hours)
-        out = leg_amounts(lambda name: u.unit[name][key], act, self.inputs.inventory)
+        reefer = (legs["reefer"].fillna(False).to_numpy(bool) if "reefer" in legs.columns
+                  else None)
+        out = self.leg_columns(
+            self._route_codes(legs), legs["stage_index"].to_numpy(np.int64),
+            legs["teu"].to_numpy(float), legs["start_h"].to_numpy(float),
+            legs["end_h"].to_numpy(float), legs["consignment_id"].to_numpy(np.int64), reefer)
         for c in LEG_COLUMNS:
             legs[c] = out[c]
         return legs
+
+    def leg_columns(self, route: IntArray, stage: IntArray, teu: FloatArray,
+                    start_h: FloatArray, end_h: FloatArray, consignment: IntArray,
+                    reefer: BoolArray | None = None) -> dict[str, FloatArray]:
+        """The :data:`LEG_COLUMNS` of leg rows given as arrays (``route``: index into the
+        run's route ids; ``reefer``: per row, else looked up by consignment)."""
+        u = self.units
+        si = np.asarray(stage, dtype=np.int64)
+        if len(si) and (si.min() < 0 or si.max() >= u.s_max):
+            raise ScenarioError(f"legs: stage_index outside 0..{u.s_max - 1}")
+        key = np.asarray(route, dtype=np.int64) * u.s_max + si
+        u.check(key, "legs")
+        flags = reefer if reefer is not None else self.reefer[consignment]
+        hours = end_h - start_h
+        np.copyto(hours, 0.0, where=np.isnan(hours))  # still in the stage: no hours yet
+        reefer_teu = flags * teu if flags.any() else None
+        act = Activity(teu=teu, teu_h=teu * hours, reefer_teu=reefer_teu,
+                       reefer_teu_h=None if reefer_teu is None else reefer_teu * hours)
+        out = leg_amounts(lambda name: u.unit[name][key], act, self.inputs.inventory)
+        return {c: out[c] for c in LEG_COLUMNS}
 
 
 @dataclass

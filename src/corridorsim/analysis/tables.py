@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -15,12 +16,18 @@ from corridorsim.sim.engine import Engine
 from corridorsim.sim.records import CAUSES, RunRecords
 
 __all__ = [
+    "Coded",
+    "Columns",
     "SimTrace",
     "StageAttributes",
     "chunk_bounds",
+    "columns_arrow",
+    "columns_frame",
     "consignment_basics",
+    "consignment_columns",
     "consignments_table",
     "facilities_table",
+    "leg_columns",
     "legs_table",
     "route_time_sums",
     "vehicles_table",
@@ -38,6 +45,50 @@ def _str_column(values: list[str], codes: np.ndarray) -> pd.Series:
 
 def _STR_MAPPER(t: pa.DataType) -> object:
     return pd.StringDtype("pyarrow", na_value=np.nan) if t == pa.string() else None
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A text column as integer codes into a vocabulary: no string is built until a
+    renderer asks (pandas: Arrow strings, or a categorical; Arrow: a dictionary array,
+    which Parquet writes as its dictionary without hashing a value)."""
+
+    vocab: Sequence[str]
+    codes: np.ndarray
+    categorical: bool = False  # pandas: a Categorical over the whole vocabulary
+
+
+#: a table as named columns, numeric (numpy) or :class:`Coded` text
+Columns = dict[str, "np.ndarray | Coded"]
+
+
+def columns_frame(cols: Columns) -> pd.DataFrame:
+    """The columns as a pandas table (text as Arrow-backed ``str``, or categorical)."""
+    def render(v: np.ndarray | Coded) -> object:
+        if not isinstance(v, Coded):
+            return v
+        if v.categorical:
+            return pd.Categorical.from_codes(v.codes, categories=pd.Index(list(v.vocab)))
+        return _str_column(list(v.vocab), v.codes)
+
+    return pd.DataFrame({k: render(v) for k, v in cols.items()})
+
+
+def columns_arrow(cols: Columns) -> pa.Table:
+    """The columns as an Arrow table without copying the numbers; text as dictionary
+    arrays over the vocabulary."""
+    def render(v: np.ndarray | Coded) -> pa.Array:
+        if not isinstance(v, Coded):
+            return pa.array(v)
+        # one entry per distinct value (a vocabulary may repeat one, e.g. the family of
+        # each route key): Parquet's writer is not byte-stable on a repeated entry
+        uniq, where = np.unique(np.asarray(v.vocab, dtype=object), return_inverse=True)
+        codes = where.astype(np.int32)[v.codes] if len(uniq) < len(v.vocab) else v.codes
+        return pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()),
+                                              pa.array(list(v.vocab) if codes is v.codes
+                                                       else uniq.tolist(), type=pa.string()))
+
+    return pa.table({k: render(v) for k, v in cols.items()})
 
 
 def _span(rec: RunRecords, lo: int, hi: int | None) -> tuple[int, int]:
@@ -109,6 +160,16 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
                        basics: Mapping[str, np.ndarray] | None = None,
                        extra: Mapping[str, np.ndarray] | None = None,
                        ids: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`consignment_columns` as a pandas table."""
+    return columns_frame(consignment_columns(rec, routes, warmup_h, lo, hi, basics=basics,
+                                             extra=extra, ids=ids))
+
+
+def consignment_columns(rec: RunRecords, routes: Mapping[str, RouteInstance], warmup_h: float,
+                        lo: int = 0, hi: int | None = None, *,
+                        basics: Mapping[str, np.ndarray] | None = None,
+                        extra: Mapping[str, np.ndarray] | None = None,
+                        ids: np.ndarray | None = None) -> Columns:
     """One row per consignment: booking, delivery, transit, on-time, waits by cause.
 
     ``lo``/``hi`` select consignments ``lo <= id < hi``; ``basics`` are the arrays of
@@ -132,13 +193,13 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
     route_codes = rec.route[sl].astype(np.int32)
     delivered_h = rec.delivered_h[sl]
     due = rec.due_h[sl]
-    df = pd.DataFrame({
+    return {
         "consignment_id": ids if ids is not None else np.arange(lo, hi, dtype=np.int64),
-        "route": _str_column(fam, route_codes),
-        "route_key": pd.Categorical.from_codes(route_codes, categories=pd.Index(keys)),
-        "origin": _str_column(org, route_codes),
-        "destination": _str_column(dst, route_codes),
-        "segment": _str_column(list(rec.segment_ids), rec.segment[sl].astype(np.int32)),
+        "route": Coded(fam, route_codes),
+        "route_key": Coded(keys, route_codes, categorical=True),
+        "origin": Coded(org, route_codes),
+        "destination": Coded(dst, route_codes),
+        "segment": Coded(list(rec.segment_ids), rec.segment[sl].astype(np.int32)),
         "teu": rec.teu[sl],
         "reefer": rec.reefer[sl],
         "created_h": rec.created_h[sl],
@@ -151,8 +212,7 @@ def consignments_table(rec: RunRecords, routes: Mapping[str, RouteInstance], war
         "moving_h": basics["moving_h"][bs].astype(np.float64),
         **{col: basics[col][bs].astype(np.float64) for col in WAIT_COLUMNS},
         **{col: np.asarray(v)[sl] for col, v in (extra or {}).items()},
-    })
-    return df
+    }
 
 
 class StageAttributes:
@@ -239,6 +299,13 @@ class SimTrace:
 def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0,
                hi: int | None = None, *, attrs: StageAttributes | None = None,
                ids: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`leg_columns` as a pandas table."""
+    return columns_frame(leg_columns(rec, routes, lo, hi, attrs=attrs, ids=ids))
+
+
+def leg_columns(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0,
+                hi: int | None = None, *, attrs: StageAttributes | None = None,
+                ids: np.ndarray | None = None) -> Columns:
     """One row per consignment and stage entered: times, km, moving and waiting by cause.
 
     ``lo``/``hi`` select consignments ``lo <= id < hi`` (all by default), so that a large
@@ -267,12 +334,12 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
         trip = rec.trip[rows]
         on = trip >= 0
         codes["service"][on] = a.trip_service[trip[on]]
-    df = pd.DataFrame({
+    return {
         "consignment_id": ci,
-        "route": _str_column(a.family, ri32),
-        "route_key": pd.Categorical.from_codes(ri32, categories=pd.Index(keys)),
+        "route": Coded(a.family, ri32),
+        "route_key": Coded(keys, ri32, categorical=True),
         "stage_index": si,
-        **{c: _str_column(a.vocab, v) for c, v in codes.items()},
+        **{c: Coded(a.vocab, v) for c, v in codes.items()},
         "km": a.km[ri, si],
         "teu": rec.teu[ci],
         "start_h": rec.t_in[rows],
@@ -280,8 +347,7 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
         "moving_h": rec.moving[rows].astype(np.float64),
         **{col: w[j] for j, col in enumerate(WAIT_COLUMNS)},
         "waiting_h": w.sum(axis=0),
-    })
-    return df
+    }
 
 
 def chunk_bounds(rec: RunRecords, max_rows: int = 1_000_000) -> list[tuple[int, int]]:
