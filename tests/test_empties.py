@@ -17,7 +17,11 @@ def _run(northern_share: float | None = None) -> RunResult:
     scn, _ = load_scenario("baseline_2024")
     data = scn.model_dump()
     data.update(horizon_d=90, warmup_d=14)
-    data["demand"] = [r for r in data["demand"] if r["route"] in ("middle_corridor", "northern")]
+    data["demand"] = [r for r in data["demand"]
+                      if r["route"] in ("middle_corridor", "northern") and r["origin"] == "CN_XIY"]
+    for r in data["demand"]:  # a steady 800 TEU/week out (baseline_2024's grows by month)
+        if r["route"] == "middle_corridor":
+            r.update(teu_per_week=800, seasonality_monthly=None)
     data["demand"].append({"origin": "DE_DUI", "destination": "CN_XIY",
                            "route": "middle_corridor", "teu_per_week": 200})
     if northern_share is not None:
