@@ -135,9 +135,11 @@ def test_run_read_only_parent_fails_before_simulating(tmp_path: Path, no_simulat
 
 # ------------------------------------------------------------------------------ validate
 def test_validate_ok() -> None:
-    res = invoke("validate", "baseline_2024")
+    res = invoke("validate", "eastbound_2025")
     assert res.exit_code == 0, res.output
-    assert "valid" in res.stdout and "baseline_2024" in res.stdout
+    assert res.stdout.startswith("eastbound_2025: valid\n")
+    assert "6 demand rows over 365 days" in res.stdout and "northern_mongolia" in res.stdout
+    assert all(len(line) <= 80 for line in res.stdout.splitlines()), res.stdout
 
 
 def test_validate_error(tmp_path: Path) -> None:

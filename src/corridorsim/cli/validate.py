@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from corridorsim.cli.common import load_checked
@@ -16,5 +18,9 @@ __all__ = ["command"]
 def command(scenario: str) -> None:
     """Check SCENARIO without running it."""
     scn, _ = load_checked(scenario)
-    click.echo(f"{scenario}: valid ({scn.name}: {len(scn.demand)} demand rows, "
-               f"routes {', '.join(scn.routes)}, {scn.horizon_d:g} days)")
+    named = "" if scn.name == scenario else f" (scenario {scn.name})"
+    click.echo(f"{scenario}: valid{named}")
+    what = (f"{len(scn.demand)} demand rows over {scn.horizon_d:g} days; "
+            f"routes {', '.join(scn.routes)}")
+    click.echo(textwrap.fill(what, width=80, initial_indent="  ", subsequent_indent="  ",
+                             break_on_hyphens=False))
