@@ -24,25 +24,29 @@ demo: $(VENV)/.installed
 	$(BIN)/corridorsim routes
 	$(BIN)/corridorsim run baseline_2024
 
-# The browser tests (pytest -m browser) open the pages in Debian's chromium: installed here
-# when missing and we are root with apt-get (as .ci/run does); otherwise the rest of the
-# suite runs and the command to install it is printed.
-CHROMIUM := /usr/bin/chromium
-NO_BROWSER_HINT := Chromium not found at $(CHROMIUM): the browser tests (-m browser) were skipped. \
-To run them: sudo apt-get install -y chromium (Debian/Ubuntu), then make test
+# The browser tests (pytest -m browser) open the pages in Chromium, by default Debian's at
+# /usr/bin/chromium (another: make test CHROMIUM=/path/to/chromium; tests/browserkit.py reads
+# it from the environment). Installed here when missing and we are root with apt-get (as
+# .ci/run does); otherwise the rest of the suite runs and the command to install it is printed.
+DEBIAN_CHROMIUM := /usr/bin/chromium
+CHROMIUM := $(DEBIAN_CHROMIUM)
+NO_BROWSER_HINT := "The browser tests (-m browser) were skipped: no Chromium at $(CHROMIUM)." \
+  "To run them: sudo apt-get install -y chromium (Debian/Ubuntu), then make test;" \
+  "or name another Chromium: make test CHROMIUM=/path/to/chromium"
 
 test: $(VENV)/.installed-test
-	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	@if [ ! -x $(CHROMIUM) ] && [ "$(CHROMIUM)" = $(DEBIAN_CHROMIUM) ] && [ "$$(id -u)" = 0 ] \
+	    && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing Debian's chromium for the browser tests: apt-get install -y chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
 	    || echo "could not install chromium"; \
 	fi
 	@if [ -x $(CHROMIUM) ]; then \
-	  $(BIN)/python -m pytest -q; \
+	  CORRIDORSIM_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q; \
 	else \
-	  echo "$(NO_BROWSER_HINT)"; \
+	  echo "No Chromium at $(CHROMIUM): running the suite without the browser tests."; \
 	  $(BIN)/python -m pytest -q -m "not browser"; rc=$$?; \
-	  echo "$(NO_BROWSER_HINT)"; exit $$rc; \
+	  printf '%s\n' $(NO_BROWSER_HINT); exit $$rc; \
 	fi
 
 bench: $(VENV)/.installed-test
