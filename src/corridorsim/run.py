@@ -247,8 +247,9 @@ SHIPMENT_COLUMNS = ("teu_delivered", "transit_days_p50", "transit_days_p90", "on
 
 
 def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:
-    """Every disruption window and every storm of the run, with calendar dates (``end``: the
-    last day touched) (``run.json: windows``; the report shades them)."""
+    """Every disruption window, every storm and every spell of weather at a place (closing
+    it or, with ``capacity_factor``, slowing it) of the run, with calendar dates (``end``:
+    the last day touched) (``run.json: windows``; the report shades them)."""
     day0 = setup.scenario.start_date
     out = [{"cause": "disruption", "target": w.target, "label": w.label,
             "start_h": w.start_h, "end_h": w.end_h,
@@ -259,6 +260,15 @@ def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:
                  "start_h": round(a, 3), "end_h": round(b, 3),
                  **dict(zip(("start", "end"), calendar_span(day0, a, b), strict=True))}
                 for a, b, *_ in cal.windows]
+    names = setup.network.nodes["name"]
+    for node, cal in sorted(built.places.items()):  # weather at one place (weather.places)
+        name = str(names.get(node, node))
+        out += [{"cause": "weather", "target": node, "place": name,
+                 "label": (f"weather closes {name}" if cap == 0.0 else
+                           f"weather slows {name} to {cap:.0%}"),
+                 "capacity_factor": cap, "start_h": round(a, 3), "end_h": round(b, 3),
+                 **dict(zip(("start", "end"), calendar_span(day0, a, b), strict=True))}
+                for a, b, _, cap, _ in cal.windows]
     return out
 
 

@@ -7,7 +7,7 @@ services (with their calendars) → route choice → fixed-route bookings on the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,6 +74,8 @@ class Built:
     storms: dict[str, Calendar]
     #: per consignment (record order): the planner's own cargo (``shipment: true`` rows)
     shipment: np.ndarray
+    #: weather at single places by node id (``weather.places``; a calendar each)
+    places: dict[str, Calendar] = field(default_factory=dict)
 
 
 def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance],
@@ -99,7 +101,8 @@ def build_engine(scn: Scenario, net: Network, routes: Mapping[str, RouteInstance
         sel = np.flatnonzero((rec.route == ri) & fixed)
         if len(sel):
             eng.book_first_leg(ri, sel)
-    return Built(eng, rec, bookings.refused, choice, assembly.storms, bookings.shipment)
+    return Built(eng, rec, bookings.refused, choice, assembly.storms, bookings.shipment,
+                 assembly.places)
 
 
 def make_records(routes: Mapping[str, RouteInstance], b: Bookings) -> RunRecords:

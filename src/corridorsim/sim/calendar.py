@@ -73,6 +73,15 @@ class Calendar:
                 spd *= s
         return cap, spd
 
+    def slowed_by(self, t: float) -> str | None:
+        """The cause of the open windows that scale capacity down at ``t`` (a disruption
+        before the weather, as in :meth:`closed_between`); ``None`` when none does."""
+        causes = {c for start, end, c, cap, _ in self.windows
+                  if start <= t < end and 0.0 < cap < 1.0}
+        if not causes:
+            return None
+        return "disruption" if "disruption" in causes else min(causes)
+
     def merged(self, other: Calendar) -> Calendar:
         out = Calendar(list(self.windows))
         for w in other.windows:

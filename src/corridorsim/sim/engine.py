@@ -142,7 +142,9 @@ class Engine:
         waited = env.now - t_q
         fac.queue_trace.append((env.now, len(fac.resource.queue)))
         cap_f, _ = fac.calendar.factors(env.now)
-        service = fac.service_time(load) / max(cap_f, 1e-6)
+        base = fac.service_time(load)
+        service = base / max(cap_f, 1e-6)
+        slowed_by = fac.calendar.slowed_by(env.now) if cap_f < 1.0 else None
         t_s = env.now
         yield env.timeout(service)
         # blocking: containers cannot leave the berth while the yard is full
@@ -169,11 +171,15 @@ class Engine:
             if t1 > t0:
                 hours[CAUSE[cause]] += t1 - t0
         hours[CAUSE["queue"]] += waited
+        # a window slowing the work (wind, a partial disruption) causes the extra time
+        work = base if slowed_by is not None else service
+        if slowed_by is not None:
+            hours[CAUSE[slowed_by]] += service - base
         moving = 0.0
         if fac.kind == "chokepoint":
-            moving = service
+            moving = work
         else:
-            hours[CAUSE["border" if fac.is_border else "handling"]] += service
+            hours[CAUSE["border" if fac.is_border else "handling"]] += work
         hours[CAUSE["border" if fac.is_border else "handling"]] += dwell
         return hours, moving
 

@@ -95,9 +95,11 @@ def shade_windows(ax: Axes, windows: Sequence[Mapping[str, Any]], axis: DateAxis
     for w in storms:
         _span(ax, axis, w["start_h"], w["end_h"], color=STORM_COLOUR, alpha=0.22, lw=0)
     if storms:
-        areas = sorted({str(w.get("target", "")) for w in storms})
+        areas = sorted({str(w.get("target", "")) for w in storms if "place" not in w})
+        places = sorted({str(w["place"]) for w in storms if "place" in w})
+        where = [a.replace("_", " ") for a in areas] + places
         handles.append(Patch(color=STORM_COLOUR, alpha=0.4,
-                             label=f"storm ({', '.join(a.replace('_', ' ') for a in areas)})"))
+                             label=f"weather ({', '.join(where)})"))
     closures = [w for w in windows if w.get("cause") == "disruption"]
     for k, w in enumerate(closures):
         _span(ax, axis, w["start_h"], w["end_h"], color=CLOSURE_COLOUR, alpha=0.13, lw=0)
