@@ -19,7 +19,7 @@ WARMUP_D = 7.0
 EXPECTED = {"baseline_2024", "red_sea_crisis_2024", "surge_2022", "caspian_winter",
             "world_bank_2030", "eastbound_2025", "china_europe_2025", "carbon_price_2030",
             "pl_by_closure_2025", "dostyk_eastbound_ban_2024", "kuryk_ban_2025",
-            "suez_return_2026"}
+            "suez_return_2026", "baseline_2025"}
 
 
 @cache
@@ -159,3 +159,21 @@ def test_china_europe_2025_serves_every_pair() -> None:
     assert ("suez_piraeus", "CN_SHA", "HU_BUD") in pairs
     assert ("southern", "CN_XIY", "TR_HAL") in pairs
     assert len(pairs) == 14
+
+
+def test_baseline_2025_volumes_from_the_addendum() -> None:
+    """2025 volumes: the Trans-Caspian route's ~77,000 TEU (T-V1) split between ~500 China
+    trains (T-V3) and other containers; the Red Sea crisis of 2025 sends the deep-sea slice
+    round the Cape; every demand figure cites a source or is marked assumed."""
+    scn, _ = load_scenario("baseline_2025")
+    assert scn.start_date == "2025-01-01"
+    mc = sum(r.teu_per_week for r in scn.demand if r.route.startswith("middle_corridor"))
+    assert mc * 365 / 7 == pytest.approx(77_000, rel=0.01)
+    china = sum(r.teu_per_week for r in scn.demand
+                if r.route.startswith("middle_corridor") and r.origin == "CN_XIY")
+    assert china * 365 / 7 / 500 == pytest.approx(92.5, rel=0.01)  # TEU per China train
+    assert {r.route for r in scn.demand} >= {"cape", "northern"}
+    assert "suez" not in {r.route for r in scn.demand}
+    for i in range(len(scn.demand)):
+        p = scn.provenance[f"demand[{i}].teu_per_week"]
+        assert p.source or p.assumed, i
