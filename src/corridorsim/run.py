@@ -224,12 +224,7 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     if done["timeseries"] is not None:
         tables["timeseries.csv"], tables["facility_timeseries.csv"] = done["timeseries"]
     if done["shipments"] is not None:  # the planner's own cargo, per route it took
-        ship = done["shipments"]
-        tables["shipments.csv"] = ship[ship["teu_created"] > 0].reset_index(drop=True)
-        summary = summary.merge(  # and beside everyone's, in the summary
-            ship[[*INSTANCE_COLUMNS, *SHIPMENT_COLUMNS]].rename(
-                columns={c: f"shipment_{c}" for c in SHIPMENT_COLUMNS}),
-            on=INSTANCE_COLUMNS, how="left")
+        summary = _with_shipments(summary, done["shipments"], tables)
     if built.choice is not None:
         tables["route_shares.csv"] = route_shares_table(built.choice, rec, routes)
         info["choice_over_capacity_teu"] = round(built.choice.over_cap_teu, 3)
@@ -244,6 +239,15 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
 
 #: the planner's own cargo's KPIs repeated in summary.csv as ``shipment_<column>``
 SHIPMENT_COLUMNS = ("teu_delivered", "transit_days_p50", "transit_days_p90", "on_time_share")
+
+
+def _with_shipments(summary: pd.DataFrame, ship: pd.DataFrame,
+                    tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``shipments.csv`` (routes the planner's own cargo took) into ``tables``, and its
+    KPIs beside everyone's in the summary as ``shipment_<column>``."""
+    tables["shipments.csv"] = ship[ship["teu_created"] > 0].reset_index(drop=True)
+    return summary.merge(ship[[*INSTANCE_COLUMNS, *SHIPMENT_COLUMNS]].rename(
+        columns={c: f"shipment_{c}" for c in SHIPMENT_COLUMNS}), on=INSTANCE_COLUMNS, how="left")
 
 
 def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from corridorsim.sim.records import CAUSES, RunRecords
 from corridorsim.sim.sea_reliability import LateArrivals
 from corridorsim.sim.streams import sample
 from corridorsim.sim.timetable import PRIORITY_OTHER, PRIORITY_SLOT, TIMETABLE_KIND, Timetable
-from corridorsim.sim.waits import CAUSE, record_phases
+from corridorsim.sim.waits import passage_hours, record_phases
 
 INF = math.inf
 
@@ -163,25 +163,7 @@ class Engine:
         fac.teu += load
         fac.wait_sum_h += waited
         fac.wait_max_h = max(fac.wait_max_h, waited)
-        # attribute: server wait -> queue; service -> handling (ports, terminals) or border;
-        # dwell -> border at borders and gauge changes, handling at ports. Every consignment
-        # of the load gets the same hours: one 1-D scatter per cause that occurred.
-        hours = np.zeros(len(CAUSES))
-        for t0, t1, cause in phases:
-            if t1 > t0:
-                hours[CAUSE[cause]] += t1 - t0
-        hours[CAUSE["queue"]] += waited
-        # a window slowing the work (wind, a partial disruption) causes the extra time
-        work = base if slowed_by is not None else service
-        if slowed_by is not None:
-            hours[CAUSE[slowed_by]] += service - base
-        moving = 0.0
-        if fac.kind == "chokepoint":
-            moving = work
-        else:
-            hours[CAUSE["border" if fac.is_border else "handling"]] += work
-        hours[CAUSE["border" if fac.is_border else "handling"]] += dwell
-        return hours, moving
+        return passage_hours(fac, phases, waited, base, service, dwell, slowed_by)
 
     # ------------------------------------------------------------------ stops
     def _stop(self, idx: np.ndarray, rows: np.ndarray, fac: Facility,
@@ -398,3 +380,4 @@ class Engine:
         if self.on_progress is not None:
             self.env.process(self._progress())
         self.env.run(until=self.horizon_h)
+

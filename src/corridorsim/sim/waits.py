@@ -1,4 +1,5 @@
-"""Filing a departing load's waiting hours by cause (the engine's bookkeeping of a departure).
+"""Filing a load's waiting hours by cause: at a departure (:func:`record_phases`) and at a
+facility it passes (:func:`passage_hours`).
 
 Each consignment on a vehicle about to leave has waited from the moment it was ready until
 the departure; :func:`record_phases` splits those hours into the causes of
@@ -8,11 +9,16 @@ the departure; :func:`record_phases` splits those hours into the causes of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from corridorsim.sim.records import CAUSES
 
-__all__ = ["CAUSE", "CLOSURE_CAUSES", "record_phases"]
+if TYPE_CHECKING:
+    from corridorsim.sim.facilities import Facility
+
+__all__ = ["CAUSE", "CLOSURE_CAUSES", "passage_hours", "record_phases"]
 
 #: index of each cause in the first axis of ``RunRecords.wait``
 CAUSE = {c: i for i, c in enumerate(CAUSES)}
@@ -73,3 +79,28 @@ def record_phases(wait: np.ndarray, rows: np.ndarray, ready: np.ndarray,
     for c, part in parts.items():
         wait[c][rows] = part
 
+
+def passage_hours(fac: Facility, phases: list[tuple[float, float, str]], waited: float,
+               base: float, service: float, dwell: float, slowed_by: str | None
+               ) -> tuple[np.ndarray, float]:
+    """The hours of one passage by cause, and its moving hours: closure and opening-hour
+    phases as filed; server wait -> queue; service -> handling (ports, terminals) or border,
+    moving at a chokepoint; a window slowing the work (wind, a partial disruption) is the
+    cause of the time beyond the normal work; dwell -> border at borders and gauge changes,
+    handling at ports. Every consignment of the load gets the same hours."""
+    hours = np.zeros(len(CAUSES))
+    for t0, t1, cause in phases:
+        if t1 > t0:
+            hours[CAUSE[cause]] += t1 - t0
+    hours[CAUSE["queue"]] += waited
+    work = base if slowed_by is not None else service
+    if slowed_by is not None:
+        hours[CAUSE[slowed_by]] += service - base
+    own = CAUSE["border" if fac.is_border else "handling"]
+    moving = 0.0
+    if fac.kind == "chokepoint":
+        moving = work
+    else:
+        hours[own] += work
+    hours[own] += dwell
+    return hours, moving
