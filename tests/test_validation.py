@@ -262,7 +262,7 @@ def test_cli_check_model_runs_the_real_episodes_on_short_horizons(tmp_path):
     # Poland–Belarus closed 12–24 Sep 2025 (T-D1): Northern boxes wait for it, days longer
     # than the same route's bookings before it, and TEU pile up where they are held
     pl = row.loc["pl_by_closure_2025"]
-    assert pl["start"] == "2025-09-12" and pl["end"] == "2025-09-24"
+    assert (pl["start"], pl["end"], pl["end_cut"]) == ("2025-09-12", "2025-09-24", False)
     assert float(pl["affected_teu"]) > 500 and float(pl["extra_days_mean"]) > 5.0
     assert float(pl["extra_days_p90"]) >= float(pl["extra_days_mean"])
     assert float(pl["queue_peak_teu"]) > 2 * float(pl["queue_before_teu"])
@@ -271,7 +271,12 @@ def test_cli_check_model_runs_the_real_episodes_on_short_horizons(tmp_path):
     dos = row.loc["dostyk_eastbound_ban_2024"]
     assert (dos["queue_node"], dos["queue_direction"]) == ("KZ_DOS", "eastbound")
     assert float(dos["queue_peak_teu"]) > 10 * max(float(dos["queue_before_teu"]), 100.0)
-    assert dos["recovery_d"] == ""  # the ban outlasts a 75-day run: no recovery to show
+    # the ban outlasts a 75-day run: its window ends with the run, no recovery to show
+    assert dos["end_cut"] and dos["end"] == "2024-10-14" and dos["recovery_d"] == ""
+    assert "(end of run)" in res.stdout
+    # the Kuryk ban closes bookings: nobody waits, shippers take Aktau (test_episodes.py)
+    assert row.loc["kuryk_ban_2025", "affected_consignments"] == 0
+    assert "nobody waited" in res.stdout
     html = (out / "validation.html").read_text(encoding="utf-8")
     assert 'id="episodes"' in html and all(name in html for name in EPISODES)
 

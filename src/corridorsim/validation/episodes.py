@@ -51,7 +51,8 @@ class EpisodeEffect:
     scenario: str
     episode: str  #: the first disruption's label
     start: str
-    end: str
+    end: str  #: the last day of the episode, or of the run if it ends first (``end_cut``)
+    end_cut: bool
     horizon_d: float
     affected_consignments: int
     affected_teu: float
@@ -86,14 +87,15 @@ def _date(res: RunResult, h: float) -> str:
     return str(dt.date.fromisoformat(res.scenario.start_date) + dt.timedelta(hours=h))
 
 
-def _window(res: RunResult) -> tuple[float, float, str] | None:
+def _window(res: RunResult) -> tuple[float, float, str, bool] | None:
+    """First start, last end (cut to the horizon, and whether it was) and the first label."""
     ws = res.closures.windows()
     if not ws:
         return None
     horizon_h = float(res.scenario.horizon_d) * 24.0
     t0 = min(w.start_h for w in ws)
-    t1 = min(max(w.end_h for w in ws), horizon_h)
-    return t0, t1, ws[0].label.partition(":")[0]
+    end = max(w.end_h for w in ws)
+    return t0, min(end, horizon_h), ws[0].label.partition(":")[0], end > horizon_h
 
 
 def _extra_days(res: RunResult, t0: float) -> tuple[int, float, float, float]:
@@ -174,12 +176,12 @@ def episode_effect(res: RunResult) -> EpisodeEffect:
              "queue_peak_teu": math.nan, "queue_peak_week": "", "queue_before_teu": math.nan,
              "recovery_d": math.nan}
     if win is None:
-        return EpisodeEffect(res.scenario.name, "no disruption", "", "",
+        return EpisodeEffect(res.scenario.name, "no disruption", "", "", False,
                              float(res.scenario.horizon_d), 0, 0.0, math.nan, math.nan, **empty)
-    t0, t1, label = win
+    t0, t1, label, cut = win
     n, teu, mean, p90 = _extra_days(res, t0)
     q = {**empty, **_queue(res, t0, t1), "held_at": _held_at(res)}
-    return EpisodeEffect(res.scenario.name, label, _date(res, t0), _date(res, t1 - 1e-6),
+    return EpisodeEffect(res.scenario.name, label, _date(res, t0), _date(res, t1 - 1e-6), cut,
                          float(res.scenario.horizon_d), n, teu, mean, p90, **q)
 
 
@@ -194,7 +196,11 @@ def episode_cells(r: Mapping[Hashable, Any]) -> list[str]:
             else f"{v:{spec}}{unit}"
 
     window = f"{r['start']} → {r['end']}" if r["start"] else "no disruption"
+    if r["start"] and str(r["end_cut"]) == "True":
+        window += " (end of run)"
     extra = f"{num(r['extra_days_mean'], '.1f')} / {num(r['extra_days_p90'], '.1f')} d"
+    if r["start"] and not r["affected_consignments"]:
+        extra = "nobody waited"  # e.g. bookings closed: shippers chose another route
     queue = (f"{num(r['queue_peak_teu'], ',.0f')} TEU at {r['queue_name']} "
              f"({r['queue_direction']}), week of {r['queue_peak_week']}"
              if r["queue_node"] else "n/a")
