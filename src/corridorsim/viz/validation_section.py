@@ -133,10 +133,11 @@ def episodes_html(episodes: pd.DataFrame) -> str:
             "T-D1…T-D5), run with their own dates and demand. The effects are the model's: "
             "no observed effect is an input, so compare them with what you know. "
             "<i>Extra days</i>: consignments that waited for the closure, their transit less "
-            "that of the same route's bookings in the four weeks before; <i>queue peak</i>: "
-            "the facility where held TEU rose most above its level before the episode; "
+            "that of the same route's bookings in the four weeks before; <i>held at</i>: where "
+            "most of them waited; <i>queue peak</i>: on the routes the disruptions act on, the "
+            "facility where held TEU rose most above its level before the episode; "
             "<i>recovery</i>: days from the episode's end until that facility is back to its "
-            "earlier level (to the week).</p>"
+            "earlier level (to the week). Details: <code>docs/validation.md</code>.</p>"
             + html_table(pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))))
 
 
