@@ -148,17 +148,28 @@ def write_parquet_chunks(path: Path, tables: Iterable[pa.Table]) -> int:
     return rows
 
 
-def _write_tables(res: RunResult, tmp: Path) -> None:
-    res.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6f")
-    res.facilities.to_csv(tmp / "facilities.csv", index=False, float_format="%.6f")
-    # the two big files side by side: Parquet encoding (most of a large run's writing)
-    # releases the GIL and is single-threaded per file; each file's bytes are unchanged
+def _write_tables(res: RunResult, tmp: Path,
+                  extras: list[Callable[[RunResult, Path], list[Path]]] | None = None) -> None:
+    """Every table, then the ``extras`` (map, report). The two big Parquet files are
+    encoded in background threads (Parquet releases the GIL; each file is single-threaded)
+    while this thread writes the small tables and runs the extras, which only read the
+    result; each file's bytes are the same as written one after the other."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="corridorsim-parquet") as pool:
         big = [pool.submit(write_parquet_chunks, tmp / f"{name}.parquet",
                            res.arrow_chunks(name, CHUNK_ROWS))
                for name in ("legs", "consignments")]
-        for f in big:
-            f.result()
+        try:
+            _write_small_tables(res, tmp)
+            for writer in extras or []:
+                writer(res, tmp)
+        finally:
+            for f in big:  # a failed write raises here; the folder is then removed whole
+                f.result()
+
+
+def _write_small_tables(res: RunResult, tmp: Path) -> None:
+    res.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6f")
+    res.facilities.to_csv(tmp / "facilities.csv", index=False, float_format="%.6f")
     res.vehicles.to_parquet(tmp / "vehicles.parquet", index=False)
     for name, df in res.extra_tables.items():
         if name.endswith(".csv"):
@@ -204,9 +215,7 @@ def write_run(
     parent = out.resolve().parent
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
     try:
-        _write_tables(res, tmp)
-        for writer in extras or []:
-            writer(res, tmp)
+        _write_tables(res, tmp, extras)
         files = sorted(p.name for p in tmp.iterdir() if p.is_file())
         info = dict(res.info)
         info["outputs"] = {name: _sha256(tmp / name) for name in files}

@@ -92,9 +92,16 @@ def shade_windows(ax: Axes, windows: Sequence[Mapping[str, Any]], axis: DateAxis
         _span(ax, axis, 0.0, axis.warmup_d * 24.0, color=WARMUP_COLOUR, alpha=0.18, lw=0)
         handles.append(Patch(color=WARMUP_COLOUR, alpha=0.35, label="warm-up (not in KPIs)"))
     storms = [w for w in windows if w.get("cause") == "weather"]
-    for w in storms:
-        _span(ax, axis, w["start_h"], w["end_h"], color=STORM_COLOUR, alpha=0.22, lw=0)
-    if storms:
+    if storms:  # overlapping spells merged, drawn as one artist (a year has hundreds)
+        spans: list[list[float]] = []
+        for a, b in sorted((float(w["start_h"]), float(w["end_h"])) for w in storms):
+            if spans and a <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], b)
+            else:
+                spans.append([a, b])
+        x = [(_num(axis.at(a)), _num(axis.at(b)) - _num(axis.at(a))) for a, b in spans]
+        ax.broken_barh(x, (0.0, 1.0), transform=ax.get_xaxis_transform(), color=STORM_COLOUR,
+                       alpha=0.22, lw=0)
         areas = sorted({str(w.get("target", "")) for w in storms if "place" not in w})
         places = sorted({str(w["place"]) for w in storms if "place" in w})
         where = [a.replace("_", " ") for a in areas] + places
