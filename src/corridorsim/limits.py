@@ -5,7 +5,7 @@ written chunk by chunk, never held whole): at peak about :data:`BYTES_PER_CONSIG
 :data:`BYTES_PER_STAGE` per stage of its route — ~370 bytes for a port-to-port sea
 consignment (3–4 stages; measured: the 10-million-TEU benchmark year, 5.57 M consignments,
 2.0 GB with every table written), ~1 kB for a Xi'an–Duisburg rail one (13 stages); the
-report adds a bounded sample (≤ 10,000 consignments per route). Demand that would create more consignments
+report adds a bounded sample (≤ 5,000 consignments per route). Demand that would create more consignments
 than :func:`max_consignments` is refused with a :class:`~corridorsim.errors.ScenarioError`
 *before* any array is allocated, naming the demand rows that drive the estimate.
 See ``docs/limits.md``.

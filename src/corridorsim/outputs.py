@@ -102,32 +102,18 @@ STATS_COLUMNS = ("consignment_id", "route", "route_key", "origin", "destination"
                  "stage_index", "created_h", "start_h")
 
 
-def _ahead(tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
-    """``tables`` in order, the next one built in a helper thread while the caller writes
-    the current one (Parquet encoding releases the GIL); at most two chunks in memory."""
-    it = iter(tables)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="corridorsim-write") as pool:
-        nxt = pool.submit(next, it, None)
-        while True:
-            table = nxt.result()
-            if table is None:
-                return
-            nxt = pool.submit(next, it, None)
-            yield table
-
-
 def write_parquet_chunks(path: Path, tables: Iterable[pa.Table]) -> int:
     """Write Arrow tables with the same columns into one Parquet file, a row group each.
 
-    Returns the number of rows written. At most two chunks are in memory at a time: the
-    next one is built while the current one is encoded. Text columns are
+    Returns the number of rows written; one chunk is in memory at a time (the caller runs
+    the two big files side by side, see :func:`_write_tables`). Text columns are
     dictionary-encoded (written from Arrow dictionary arrays as they are); the Arrow schema
     is not stored, so readers get plain text columns whatever the chunks were built from.
     """
     writer: pq.ParquetWriter | None = None
     rows = 0
     try:
-        for table in _ahead(tables):
+        for table in tables:
             if writer is None:
                 # dictionary-encode only the text columns: trying it on float columns
                 # (which never fit a dictionary) costs more than half the write time

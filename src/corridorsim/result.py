@@ -47,7 +47,7 @@ def _array(col: np.ndarray | Coded) -> np.ndarray:
 
 #: most consignments of one route instance the report's distributions read (a larger route
 #: is sampled systematically: :meth:`RunResult.sample`)
-SAMPLE_PER_ROUTE = 10_000
+SAMPLE_PER_ROUTE = 5_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +95,8 @@ class RunResult:
     leg_accounting: LegAccounting | None = None
     given_consignments: pd.DataFrame | None = None
     given_legs: pd.DataFrame | None = None
+    #: aggregates the analysis step already computed, by name (see :meth:`cached`)
+    precomputed: Mapping[str, Any] = field(default_factory=dict)
     #: tables built from the trace, and samples, kept once built
     _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
@@ -180,10 +182,12 @@ class RunResult:
 
 
     def cached(self, name: str, build: Callable[[], Any]) -> Any:
-        """``build()``, computed once per result (an aggregate read by several pages)."""
+        """``build()``, computed once per result (an aggregate read by several pages), or
+        the value the analysis step computed under ``name``."""
         key = f"cached:{name}"
         if key not in self._built:
-            self._built[key] = build()
+            self._built[key] = (self.precomputed[name] if name in self.precomputed
+                                else build())
         return self._built[key]
 
     # ------------------------------------------------------------------ views
@@ -230,6 +234,8 @@ class RunResult:
             if name in changes:
                 changes[f"given_{name}"] = changes.pop(name)
         fresh = dataclasses.replace(self, **changes)
+        if {"trace", "given_consignments", "given_legs"} & set(changes):
+            fresh = dataclasses.replace(fresh, precomputed={})  # they were the trace's
         if not {"trace", "consignment_columns", "leg_accounting"} & set(changes):
             # the same trace and accounting: the tables built from them still hold
             for name in ("consignments", "legs"):

@@ -24,6 +24,7 @@ import pandas as pd
 from corridorsim._version import __version__
 from corridorsim.accounting.pipeline import RecordAccounting, account_records
 from corridorsim.accounting.route_rates import ChoiceRates, choice_rates
+from corridorsim.analysis import stage_totals
 from corridorsim.analysis.caveats import run_warnings
 from corridorsim.analysis.invariants import check_run
 from corridorsim.analysis.kpis import INSTANCE_COLUMNS, instance_order, route_summary_arrays
@@ -79,7 +80,7 @@ def run_scenario(
     network: Network | None = None,
     families: Mapping[str, RouteFamily] | None = None,
     progress: Callable[[float], None] | None = None,
-    weekly: bool = True,
+    views: bool = True,
 ) -> RunResult:
     """Simulate ``scn`` and return its tables and KPIs (nothing is written to disk).
 
@@ -97,9 +98,11 @@ def run_scenario(
         Route families by id; the shipped families when omitted.
     progress
         Called with the share of the horizon simulated (0..1).
-    weekly
-        Compute the per-week tables (``timeseries.csv``, ``facility_timeseries.csv``);
-        replications and sweep variants that keep only their summary rows skip them.
+    views
+        Compute what only the tables, map and report read: the per-week tables
+        (``timeseries.csv``, ``facility_timeseries.csv``) and the waits per route and stage
+        (:mod:`corridorsim.analysis.stage_totals`); replications and sweep variants that keep
+        only their summary rows skip them.
     """
     t0 = time.perf_counter()
     clock = _Stopwatch()
@@ -112,7 +115,7 @@ def run_scenario(
     clock.lap("simulate")
     sim = collect(setup, built)
     info = run_info(setup, built, sim)
-    res = analyse(setup, built, sim, info, clock, weekly=weekly)
+    res = analyse(setup, built, sim, info, clock, views=views)
     clock.lap("finish")
     info["wall_s"] = round(time.perf_counter() - t0, 3)
     info["timings_s"] = clock.laps
@@ -176,7 +179,7 @@ def run_info(setup: Setup, built: Built, sim: Simulated) -> dict[str, Any]:
 
 
 def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
-            clock: _Stopwatch, *, weekly: bool = True) -> RunResult:
+            clock: _Stopwatch, *, views: bool = True) -> RunResult:
     """KPIs, accounting, saturation and the invariant checks, side by side (they only read
     the records; numpy releases the GIL in its loops; each is deterministic on its own, so
     the results do not depend on the number of threads); then the result, complete."""
@@ -208,7 +211,9 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     done, seconds = _run_side_by_side({
         "timeseries": lambda: (
             route_timeseries(rec, weeks, order, routes, sim.trace.warmup_h),
-            facility_timeseries(built.engine, sim.trace, weeks, names)) if weekly else None,
+            facility_timeseries(built.engine, sim.trace, weeks, names)) if views else None,
+        "stage_totals": lambda: stage_totals.from_records(rec, sim.trace.warmup_h)
+        if views else None,
         "accounting": lambda: account_records(scn, routes, sim.trace, counted=counted),
         "saturation": lambda: place_queues(sim.trace, sim.facilities, sim.vehicles,
                                            scn.horizon_d * 24.0),
@@ -234,7 +239,8 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
         scenario=scn, network=setup.network, routes=routes, closures=setup.closures,
         summary=summary, facilities=sim.facilities, vehicles=sim.vehicles, info=info,
         extra_tables=tables, footprints=acc.footprints, trace=sim.trace,
-        consignment_columns=acc.per_consignment, leg_accounting=acc)
+        consignment_columns=acc.per_consignment, leg_accounting=acc,
+        precomputed={} if done["stage_totals"] is None else {"stage_totals": done["stage_totals"]})
 
 
 #: the planner's own cargo's KPIs repeated in summary.csv as ``shipment_<column>``

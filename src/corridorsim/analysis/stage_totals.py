@@ -6,10 +6,10 @@ rows of consignments booked after the warm-up that finished the stage, the numbe
 consignments, their TEU, and per waiting cause the hours summed (``wait_<cause>_h``) and
 the TEU-hours summed (``wait_<cause>_teuh``).
 
-From a run's trace it reads the record arrays chunk by chunk (a 10-million-TEU year never
-builds a per-consignment table for it); from a result that carries tables instead (a
-sample, a result read back) it reads the same columns from them — one accumulation either
-way, so both give the same sums.
+The run's analysis step computes it from the record arrays, chunk by chunk (a
+10-million-TEU year never builds a per-consignment table for it), side by side with the
+other analyses; a result that carries tables instead (a sample, a result read back) reads
+the same columns from them — one accumulation either way, so both give the same sums.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from corridorsim.sim.records import CAUSES
 
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
+    from corridorsim.sim.records import RunRecords
 
-__all__ = ["stage_totals"]
+__all__ = ["from_records", "stage_totals"]
 
 #: record rows read at a time (memory: ~40 bytes a row while accumulating)
 CHUNK_ROWS = 2_000_000
@@ -68,10 +69,10 @@ class _Sums:
         return pd.DataFrame(cols, index=index).sort_index()
 
 
-def _from_records(res: RunResult) -> pd.DataFrame:
-    assert res.trace is not None
-    rec = res.trace.records
-    in_stats = rec.created_h >= res.trace.warmup_h
+def from_records(rec: RunRecords, warmup_h: float) -> pd.DataFrame:
+    """:func:`stage_totals` of a run's records (the run's analysis step computes it beside
+    the other analyses, so the map and the report only read it)."""
+    in_stats = rec.created_h >= warmup_h
     sums = _Sums(len(rec.route_ids), int(rec.slots.max()) if rec.n else 1)
     for lo, hi in chunk_bounds(rec, CHUNK_ROWS):
         if hi <= lo:
@@ -109,6 +110,8 @@ def stage_totals(res: RunResult) -> pd.DataFrame:
     """Per ``(route_key, stage_index)``: ``consignments``, ``teu``, ``wait_<cause>_h`` and
     ``wait_<cause>_teuh`` summed over the finished stage rows of consignments booked after
     the warm-up (kept on the result once computed)."""
+    trace = res.trace
     out: pd.DataFrame = res.cached(
-        "stage_totals", lambda: _from_records(res) if res.trace is not None else _from_tables(res))
+        "stage_totals", lambda: from_records(trace.records, trace.warmup_h)
+        if trace is not None else _from_tables(res))
     return out

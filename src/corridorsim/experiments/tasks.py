@@ -64,7 +64,7 @@ def simulate_task(payload: dict[str, Any]) -> dict[str, Any]:
 
         scn = scenario_from_dict(payload["scenario"], source=f"task {payload['label']}")
         net = payload.get("network") or _shipped_network()
-        res = run_scenario(scn, network=net, weekly=False)  # summary rows only
+        res = run_scenario(scn, network=net, views=False)  # summary rows only
         info = {k: res.info[k] for k in ("consignments", "teu_created", "teu_delivered",
                                          "teu_in_system", "vehicle_trips")}
         return {"ok": True, "key": payload["key"], "label": payload["label"],
