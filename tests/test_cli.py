@@ -285,3 +285,17 @@ def test_scenario_warnings_use_the_overridden_horizon(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     msg = " ".join(res.output.split())
     assert f"{f}:4:" in msg and "after the run ends (horizon_d 30)" in msg, msg
+
+
+def test_check_model_fits_80_columns_and_wide_shows_every_column(tmp_path: Path) -> None:
+    """check-model's tables fit 80 columns piped (id, quantity, band, simulated, unit,
+    result); --wide adds the observed value, residual, role and source."""
+    args = ("check-model", "--only", "C03,C01", "--no-episodes", "--no-report")
+    res = invoke(*args, "--out", str(tmp_path / "v"))
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stdout.splitlines() if str(tmp_path) not in ln]
+    assert all(len(ln) <= 80 for ln in lines), [ln for ln in lines if len(ln) > 80]
+    assert "C03" in res.stdout and "S66 2016" not in res.stdout  # no source column
+    wide = invoke(*args, "--wide", "--out", str(tmp_path / "w"))
+    assert wide.exit_code == 0, wide.output
+    assert "┃ residual" in wide.stdout and "S66 2016" in wide.stdout

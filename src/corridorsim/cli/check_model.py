@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 from corridorsim.cli.common import load_checked
-from corridorsim.cli.options import handle_errors, out_option
+from corridorsim.cli.options import handle_errors, out_option, table_console
 from corridorsim.errors import OutputError, ScenarioError
 
 if TYPE_CHECKING:
@@ -43,25 +43,28 @@ def _result(r: Mapping[Hashable, Any]) -> str:
     return ok if r.get("role", "validation") == "validation" else ok + " (not counted)"
 
 
-def _print_table(table: pd.DataFrame, title: str) -> None:
-    from rich.console import Console
+#: the columns of the default (80-column) table; ``--wide`` prints :data:`COLUMNS`
+NARROW = ("id", "quantity", "simulated", "accepted band", "unit", "result")
+
+
+def _print_table(table: pd.DataFrame, title: str, *, wide: bool) -> None:
     from rich.table import Table
 
     t = Table(title=title)
-    for head, just in COLUMNS:
-        t.add_column(head, justify=just)
+    shown = [(h, j) for h, j in COLUMNS if wide or h in NARROW]
+    for head, just in shown:
+        t.add_column(head, justify=just, overflow="fold")
     for r in table.to_dict("records"):
         u = r["unit"]
         band = f"{format_value(r['accept_low'], u)}–{format_value(r['accept_high'], u)}"
         pct = r["error_pct"]
-        t.add_row(r["id"], r.get("role", "validation"), r["quantity"],
-                  format_value(r["observed"], u), band, format_value(r["simulated"], u),
-                  "n/a" if math.isnan(pct) else f"{pct:+.1f}%", u, _result(r),
-                  f"{r['source']} {r['year']}")
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=220)
-    console.print(t)
+        cells = {"id": r["id"], "role": r.get("role", "validation"), "quantity": r["quantity"],
+                 "observed": format_value(r["observed"], u), "accepted band": band,
+                 "simulated": format_value(r["simulated"], u),
+                 "residual": "n/a" if math.isnan(pct) else f"{pct:+.1f}%", "unit": u,
+                 "result": _result(r), "source": f"{r['source']} {r['year']}"}
+        t.add_row(*(cells[h] for h, _ in shown))
+    table_console(wide=wide).print(t)
 
 
 @click.command("check-model")
@@ -79,10 +82,12 @@ def _print_table(table: pd.DataFrame, title: str) -> None:
               help="Also run the real-episode scenarios and show their simulated effects.")
 @click.option("--episode-horizon-days", type=click.FloatRange(min=1.0, max=3650.0),
               help="Cut each episode run to this many days (default: its own horizon).")
+@click.option("--wide", is_flag=True,
+              help="Print every column (observed, residual, role, source) however wide.")
 @handle_errors
 def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | None,
             kind: str | None, report: bool, strict: bool, episodes: bool,
-            episode_horizon_days: float | None) -> None:
+            episode_horizon_days: float | None, wide: bool) -> None:
     """Run SCENARIO under each observation's conditions; print observed vs simulated.
 
     Writes validation.csv (one row per observation: role, observed, tolerance band, simulated,
@@ -106,11 +111,12 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
                     progress=lambda c: click.echo(f"running condition {c} ...", err=True))
     table = res.table
     _print_table(counted(table), f"check-model · {scn.name} · observations v{res.version} · "
-                 "validation (counted in the pass rate)")
+                 "validation (counted in the pass rate)", wide=wide)
     cal = calibration_residuals(table)
     if len(cal):
-        _print_table(cal, "calibration targets and inputs (residuals; not in the pass rate)")
-    eps = _episodes(net, episode_horizon_days) if episodes else None
+        _print_table(cal, "calibration targets and inputs (residuals; not in the pass rate)",
+                     wide=wide)
+    eps = _episodes(net, episode_horizon_days, wide=wide) if episodes else None
     csv_path, html_path = out / "validation.csv", out / "validation.html"
     paths = [csv_path, html_path]
     try:
@@ -131,7 +137,7 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
             pass
         else:
             paths += write_report(run, out)
-    click.echo(summary_line(table))
+    table_console().print(summary_line(table), markup=False)
     for p in paths:
         click.echo(str(p))
     click.echo(f"done in {time.perf_counter() - t0:.1f} s", err=True)
@@ -140,9 +146,8 @@ def command(scenario: str, out: Path | None, obs_path: Path | None, only: str | 
         raise SystemExit(1)
 
 
-def _episodes(net: Network, horizon_d: float | None) -> pd.DataFrame:
+def _episodes(net: Network, horizon_d: float | None, *, wide: bool) -> pd.DataFrame:
     """Run every shipped episode, print and return their effects (one row each)."""
-    from rich.console import Console
     from rich.table import Table
 
     from corridorsim.validation.episodes import (
@@ -163,13 +168,10 @@ def _episodes(net: Network, horizon_d: float | None) -> pd.DataFrame:
                     "you know)")
     for head in EPISODE_COLUMNS:
         numeric = head in ("affected TEU", "extra days mean / P90", "before")
-        t.add_column(head, justify="right" if numeric else "left")
+        t.add_column(head, justify="right" if numeric else "left", overflow="fold")
     for r in eps.to_dict("records"):
         t.add_row(*episode_cells(r))
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=220)
-    console.print(t)
+    table_console(wide=wide).print(t)
     return eps
 
 

@@ -4,7 +4,6 @@ scenarios run ``--replications N`` times with common random numbers (paired diff
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +17,7 @@ from corridorsim.cli.options import (
     out_option,
     quiet_option,
     scheduler_option,
+    table_console,
     workers_option,
 )
 from corridorsim.errors import CorridorSimError
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["command"]
 
-#: the terminal tables are laid out to fit this many columns (``--wide``: no limit)
-WIDTH = 80
 PARAMETERS_SHOWN = 15
 
 
@@ -121,7 +119,7 @@ def _compare_runs(run_a: Path, run_b: Path, out: Path | None, *, wide: bool) -> 
         with pd.option_context("display.width", None, "display.max_columns", None):
             click.echo(table.to_string(index=False))
     else:
-        _console(wide=False).print(delta_table(table, run_a, run_b))
+        table_console(wide=False).print(delta_table(table, run_a, run_b))
     for p in paths:
         click.echo(str(p))
 
@@ -144,7 +142,7 @@ def _compare_scenarios(a: str, b: str, *, replications: int, seed: int | None,
     cmp, paths = compare_scenarios(scn_a, scn_b, net, replications=replications, seed=seed,
                                    workers=workers, scheduler=scheduler, quiet=quiet, out=out)
     if not quiet:
-        console = _console(wide=wide)
+        console = table_console(wide=wide)
         console.print(paired_table(cmp))
         _print_parameters(console, cmp)
     for p in paths:
@@ -152,17 +150,6 @@ def _compare_scenarios(a: str, b: str, *, replications: int, seed: int | None,
     if not quiet:
         click.echo(f"done in {time.perf_counter() - t0:.1f} s ({2 * replications} runs, "
                    f"{cmp.runs.executor}); results in {out}/")
-
-
-def _console(*, wide: bool) -> Console:
-    """stdout: a terminal's own width, at most :data:`WIDTH` columns unless ``wide``;
-    :data:`WIDTH` when piped (``wide``: as wide as the table)."""
-    from rich.console import Console
-
-    if wide:
-        return Console(highlight=False, width=None if sys.stdout.isatty() else 250)
-    width = Console().width if sys.stdout.isatty() else WIDTH
-    return Console(highlight=False, width=min(width, WIDTH))
 
 
 def delta_table(table: pd.DataFrame, run_a: Path, run_b: Path) -> Table:

@@ -24,6 +24,7 @@ from rich.text import Text
 from corridorsim.errors import CorridorSimError
 
 __all__ = [
+    "WIDTH",
     "Terminated",
     "err_console",
     "force_option",
@@ -36,6 +37,7 @@ __all__ = [
     "print_warning",
     "quiet_option",
     "scheduler_option",
+    "table_console",
     "workers_option",
 ]
 
@@ -44,6 +46,18 @@ R = TypeVar("R")
 FC = TypeVar("FC", bound=Callable[..., object])
 
 err_console = Console(stderr=True, highlight=False)
+
+#: terminal tables are laid out to fit this many columns (``--wide``: no limit)
+WIDTH = 80
+
+
+def table_console(*, wide: bool = False) -> Console:
+    """stdout for a table: a terminal's own width, at most :data:`WIDTH` columns unless
+    ``wide``; :data:`WIDTH` when piped (``wide``: as wide as the table, up to 250)."""
+    if wide:
+        return Console(highlight=False, width=None if sys.stdout.isatty() else 250)
+    width = Console().width if sys.stdout.isatty() else WIDTH
+    return Console(highlight=False, width=min(width, WIDTH))
 
 
 # ------------------------------------------------------------------------------ options

@@ -11,6 +11,7 @@ import click
 
 from corridorsim.cli.common import load_checked
 from corridorsim.cli.options import (
+    WIDTH,
     err_console,
     force_option,
     handle_errors,
@@ -195,8 +196,6 @@ SUMMARY_COLUMNS = [("route", "route", "{}"), ("TEU", "teu_delivered", "{:,.0f}")
                    ("on\ntime", "on_time_share", "{:.0%}"),
                    ("CO2e\nkg/TEU", "co2e_wtw_kg_per_teu", "{:,.0f}"),
                    ("cost\nUSD/TEU", "cost_usd_per_teu", "{:,.0f}")]
-#: width of the summary table when stdout is not a terminal (a pipe, a file)
-WIDTH = 80
 
 
 def _cell(fmt: str, v: object) -> str:
