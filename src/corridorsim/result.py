@@ -152,17 +152,19 @@ class RunResult:
 
     @property
     def consignments(self) -> pd.DataFrame:
-        if "consignments" not in self._built:
-            self._built["consignments"] = self.consignments_chunk()
-        out: pd.DataFrame = self._built["consignments"]
+        out: pd.DataFrame = self._once("consignments", self.consignments_chunk)
         return out
 
     @property
     def legs(self) -> pd.DataFrame:
-        if "legs" not in self._built:
-            self._built["legs"] = self.legs_chunk()
-        out: pd.DataFrame = self._built["legs"]
+        out: pd.DataFrame = self._once("legs", self.legs_chunk)
         return out
+
+    def _once(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()`` kept under ``key`` (tables, samples, aggregates: built once)."""
+        if key not in self._built:
+            self._built[key] = build()
+        return self._built[key]
 
     @property
     def n_consignments(self) -> int:
@@ -184,11 +186,8 @@ class RunResult:
     def cached(self, name: str, build: Callable[[], Any]) -> Any:
         """``build()``, computed once per result (an aggregate read by several pages), or
         the value the analysis step computed under ``name``."""
-        key = f"cached:{name}"
-        if key not in self._built:
-            self._built[key] = (self.precomputed[name] if name in self.precomputed
-                                else build())
-        return self._built[key]
+        return self._once(f"cached:{name}", lambda: self.precomputed[name]
+                          if name in self.precomputed else build())
 
     # ------------------------------------------------------------------ views
     def sample(self, per_route: int | None = None) -> RunResult:
@@ -203,10 +202,7 @@ class RunResult:
         if self.trace is None:
             return self
         per_route = SAMPLE_PER_ROUTE if per_route is None else per_route
-        key = f"sample:{per_route}"
-        if key not in self._built:
-            self._built[key] = self._sampled(per_route)
-        view: RunResult = self._built[key]
+        view: RunResult = self._once(f"sample:{per_route}", lambda: self._sampled(per_route))
         return view
 
     def _sampled(self, per_route: int) -> RunResult:
