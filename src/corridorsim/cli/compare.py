@@ -128,15 +128,12 @@ def _compare_scenarios(a: str, b: str, *, replications: int, seed: int | None,
                        horizon_days: float | None, workers: int, scheduler: str | None,
                        quiet: bool, out: Path | None, wide: bool) -> None:
     from corridorsim.analysis.compare import compare_scenarios
-    from corridorsim.cli.common import load_checked
-    from corridorsim.cli.run import _overridden
+    from corridorsim.cli.common import load_checked, with_overrides
 
     handle_signals()
     t0 = time.perf_counter()
-    scn_a, net = load_checked(a)
-    scn_b, _ = load_checked(b)
-    scn_a = _overridden(scn_a, a, None, horizon_days)
-    scn_b = _overridden(scn_b, b, None, horizon_days)
+    scn_a, net = load_checked(a, lambda s: with_overrides(s, a, None, horizon_days))
+    scn_b, _ = load_checked(b, lambda s: with_overrides(s, b, None, horizon_days), net=net)
     if out is None:
         out = Path("results") / f"compare_{scn_a.name}_vs_{scn_b.name}"
     cmp, paths = compare_scenarios(scn_a, scn_b, net, replications=replications, seed=seed,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from corridorsim.cli.common import load_checked
+from corridorsim.cli.common import load_checked, with_overrides
 from corridorsim.cli.options import (
     WIDTH,
     err_console,
@@ -55,7 +55,7 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
 
     handle_signals()
     t0 = time.perf_counter()
-    scn, net = load_checked(scenario, lambda s: _overridden(s, scenario, seed, horizon_days))
+    scn, net = load_checked(scenario, lambda s: with_overrides(s, scenario, seed, horizon_days))
     if out is None:  # the default folder is ours to create; an explicit --out must exist
         out = Path("results") / scn.name
         try:
@@ -83,29 +83,6 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
             click.echo("open in a browser (works offline):")
             for p in views:
                 click.echo(f"  {p}")
-
-
-def _overridden(scn: Scenario, scenario: str, seed: int | None,
-                horizon_days: float | None) -> Scenario:
-    """``scn`` with ``--seed`` and ``--horizon-days`` applied (a warm-up as long as the new
-    horizon shrinks to a quarter of it)."""
-    from corridorsim.scenario.load import scenario_from_dict
-
-    if seed is None and horizon_days is None:
-        return scn
-    data = scn.model_dump()
-    if seed is not None:
-        data["seed"] = seed
-    if horizon_days is not None:
-        data["horizon_d"] = horizon_days
-        if data["warmup_d"] >= horizon_days:
-            clipped = horizon_days / 4
-            print_warning(f"--horizon-days {horizon_days:g} is not longer than the scenario's "
-                          f"warm-up (warmup_d {data['warmup_d']:g}): the warm-up is cut to "
-                          f"{clipped:g} days (a quarter of the horizon); give a longer "
-                          "horizon or set warmup_d in the scenario")
-            data["warmup_d"] = clipped
-    return scenario_from_dict(data, source=f"{scenario} (with command-line overrides)")
 
 
 def _viz_writers() -> list[Callable[[RunResult, Path], list[Path]]]:
