@@ -104,6 +104,11 @@ class Corridor:
     source: str = ""
     description: str = ""
 
+    @property
+    def short_label(self) -> str:
+        """The label without its parenthesis, for legends and table rows."""
+        return self.label.split(" (")[0]
+
 
 _CN_KZ = ("CN_KHG", "CN_AKU")  # the two China–Kazakhstan rail gateways
 # TITR trains from China enter Kazakhstan at Khorgos/Altynkol (S23 schedule from Altynkol,

@@ -11,12 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from corridorsim.viz.report_data import CAUSES
-
 __all__ = ["breakdown_chart", "excess_chart", "time_distance_chart", "to_svg", "transit_chart"]
 
-CAUSE_COLOURS = dict(zip(CAUSES, ("#8dd3c7", "#fb8072", "#80b1d3", "#bebada", "#fdb462",
-                                  "#b3de69", "#e31a1c", "#999999"), strict=True))
 PART_COLOURS = {"rail": "#1f77b4", "sea": "#17becf", "road": "#8c564b", "hub": "#bcbd22",
                 "handling": "#bcbd22", "border": "#e377c2", "inventory": "#7f7f7f"}
 

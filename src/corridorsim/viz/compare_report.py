@@ -73,7 +73,7 @@ def route_label(route: object) -> tuple[str, str]:
     from corridorsim.corridors import CORRIDORS
 
     fam = CORRIDORS.get(str(route))
-    return (fam.label.split(" (")[0], fam.colour) if fam else (str(route), "#333")
+    return (fam.short_label, fam.colour) if fam else (str(route), "#333")
 
 
 INSTANCE = ("route", "origin", "destination")

@@ -110,7 +110,7 @@ def _routes(res: RunResult, ts: pd.DataFrame, weeks: list[str]) -> list[dict[str
             if rows.empty:
                 continue
             out.append({"cls": route_class(inst), "label": instance_label(res, inst),
-                        "short": str(inst.route.family.label).split(" (")[0],
+                        "short": inst.route.family.short_label,
                         "colour": str(inst.route.family.colour),
                         "booked": _series(rows, weeks, "teu_booked"),
                         "delivered": _series(rows, weeks, "teu_delivered"),

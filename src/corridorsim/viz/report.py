@@ -60,7 +60,7 @@ def _labels(res: RunResult) -> tuple[dict[str, str], dict[str, str]]:
     order = _instance_order(res)
     for key in order:
         fam = res.routes[key].route.family
-        labels[res.routes[key].family] = fam.label.split(" (")[0]
+        labels[res.routes[key].family] = fam.short_label
         colours[res.routes[key].family] = fam.colour
     for key in order:
         labels[key], colours[key] = inst_labels[key], res.routes[key].route.family.colour
@@ -270,11 +270,6 @@ def _time_section(res: RunResult, labels: dict[str, str], colours: dict[str, str
                      "ecdf", _sample_note(res).strip()))
 
 
-def _bottleneck_section(res: RunResult, labels: dict[str, str], colours: dict[str, str]
-                        ) -> str:
-    return bottleneck_section(res, labels, colours)
-
-
 def _accounting_section(res: RunResult, labels: dict[str, str]) -> str:
     s = res.summary.assign(route=instance_keys(res, res.summary))  # one row per instance
     head = '<h2 id="accounting">Emissions and cost breakdown</h2>'
@@ -379,7 +374,7 @@ def report_html(res: RunResult) -> str:
                                                                                 colours)
             + _disruption_section(res)
             + over_time_section(res, labels, colours, _styles(res))
-            + _time_section(res, labels, colours) + _bottleneck_section(res, labels, colours)
+            + _time_section(res, labels, colours) + bottleneck_section(res, labels, colours)
             + saturation_section(res)
             + _accounting_section(res, labels) + _assumptions_section(res)
             + validation_section(res))

@@ -57,7 +57,7 @@ def instance_labels(res: RunResult) -> dict[str, str]:
     several = len(od_pairs(res)) > 1
     out = {}
     for key, inst in res.routes.items():
-        short = inst.route.family.label.split(" (")[0]
+        short = inst.route.family.short_label
         out[key] = (f"{short} · {names.get(inst.origin, inst.origin)} → "
                     f"{names.get(inst.destination, inst.destination)}" if several else short)
     return out

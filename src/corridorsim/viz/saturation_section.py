@@ -30,10 +30,9 @@ QUEUED = "queued at saturated places"
 
 def _family_label(route: object) -> str:
     """A route family's short label (the id itself when unknown)."""
-    from corridorsim.corridors import CORRIDORS
+    from corridorsim.viz.compare_report import route_label
 
-    fam = CORRIDORS.get(str(route))
-    return fam.label.split(" (")[0] if fam else str(route)
+    return route_label(route)[0]
 
 
 def _saturated_table(sat: list[dict[str, Any]]) -> str:
