@@ -72,8 +72,6 @@ def run_paired(a: Scenario, b: Scenario, net: Network | None = None, *, replicat
                               f"(found {replications})")
     base = a.seed if seed is None else int(seed)
     seeds = [replication_seed(base, r) for r in range(replications)]
-    rows: dict[int, list[dict[str, Any]]] = {}
-    errors: list[str] = []
     with Executor(workers=workers, scheduler=scheduler) as ex:
         ship_net = net if (not ex.distributed or not is_shipped(net)) else None
         batch = ex.submit(task_fn, _payloads(a, b, seeds, ship_net))

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from corridorsim.units import WEEK_H
+
 if TYPE_CHECKING:
     from corridorsim.network import Network
     from corridorsim.result import RunResult
@@ -143,12 +145,12 @@ def _queue(res: RunResult, t0: float, t1: float) -> dict[str, Any]:
     ws = (pd.to_datetime(ft["week_start"]) - start) / pd.Timedelta(hours=1)
     ft["start_h"] = ws.clip(lower=0.0)
     warm = float(res.scenario.warmup_d) * 24.0
-    before = ft[(ft["start_h"] >= warm) & (ft["start_h"] + 168.0 <= t0)]
+    before = ft[(ft["start_h"] >= warm) & (ft["start_h"] + WEEK_H <= t0)]
     if before.empty:  # an episode from the end of the warm-up: the weeks before it
-        before = ft[ft["start_h"] + 168.0 <= t0]
+        before = ft[ft["start_h"] + WEEK_H <= t0]
     level = before.groupby(["node", "direction"])["held"].max()
     busy = before.groupby(["node", "direction"])["vehicles"].sum()
-    after = ft[ft["start_h"] + 168.0 > t0]
+    after = ft[ft["start_h"] + WEEK_H > t0]
     if (busy > 0).any():  # facilities the traffic had reached before the episode
         keys = pd.MultiIndex.from_frame(after[["node", "direction"]])
         after = after[busy.reindex(keys).fillna(0).to_numpy() > 0]
@@ -159,7 +161,7 @@ def _queue(res: RunResult, t0: float, t1: float) -> dict[str, Any]:
     best = int(np.argmax((after["held"] - pre).to_numpy()))
     row, pre_level = after.iloc[best], float(pre.iloc[best])
     same = ft[(ft["node"] == row["node"]) & (ft["direction"] == row["direction"])
-              & (ft["start_h"] >= t1 - 168.0 + 1e-9)]
+              & (ft["start_h"] >= t1 - WEEK_H + 1e-9)]
     back = same[same["held"] <= pre_level * RECOVERED_RATIO + RECOVERED_SLACK_TEU]
     back = back[back["start_h"] >= row["start_h"]]
     rec = max(0.0, (float(back["start_h"].iloc[0]) - t1) / 24.0) if len(back) else math.nan

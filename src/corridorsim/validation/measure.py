@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from corridorsim.units import HOURS_PER_YEAR, WEEK_H
+
 if TYPE_CHECKING:
     from corridorsim.result import RunResult
 
@@ -177,7 +179,7 @@ def fleet_throughput(res: RunResult, subject: str, statistic: str) -> float:
 def departures_per_week(res: RunResult, subject: str, statistic: str) -> float:
     """Departures per week of a service after the warm-up."""
     t0, t1 = _window(res)
-    return len(_vehicles(res, subject)) / ((t1 - t0) / 168.0)
+    return len(_vehicles(res, subject)) / ((t1 - t0) / WEEK_H)
 
 
 def _quarter_window(res: RunResult, quarter: int) -> tuple[float, float, float]:
@@ -195,7 +197,7 @@ def node_throughput(res: RunResult, subject: str, statistic: str) -> float:
     """TEU passing a stop (arrivals after the warm-up) per year (``annual``) or per calendar
     quarter (``q1``..``q4``: the part of the quarter inside the run, scaled to the quarter)."""
     t0, t1 = _window(res)
-    scale = 365.0 * 24.0
+    scale = HOURS_PER_YEAR
     if len(statistic) == 2 and statistic[0] == "q" and statistic[1] in "1234":
         t0, t1, scale = _quarter_window(res, int(statistic[1]))
         if t1 <= t0:
