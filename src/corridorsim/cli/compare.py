@@ -5,7 +5,7 @@ scenarios run ``--replications N`` times with common random numbers (paired diff
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -152,26 +152,13 @@ def _compare_scenarios(a: str, b: str, *, replications: int, seed: int | None,
 def delta_table(table: pd.DataFrame, run_a: Path, run_b: Path) -> Table:
     """Two run folders' KPIs per route instance (A, B, B − A) as a rich table of at most
     :data:`WIDTH` columns."""
-    from rich import box
-    from rich.table import Table
 
     from corridorsim.viz.compare_report import KPI_LABELS, delta_records, kpi_text, tone
 
-    out = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
-                title=f"B − A: {run_b} − {run_a}")
-    out.add_column("route / KPI", max_width=26)  # long route names wrap
-    for head in ("A", "B", "B − A"):
-        out.add_column(head, justify="right", no_wrap=True)
+    out = _kpi_table(f"B − A: {run_b} − {run_a}")
     several = {"origin", "destination"} <= set(table.columns) and len(
         table[["origin", "destination"]].drop_duplicates()) > 1
-    current: tuple[object, ...] | None = None
-    for row in delta_records(table):
-        key = (row["route"], row.get("origin"), row.get("destination"))
-        if key != current:
-            if current is not None:
-                out.add_section()
-            out.add_row(_instance_label(row, several))
-            current = key
+    for row in _by_instance(out, delta_records(table), several):
         kpi = str(row["kpi"])
         style = {"better": "green", "worse": "red"}.get(tone(kpi, row["diff"]), "")
         diff = kpi_text(kpi, row["diff"], signed=True)
@@ -180,6 +167,33 @@ def delta_table(table: pd.DataFrame, run_a: Path, run_b: Path) -> Table:
     out.caption = "green: B better, red: B worse; every column: --wide or compare.csv"
     out.caption_justify = "left"
     return out
+
+
+def _kpi_table(title: str) -> Table:
+    """A terminal KPI table: route instance headings, then A, B and B − A per KPI."""
+    from rich import box
+    from rich.table import Table
+
+    out = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left", title=title)
+    out.add_column("route / KPI", max_width=26)  # long route names wrap
+    for head in ("A", "B", "B − A"):
+        out.add_column(head, justify="right", no_wrap=True)
+    return out
+
+
+def _by_instance(out: Table, rows: Iterable[Mapping[Any, object]], several_pairs: bool
+                 ) -> Iterator[Mapping[Any, object]]:
+    """``rows`` in order; before each route instance's first, a section and its heading
+    row are added to ``out``."""
+    current: tuple[object, ...] | None = None
+    for row in rows:
+        key = (row["route"], row.get("origin"), row.get("destination"))
+        if key != current:
+            if current is not None:
+                out.add_section()
+            out.add_row(_instance_label(row, several_pairs))
+            current = key
+        yield row
 
 
 def _instance_label(row: Mapping[Any, object], several_pairs: bool) -> str:
@@ -195,32 +209,19 @@ def _instance_label(row: Mapping[Any, object], several_pairs: bool) -> str:
 
 def paired_table(cmp: ScenarioComparison) -> Table:
     """The paired differences as a rich table of at most :data:`WIDTH` columns."""
-    from rich import box
-    from rich.table import Table
 
     from corridorsim.viz.compare_report import KPI_LABELS, kpi_text, tone
 
     runs, t = cmp.runs, cmp.table
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
-                  title=f"B − A: {runs.b.name} − {runs.a.name} · {runs.replications} paired "
-                        "replications")
-    table.add_column("route / KPI", max_width=26)  # long route names wrap
-    for head in ("A", "B", "B − A"):
-        table.add_column(head, justify="right", no_wrap=True)
+    table = _kpi_table(f"B − A: {runs.b.name} − {runs.a.name} · {runs.replications} paired "
+                       "replications")
     table.add_column("95 % interval", justify="right", no_wrap=True)
     table.add_column("real?", justify="center", no_wrap=True)
     keys = [k for k in ("route", "origin", "destination") if k in t.columns]
     several = "origin" in t.columns and len(t.drop_duplicates(keys)) > len(set(t["route"]))
-    current: tuple[object, ...] | None = None
-    for row in t.to_dict("records"):
-        if not row["pairs"] and row["a_mean"] != row["a_mean"] and row["b_mean"] != row["b_mean"]:
-            continue  # nothing delivered in A nor in B: no value to show
-        key = tuple(row[k] for k in keys)
-        if key != current:
-            if current is not None:
-                table.add_section()
-            table.add_row(_instance_label(row, several))
-            current = key
+    shown_rows = (r for r in t.to_dict("records")  # left out: nothing delivered in A nor B
+                  if r["pairs"] or r["a_mean"] == r["a_mean"] or r["b_mean"] == r["b_mean"])
+    for row in _by_instance(table, shown_rows, several):
         kpi = str(row["kpi"])
         verdict = str(row["distinguishable"])
         style = {"better": "green", "worse": "red"}.get(tone(kpi, row["diff_mean"]), "")
