@@ -261,23 +261,24 @@ def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:
     it or, with ``capacity_factor``, slowing it) of the run, with calendar dates (``end``:
     the last day touched) (``run.json: windows``; the report shades them)."""
     day0 = setup.scenario.start_date
-    out = [{"cause": "disruption", "target": w.target, "label": w.label,
-            "start_h": w.start_h, "end_h": w.end_h,
-            **dict(zip(("start", "end"), calendar_span(day0, w.start_h, w.end_h), strict=True))}
+
+    def window(cause: str, target: str, label: str, a: float, b: float,
+               **extra: object) -> dict[str, Any]:
+        start, end = calendar_span(day0, a, b)
+        return {"cause": cause, "target": target, "label": label, "start_h": a, "end_h": b,
+                "start": start, "end": end, **extra}
+
+    out = [window("disruption", w.target, w.label, w.start_h, w.end_h)
            for w in setup.closures.windows()]
     for area, cal in sorted(built.storms.items()):
-        out += [{"cause": "weather", "target": area, "label": f"storm on the {area}",
-                 "start_h": round(a, 3), "end_h": round(b, 3),
-                 **dict(zip(("start", "end"), calendar_span(day0, a, b), strict=True))}
+        out += [window("weather", area, f"storm on the {area}", round(a, 3), round(b, 3))
                 for a, b, *_ in cal.windows]
     names = setup.network.nodes["name"]
     for node, cal in sorted(built.places.items()):  # weather at one place (weather.places)
         name = str(names.get(node, node))
-        out += [{"cause": "weather", "target": node, "place": name,
-                 "label": (f"weather closes {name}" if cap == 0.0 else
-                           f"weather slows {name} to {cap:.0%}"),
-                 "capacity_factor": cap, "start_h": round(a, 3), "end_h": round(b, 3),
-                 **dict(zip(("start", "end"), calendar_span(day0, a, b), strict=True))}
+        out += [window("weather", node, f"weather closes {name}" if cap == 0.0 else
+                       f"weather slows {name} to {cap:.0%}", round(a, 3), round(b, 3),
+                       place=name, capacity_factor=cap)
                 for a, b, _, cap, _ in cal.windows]
     return out
 

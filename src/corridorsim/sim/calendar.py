@@ -56,7 +56,7 @@ class Calendar:
             causes = {c for x, y, c in hits if x <= a and y >= b}
             if not causes:
                 continue
-            cause = "disruption" if "disruption" in causes else min(causes)
+            cause = _main_cause(causes)
             if out and out[-1][1] == a and out[-1][2] == cause:
                 out[-1] = (out[-1][0], b, cause)
             else:
@@ -78,15 +78,16 @@ class Calendar:
         before the weather, as in :meth:`closed_between`); ``None`` when none does."""
         causes = {c for start, end, c, cap, _ in self.windows
                   if start <= t < end and 0.0 < cap < 1.0}
-        if not causes:
-            return None
-        return "disruption" if "disruption" in causes else min(causes)
+        return _main_cause(causes) if causes else None
 
     def merged(self, other: Calendar) -> Calendar:
-        out = Calendar(list(self.windows))
-        for w in other.windows:
-            out.add(*w)
-        return out
+        return Calendar(sorted(self.windows + other.windows))
+
+
+def _main_cause(causes: set[str]) -> str:
+    """Of windows overlapping in time, the cause their hours are filed under: a disruption
+    before the weather."""
+    return "disruption" if "disruption" in causes else min(causes)
 
 
 def spell_windows(onsets_per_day: Sequence[float], duration: Distribution, scn: Scenario,

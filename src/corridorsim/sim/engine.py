@@ -237,8 +237,9 @@ class Engine:
             size = vehicle.capacity_teu if vehicle is not None else svc.params.capacity_teu
             capacity = max(2.0, size * (cap_f if cap_f > 0 else 1.0))
             phases += yield from self._until_departure(svc, capacity)
-            # 4. closures (weather, disruptions)
-            phases += yield from self._closure_wait(svc.calendar)
+            # 4. closures (weather, disruptions): their hours are filed at departure from
+            # the calendar (closed_between), wherever each consignment stood in the queue
+            yield from self._closure_wait(svc.calendar)
             if env.now >= self.horizon_h:
                 break
             # 5. load and depart

@@ -32,7 +32,3 @@ class Signal:
         for ev in waiting:
             if not ev.triggered:
                 ev.succeed()
-
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)

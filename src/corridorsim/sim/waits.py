@@ -18,13 +18,10 @@ from corridorsim.sim.records import CAUSES
 if TYPE_CHECKING:
     from corridorsim.sim.facilities import Facility
 
-__all__ = ["CAUSE", "CLOSURE_CAUSES", "passage_hours", "record_phases"]
+__all__ = ["CAUSE", "passage_hours", "record_phases"]
 
 #: index of each cause in the first axis of ``RunRecords.wait``
 CAUSE = {c: i for i, c in enumerate(CAUSES)}
-
-CLOSURE_CAUSES = frozenset({"weather", "disruption"})
-
 
 def _overlap(a: float, b: float, ready: np.ndarray, first: float,
              last: float) -> np.ndarray | float:
@@ -65,8 +62,8 @@ def record_phases(wait: np.ndarray, rows: np.ndarray, ready: np.ndarray,
         add(cause, _overlap(a, b, ready, first, last))
     for t0, t1, cause in phases:
         t1 = min(t1, t_end)
-        if t1 <= first or t1 <= t0 or (closed and cause in CLOSURE_CAUSES):
-            continue  # over before anyone on board was ready, or filed above
+        if t1 <= first or t1 <= t0:
+            continue  # over before anyone on board was ready
         part = _overlap(t0, t1, ready, first, last)
         for a, b, _ in closed:  # hours inside a closure are the closure's
             if a < t1 and b > t0:
