@@ -33,19 +33,6 @@ from corridorsim.outputs import write_run
 from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario
 
-SMALL = """\
-extends: baseline_2024
-name: small
-horizon_d: 40
-warmup_d: 3
-routes: [middle_corridor, northern]
-demand:
-  - route: middle_corridor
-    teu_per_week: 200
-  - route: northern
-    teu_per_week: 300
-"""
-
 SWEEP = """\
 name: {name}
 base: small.yaml
@@ -71,9 +58,9 @@ grid:
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, small_scenario_text: str) -> Path:
     d = tmp_path_factory.mktemp("experiments")
-    (d / "small.yaml").write_text(SMALL, encoding="utf-8")
+    (d / "small.yaml").write_text(small_scenario_text, encoding="utf-8")
     (d / "sweep.yaml").write_text(SWEEP.format(name="grid_lhs", reps=1), encoding="utf-8")
     (d / "sweep_reps.yaml").write_text(TWO.format(name="grid_reps", reps=2), encoding="utf-8")
     (d / "sweep_two.yaml").write_text(TWO.format(name="two", reps=1), encoding="utf-8")
@@ -396,8 +383,8 @@ def test_failed_task_on_cluster(folder: Path, network: Any, cluster: Any,
     ("base: small.yaml\nlhs:\n  samples: 3\n  ranges:\n    seed: [1, .nan]\n", r"sweep\.yaml:5: lhs\.ranges\.seed: expected \[low, high\] numbers, found \[1, nan\]"),
 ])
 def test_sweep_file_errors(folder: Path, network: Any, text: str, expected: str,
-                           tmp_path: Path) -> None:
-    (tmp_path / "small.yaml").write_text(SMALL, encoding="utf-8")
+                           tmp_path: Path, small_scenario_text: str) -> None:
+    (tmp_path / "small.yaml").write_text(small_scenario_text, encoding="utf-8")
     p = tmp_path / "sweep.yaml"
     p.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match=expected):

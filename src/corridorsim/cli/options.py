@@ -75,7 +75,8 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only the 
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv"]),
                              default="table", show_default=True)
 workers_option = click.option("--workers", type=click.IntRange(0, 256), default=0,
-                              help="Dask workers on a local cluster (0 = in-process).")
+                              help="Processes to simulate in, this one included "
+                                   "(0 or 1: this one only).")
 scheduler_option = click.option("--scheduler",
                                 help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
 

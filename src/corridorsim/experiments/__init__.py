@@ -1,11 +1,11 @@
-"""Replications, parameter sweeps and their distribution on Dask.
+"""Replications, parameter sweeps and where they run (local processes or Dask).
 
 * :func:`run_replications` — ``corridorsim run --replications N``: mean and 95 % intervals.
 * :func:`run_paired` — ``corridorsim compare A B --replications N``: both scenarios with
   common random numbers, for paired differences (:mod:`corridorsim.experiments.paired`).
 * :func:`load_sweep`, :func:`run_sweep`, :func:`write_sweep` — ``corridorsim sweep``.
-* :class:`Executor` — in-process, a local Dask cluster (``workers``) or an existing one
-  (``scheduler``); results never depend on which, nor on the order tasks finish in.
+* :class:`Executor` — in-process, local worker processes (``workers``) or an existing Dask
+  cluster (``scheduler``); results never depend on which, nor on the order tasks finish in.
 * :class:`ResultStore` — finished tasks by scenario hash and seed, for resumption.
 """
 

@@ -20,9 +20,14 @@ import pandas as pd
 from corridorsim.analysis.kpis import INSTANCE_COLUMNS
 from corridorsim.errors import InternalError
 from corridorsim.experiments.executor import Executor, ExperimentError, TaskProgress
-from corridorsim.experiments.replications import is_shipped, replication_table, with_seed
+from corridorsim.experiments.replications import replication_table, with_seed
 from corridorsim.experiments.stats import SHARE_KPIS, paired_interval
-from corridorsim.experiments.tasks import replication_seed, simulate_task, task_payload
+from corridorsim.experiments.tasks import (
+    payload_network,
+    replication_seed,
+    simulate_task,
+    task_payload,
+)
 from corridorsim.network import Network
 from corridorsim.run import scenario_hash
 from corridorsim.scenario.model import Scenario
@@ -73,8 +78,7 @@ def run_paired(a: Scenario, b: Scenario, net: Network | None = None, *, replicat
     base = a.seed if seed is None else int(seed)
     seeds = [replication_seed(base, r) for r in range(replications)]
     with Executor(workers=workers, scheduler=scheduler) as ex:
-        ship_net = net if (not ex.distributed or not is_shipped(net)) else None
-        batch = ex.submit(task_fn, _payloads(a, b, seeds, ship_net))
+        batch = ex.submit(task_fn, _payloads(a, b, seeds, payload_network(net)), here=net)
         with TaskProgress(len(batch), f"{a.name} vs {b.name}", enabled=not quiet) as bar:
             rows, errors = batch.summary_rows(bar)
     if errors:

@@ -3,7 +3,9 @@
 Replication r simulates the scenario with :func:`replication_seed` (seed, r); within each
 replication every route draws from streams keyed by process name, so routes share common
 random numbers. Replication 0 runs in this process with its full tables (they become the
-run's consignments, legs, ... tables); the others are tasks returning only summary rows.
+run's consignments, legs, ... tables) once the process has no other task to take (last on
+local workers, so it never holds them while simulating others); the others are tasks
+returning only summary rows.
 ``summary.csv`` then holds the mean over replications with ``<kpi>_ci95_low`` and
 ``<kpi>_ci95_high`` columns, and ``replications.csv`` one row per replication and route
 instance (route family, origin and destination).
@@ -22,27 +24,23 @@ from corridorsim.errors import InternalError
 from corridorsim.experiments.executor import Executor, ExperimentError, TaskProgress
 from corridorsim.experiments.stats import aggregate
 from corridorsim.experiments.tasks import (
+    payload_network,
     replication_seed,
     simulate_task,
     summary_rows,
     task_payload,
 )
-from corridorsim.network import Network, default_geodata_dir
+from corridorsim.network import Network
 from corridorsim.result import RunResult
 from corridorsim.run import run_scenario, scenario_hash
 from corridorsim.scenario.model import Scenario
 
-__all__ = ["is_shipped", "replication_table", "run_replications", "with_seed"]
+__all__ = ["replication_table", "run_replications", "with_seed"]
 
 
 def with_seed(scn: Scenario, seed: int) -> Scenario:
     """``scn`` with seed ``seed`` (the same object when it already has it)."""
     return scn if scn.seed == seed else scn.model_copy(update={"seed": int(seed)})
-
-
-def is_shipped(net: Network | None) -> bool:
-    """Whether ``net`` is the shipped network (Dask workers then load their own copy)."""
-    return net is None or str(getattr(net, "source", "")) == str(default_geodata_dir())
 
 
 def replication_table(rows_by_rep: dict[int, list[dict[str, Any]]],
@@ -66,22 +64,22 @@ def run_replications(scn: Scenario, net: Network | None = None, *, replications:
     seeds = {r: replication_seed(scn.seed, r) for r in range(replications)}
     payloads = []
     with Executor(workers=workers, scheduler=scheduler) as ex:
-        ship_net = net if (not ex.distributed or not is_shipped(net)) else None
         for r in range(1, replications):
             s = with_seed(scn, seeds[r])
             payloads.append(task_payload(s, key=f"{scenario_hash(s)}-{seeds[r]}",
                                          label=f"replication {r} (seed {seeds[r]})",
-                                         network=ship_net))
-        batch = ex.submit(task_fn, payloads)
-        with TaskProgress(replications, f"{scn.name}: replications", enabled=not quiet) as bar:
-            try:
-                first = run_scenario(scn, network=net)
-            except BaseException:
-                batch.cancel()
-                raise
+                                         network=payload_network(net)))
+        batch = ex.submit(task_fn, payloads, here=net)
+        done: list[RunResult] = []
+
+        def replication_0() -> None:  # whole tables, in this process, once it is free
+            done.append(run_scenario(scn, network=net))
             bar.advance()
-            rows, errors = batch.summary_rows(bar, offset=1)
-            rows[0] = json.loads(json.dumps(summary_rows(first)))
+
+        with TaskProgress(replications, f"{scn.name}: replications", enabled=not quiet) as bar:
+            rows, errors = batch.summary_rows(bar, offset=1, then=replication_0)
+        first = done[0]
+        rows[0] = json.loads(json.dumps(summary_rows(first)))
     if errors:
         raise InternalError(f"{len(errors)} of {replications} replications failed:\n"
                             + "\n".join(errors))

@@ -24,11 +24,15 @@ from corridorsim._version import __version__
 from corridorsim.analysis.kpis import INSTANCE_COLUMNS
 from corridorsim.errors import OutputError
 from corridorsim.experiments.executor import Executor, TaskProgress
-from corridorsim.experiments.replications import is_shipped
 from corridorsim.experiments.stats import aggregate
 from corridorsim.experiments.store import ResultStore, task_key
 from corridorsim.experiments.sweep_spec import SweepSpec, Variant, load_sweep
-from corridorsim.experiments.tasks import replication_seed, simulate_task, task_payload
+from corridorsim.experiments.tasks import (
+    payload_network,
+    replication_seed,
+    simulate_task,
+    task_payload,
+)
 from corridorsim.run import scenario_hash
 
 if TYPE_CHECKING:
@@ -71,12 +75,11 @@ def run_sweep(spec: SweepSpec, store_dir: Path | str, *, workers: int = 0,
     plan = _plan(spec, store, seeds, on_event)
     run = _Run(plan, store, on_event)
     with Executor(workers=workers, scheduler=scheduler) as ex:
-        ship = network if (network is not None and (not ex.distributed
-                                                     or not is_shipped(network))) else None
+        ship = payload_network(network)
         keys = list(plan.todo)
         payloads = [task_payload(plan.todo[k]["scn"], key=k, label=plan.todo[k]["label"],
                                  network=ship) for k in keys]
-        batch = ex.submit(task_fn, payloads)
+        batch = ex.submit(task_fn, payloads, here=network)
         with TaskProgress(len(payloads), f"sweep {spec.name}", enabled=not quiet) as bar:
             try:
                 for i, res in batch.as_completed():

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from corridorsim.result import RunResult
     from corridorsim.scenario.model import Scenario
 
-__all__ = ["replication_seed", "simulate_task", "summary_rows", "task_payload"]
+__all__ = ["payload_network", "replication_seed", "simulate_task", "summary_rows",
+           "task_payload"]
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -34,6 +35,15 @@ def replication_seed(seed: int, replication: int) -> int:
         return int(seed)
     child = np.random.SeedSequence(int(seed), spawn_key=(int(replication),))
     return int(child.generate_state(1, np.uint64)[0]) & (2**63 - 1)
+
+
+def payload_network(net: Network | None) -> Network | None:
+    """The network a task's payload carries: none for the shipped one (a process that runs
+    tasks loads its own copy once), the object itself for any other."""
+    from corridorsim.network import default_geodata_dir
+
+    shipped = net is None or str(getattr(net, "source", "")) == str(default_geodata_dir())
+    return None if shipped else net
 
 
 @functools.lru_cache(maxsize=1)
