@@ -9,8 +9,8 @@ temporary folder) and is measured from outside:
   (``/usr/bin/time -f %M``, or ``resource.getrusage(RUSAGE_CHILDREN)`` of a wrapper when it
   is missing);
 * ``peak_tree_rss_mb`` - the peak of the summed resident memory of the process and every
-  descendant (Dask workers), sampled every 0.1 s with psutil (a lower bound: short peaks
-  between samples are missed).
+  descendant (the local worker processes of ``--workers``), sampled every 0.1 s with psutil
+  (a lower bound: short peaks between samples are missed).
 
 Figures:
 
@@ -22,9 +22,9 @@ Figures:
   ``BENCH_REPLICATIONS``, default 100 as in issue #20) against one in-process replication
   (``--replications 1 --workers 0 --no-viz``): ``replications_per_min``,
   ``parallel_efficiency`` = (N x one replication's simulation wall, the ``wall_s`` its
-  run.json records: no start-up, no writing) / (2 workers x the N run's whole CLI wall,
-  start-up, cluster and writing included), and peak memory of the run and per replication
-  (tree peak / min(N, workers+1)).
+  run.json records: no start-up, no writing) / (2 processes x the N run's whole CLI wall,
+  start-up, worker start-up and writing included), and peak memory of the run and per
+  process (tree peak / min(N, workers): ``--workers 2`` is two processes in all).
 
 Usage: ``python benchmarks/cli_bench.py`` prints one JSON object (also called by run_bench).
 """
@@ -138,7 +138,7 @@ def main() -> dict[str, object]:
         out["parallel_efficiency"] = round(n * t1 / (workers * many["wall_s"]), 3)
         out["replications_peak_tree_rss_mb"] = many["peak_tree_rss_mb"]
         out["peak_mb_per_replication"] = round(
-            many["peak_tree_rss_mb"] / min(n, workers + 1), 1)
+            many["peak_tree_rss_mb"] / max(1, min(n, workers)), 1)
     return out
 
 
