@@ -78,6 +78,11 @@ def test_replications_on_local_workers_are_byte_identical(folder: Path, network:
     here = run_replications(small, network, replications=3, quiet=True)
     spread = run_replications(small, network, replications=3, workers=2, quiet=True)
     assert spread.info["executor"] == "2 local processes"
+    # run.json says how fast and in how much memory (each process held one replication)
+    assert spread.info["replications_per_min"] > 0
+    assert set(spread.info["peak_rss_mb"]) == {"this_process", "largest_worker"}
+    assert all(v > 50 for v in spread.info["peak_rss_mb"].values())
+    assert "largest_worker" not in here.info["peak_rss_mb"]
     write_run(here, tmp_path / "here")
     write_run(spread, tmp_path / "spread")
     for name in ("summary.csv", "replications.csv", "consignments.parquet", "legs.parquet"):
@@ -118,3 +123,13 @@ def test_cli_compare_with_workers_matches_in_process(folder: Path, tmp_path: Pat
         outs[kind] = out
     assert (outs["here"] / "compare.csv").read_bytes() == \
         (outs["spread"] / "compare.csv").read_bytes()
+
+
+def test_cli_run_with_workers_states_throughput_and_memory(folder: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["run", str(folder / "small.yaml"), "--replications", "3",
+                                  "--workers", "2", "--horizon-days", "20", "--no-viz",
+                                  "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.stdout.splitlines() if x.startswith("3 replications in "))
+    assert "per minute on 2 local processes; peak memory this process " in line
+    assert "largest worker" in line

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -78,11 +78,24 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
         click.echo(str(p))
     if not quiet:
         click.echo(f"done in {time.perf_counter() - t0:.1f} s; results in {out}/")
+        if "replications_per_min" in res.info:
+            click.echo(replications_line(res.info))
         views = [p for p in paths if p.name in ("map.html", "report.html")]
         if views:  # one path a line: long result folders stay within 80 columns
             click.echo("open in a browser (works offline):")
             for p in views:
                 click.echo(f"  {p}")
+
+
+def replications_line(info: Mapping[str, Any]) -> str:
+    """How fast the replications ran and in how much memory (from ``run.json``)."""
+    line = (f"{info['replications']} replications in {info['replications_wall_s']:.0f} s: "
+            f"{info['replications_per_min']:.1f} per minute on {info['executor']}")
+    peak = info.get("peak_rss_mb")
+    if isinstance(peak, dict) and peak:
+        line += "; peak memory " + ", ".join(
+            f"{k.replace('_', ' ')} {v / 1024:.2f} GB" for k, v in peak.items())
+    return line
 
 
 def _viz_writers() -> list[Callable[[RunResult, Path], list[Path]]]:

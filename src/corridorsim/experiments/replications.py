@@ -14,6 +14,8 @@ instance (route family, origin and destination).
 from __future__ import annotations
 
 import json
+import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +56,24 @@ def replication_table(rows_by_rep: dict[int, list[dict[str, Any]]],
     return pd.DataFrame.from_records(records)
 
 
+def throughput(replications: int, wall_s: float, *, local_workers: bool) -> dict[str, Any]:
+    """``run.json``'s account of a replication run: its wall time, replications per
+    minute and the peak memory of this process and of the largest local worker (each
+    holds one replication at a time, so these bound the memory per process whatever N)."""
+    out: dict[str, Any] = {"replications_wall_s": round(wall_s, 3),
+                           "replications_per_min": round(replications / wall_s * 60.0, 2)}
+    if sys.platform != "win32":
+        import resource
+
+        kib = 1024.0 if sys.platform != "darwin" else 1024.0 * 1024.0  # ru_maxrss units
+        out["peak_rss_mb"] = {"this_process": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib, 1)}
+        if local_workers:  # joined by now, so counted among the children
+            out["peak_rss_mb"]["largest_worker"] = round(
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / kib, 1)
+    return out
+
+
 def run_replications(scn: Scenario, net: Network | None = None, *, replications: int = 1,
                      workers: int = 0, scheduler: str | None = None, quiet: bool = False,
                      task_fn: Callable[[dict[str, Any]], dict[str, Any]] = simulate_task
@@ -61,6 +81,7 @@ def run_replications(scn: Scenario, net: Network | None = None, *, replications:
     """Simulate ``replications`` independent replications; see the module docstring."""
     if replications < 1:
         raise ExperimentError(f"replications must be >= 1 (found {replications})")
+    t0 = time.perf_counter()
     seeds = {r: replication_seed(scn.seed, r) for r in range(replications)}
     payloads = []
     with Executor(workers=workers, scheduler=scheduler) as ex:
@@ -96,6 +117,7 @@ def run_replications(scn: Scenario, net: Network | None = None, *, replications:
                            "intervals (<kpi>_ci95_low/_high); replications.csv: one row per "
                            "replication and route instance; the other tables are replication 0's")
     info["executor"] = ex.description
+    info.update(throughput(replications, time.perf_counter() - t0, local_workers=ex.workers >= 2))
     extra = dict(first.extra_tables)
     extra["replications.csv"] = per_rep
     return first.replace(summary=summary, info=info, extra_tables=extra)
