@@ -81,9 +81,12 @@ def sample_consignments(res: RunResult) -> tuple[pd.DataFrame, set[str]]:
     route instances (``route_key``; ``route`` without it) that fell back to warm-up
     consignments."""
     c = res.consignments
-    d = c[c["delivered"].astype(bool)]
+    by = "route_key" if "route_key" in c.columns else "route"
+    # the columns the distributions read, not the table's ~30
+    cols = [k for k in ("consignment_id", by, "created_h", "transit_h", "in_stats")
+            if k in c.columns]
+    d = c.loc[c["delivered"].astype(bool).to_numpy(), cols]
     parts, fallback = [], set()
-    by = "route_key" if "route_key" in d.columns else "route"
     for route, grp in d.groupby(by, sort=False, observed=True):
         stats = grp[grp["in_stats"].astype(bool)] if "in_stats" in grp else grp
         if len(stats) == 0:
@@ -105,22 +108,39 @@ def stage_profile(res: RunResult, sample: pd.DataFrame, *, value: str = "time") 
     if value == "cost" and "cost_usd" not in legs:
         return pd.DataFrame()
     key = "route_key" if "route_key" in legs else "route"
-    L = legs[legs["consignment_id"].isin(sample["consignment_id"])]
-    L = L.merge(sample[["consignment_id", "created_h"]], on="consignment_id", how="left")
-    L = L.sort_values(["consignment_id", "stage_index"])
-    L["cum_km"] = L.groupby("consignment_id")["km"].cumsum()
+    # numbers only, for the sample's rows (the leg table has ~40 columns, text among them):
+    # the text columns are read for one row per stage, at the end
+    rows = np.flatnonzero(legs["consignment_id"].isin(sample["consignment_id"]).to_numpy())
+    cid = legs["consignment_id"].to_numpy()[rows]
+    L = pd.DataFrame({"_row": rows, "consignment_id": cid,
+                      "_key": pd.factorize(legs[key], sort=True)[0][rows],
+                      "stage_index": legs["stage_index"].to_numpy()[rows]})
+    order = np.lexsort((L["stage_index"].to_numpy(), cid))
+    L = L.iloc[order].reset_index(drop=True)
+    rows = L["_row"].to_numpy()
+    L["cum_km"] = pd.Series(legs["km"].to_numpy(float)[rows]).groupby(L["consignment_id"]).cumsum()
     if value == "time":
-        L["v"] = (L["end_h"] - L["created_h"]) / 24.0
+        created = pd.Series(sample["created_h"].to_numpy(), index=sample["consignment_id"])
+        L["v"] = (legs["end_h"].to_numpy(float)[rows]
+                  - L["consignment_id"].map(created).to_numpy(float)) / 24.0
     else:
-        per_teu = L["cost_usd"].fillna(0.0) / L["teu"].where(L["teu"] > 0)
-        L["v"] = per_teu.groupby(L["consignment_id"]).cumsum()
-    g = L.groupby([key, "stage_index"], sort=True)
-    out = g.agg(route=("route", "first"), stage_kind=("stage_kind", "first"),
-                node_from=("node_from", "first"), node_to=("node_to", "first"),
-                km=("cum_km", "median"))
+        teu = legs["teu"].to_numpy(float)[rows]
+        per_teu = (np.nan_to_num(legs["cost_usd"].to_numpy(float)[rows])
+                   / np.where(teu > 0, teu, np.nan))
+        L["v"] = pd.Series(per_teu).groupby(L["consignment_id"]).cumsum()
+    g = L.groupby(["_key", "stage_index"], sort=True)
+    first = g["_row"].first().to_numpy()
+    # column by column: taking rows of the whole table would consolidate its ~30 float
+    # columns into one block (a copy of all of them)
+    text = {c: legs[c].iloc[first].reset_index(drop=True)
+            for c in dict.fromkeys([key, "route", "stage_kind", "node_from", "node_to"])}
+    out = pd.DataFrame({"route_key": text[key],
+                        "stage_index": g.size().index.get_level_values(1).to_numpy()})
+    for col in ("route", "stage_kind", "node_from", "node_to"):
+        out[col] = text[col]
+    out["km"] = g["cum_km"].median().to_numpy()
     q = g["v"].quantile(np.array([0.1, 0.5, 0.9])).unstack()
     out[["p10", "p50", "p90"]] = q.to_numpy()
-    out = out.reset_index().rename(columns={key: "route_key"})
     starts = out.groupby("route_key", sort=False).first().reset_index()
     starts = starts.assign(stage_index=-1, stage_kind="start", km=0.0, p10=0.0, p50=0.0, p90=0.0)
     both = pd.concat([starts, out], ignore_index=True)
