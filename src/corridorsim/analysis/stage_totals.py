@@ -14,6 +14,7 @@ the same columns from them — one accumulation either way, so both give the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,17 +44,24 @@ class _Sums:
         self.hours = np.zeros((len(CAUSES), size))
         self.teuh = np.zeros((len(CAUSES), size))
 
-    def add(self, route: np.ndarray, stage: np.ndarray, teu: np.ndarray,
-            wait: np.ndarray) -> None:
-        """``wait``: hours by cause, shape ``(len(CAUSES), rows)``."""
-        key = route.astype(np.int64) * self.width + stage
+    def add(self, key: np.ndarray, teu: np.ndarray, counted: np.ndarray,
+            wait: Callable[[int], np.ndarray]) -> None:
+        """Rows with ``key`` (``route_index * width + stage_index``) and ``teu``, of which
+        those ``counted`` marks are summed; ``wait(j)``: the rows' hours of cause
+        ``CAUSES[j]``. Most rows wait for one or two causes only, so each cause sums its
+        non-zero counted rows alone (the same sums: adding 0.0 changes none)."""
         size = len(self.count)
-        self.count += np.bincount(key, minlength=size)
-        self.teu += np.bincount(key, weights=teu, minlength=size)
+        k, t = key[counted], teu[counted]
+        self.count += np.bincount(k, minlength=size)
+        self.teu += np.bincount(k, weights=t, minlength=size)
         for j in range(len(CAUSES)):
-            w = wait[j].astype(np.float64)
-            self.hours[j] += np.bincount(key, weights=w, minlength=size)
-            self.teuh[j] += np.bincount(key, weights=w * teu, minlength=size)
+            w = wait(j)
+            nz = np.flatnonzero((w != 0) & counted)
+            if not len(nz):
+                continue
+            k, h = key[nz], w[nz].astype(np.float64)
+            self.hours[j] += np.bincount(k, weights=h, minlength=size)
+            self.teuh[j] += np.bincount(k, weights=h * teu[nz], minlength=size)
 
     def table(self, keys: list[str]) -> pd.DataFrame:
         used = np.flatnonzero(self.count > 0)
@@ -80,10 +88,11 @@ def from_records(rec: RunRecords, warmup_h: float) -> pd.DataFrame:
         r0 = int(rec.first_row[lo])
         r1 = int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
         ci = np.repeat(np.arange(lo, hi, dtype=np.int64), rec.slots[lo:hi])
-        keep = in_stats[ci] & ~np.isnan(rec.t_out[r0:r1])
-        rows = np.flatnonzero(keep) + r0
-        ci = ci[keep]
-        sums.add(rec.route[ci], rows - rec.first_row[ci], rec.teu[ci], rec.wait[:, rows])
+        stage = np.arange(r0, r1, dtype=np.int64) - rec.first_row[ci]
+        key = rec.route[ci].astype(np.int64) * sums.width + stage
+        counted = in_stats[ci] & ~np.isnan(rec.t_out[r0:r1])
+        sums.add(key, rec.teu[ci], counted,
+                 lambda j, r0=r0, r1=r1: rec.wait[j, r0:r1])  # type: ignore[misc]
     return sums.table(list(rec.route_ids))
 
 
@@ -102,7 +111,8 @@ def _from_tables(res: RunResult) -> pd.DataFrame:
     wait = np.vstack([legs[f"wait_{c}_h"].fillna(0.0).to_numpy(np.float64)
                       if f"wait_{c}_h" in legs else zeros for c in CAUSES])
     sums = _Sums(len(keys), int(stage.max()) + 1 if len(stage) else 1)
-    sums.add(route, stage, legs["teu"].to_numpy(np.float64), wait)
+    sums.add(route.astype(np.int64) * sums.width + stage, legs["teu"].to_numpy(np.float64),
+             np.ones(len(legs), bool), wait.__getitem__)
     return sums.table([str(k) for k in keys])
 
 
