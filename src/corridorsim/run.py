@@ -136,7 +136,7 @@ def prepare(scn: Scenario, net: Network, families: Mapping[str, RouteFamily] | N
 
 
 def collect(setup: Setup, built: Built) -> Simulated:
-    names = {str(k): str(v) for k, v in setup.network.nodes["name"].items()}
+    names = setup.network.names
     trace = SimTrace(built.engine, built.records, setup.routes, setup.scenario.warmup_d * 24.0)
     return Simulated(trace, facilities_table(built.engine, names), vehicles_table(built.engine))
 
@@ -207,7 +207,7 @@ def analyse(setup: Setup, built: Built, sim: Simulated, info: dict[str, Any],
     own = built.shipment
 
     weeks = Weeks(scn.start_date, scn.horizon_d * 24.0)
-    names = {str(k): str(v) for k, v in setup.network.nodes["name"].items()}
+    names = setup.network.names
     done, seconds = _run_side_by_side({
         "timeseries": lambda: (
             route_timeseries(rec, weeks, order, routes, sim.trace.warmup_h),
@@ -273,9 +273,9 @@ def closure_windows(setup: Setup, built: Built) -> list[dict[str, Any]]:
     for area, cal in sorted(built.storms.items()):
         out += [window("weather", area, f"storm on the {area}", round(a, 3), round(b, 3))
                 for a, b, *_ in cal.windows]
-    names = setup.network.nodes["name"]
+    names = setup.network.names
     for node, cal in sorted(built.places.items()):  # weather at one place (weather.places)
-        name = str(names.get(node, node))
+        name = names.get(node, node)
         out += [window("weather", node, f"weather closes {name}" if cap == 0.0 else
                        f"weather slows {name} to {cap:.0%}", round(a, 3), round(b, 3),
                        place=name, capacity_factor=cap)

@@ -84,6 +84,15 @@ class Network:
     added: str = ""
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Node id → place name (built once per network)."""
+        got: dict[str, str] | None = self.cache.get("names")
+        if got is None:
+            got = self.cache["names"] = {str(k): str(v)
+                                         for k, v in self.nodes["name"].items()}
+        return got
+
 
 def _read(path: Path) -> gpd.GeoDataFrame:
     if not path.exists():
