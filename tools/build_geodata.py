@@ -22,6 +22,7 @@ Outputs (all EPSG:4326 GeoJSON):
   nodes.geojson      Point per network node
   links.geojson      LineString per undirected link (rail / sea)
   countries.geojson  simplified Natural Earth 50m admin-0 (whole countries, the world)
+  basemap.geojson    countries.geojson as the run's map draws it (corridorsim.viz.basemap)
 
 ``--vendor-countries NE_JSON`` instead rewrites ``tools/geodata_sources/`` 's countries layer
 from the original Natural Earth 50m admin-0 GeoJSON (see that folder's README) and stops.
@@ -1425,6 +1426,16 @@ def across_antimeridian(geom):
     return shapely.union_all(moved)
 
 
+def write_basemap(out: Path):
+    """``basemap.geojson``: the written ``countries.geojson`` simplified as the map draws it
+    (``corridorsim.viz.basemap.basemap_frame``, the one home of that simplification), so a
+    run's map reads it instead of simplifying the countries each time."""
+    from corridorsim.viz.basemap import BASEMAP_FILE, basemap_frame
+
+    write_geojson(basemap_frame(gpd.read_file(out / "countries.geojson")), out / BASEMAP_FILE,
+                  nd=4)
+
+
 def countries_frame(countries):
     """The basemap layer: whole countries, simplified by 0.02° where they reach the AOI (the
     corridors; the routing tests read it) and by 0.1° elsewhere (seen only zoomed out).
@@ -1663,7 +1674,8 @@ def main():
     # the basemap layer is always the vendored whole-world one (the prepared layers are an AOI clip)
     world = countries if args.sources is None else load_countries(NE_COUNTRIES)
     write_geojson(countries_frame(world), args.out / "countries.geojson", nd=4)
-    for f in ("nodes", "links", "countries"):
+    write_basemap(args.out)
+    for f in ("nodes", "links", "countries", "basemap"):
         p = args.out / f"{f}.geojson"
         print(f"wrote {p} ({p.stat().st_size / 1024:.0f} KB)")
     ok = run_checks(gpd.read_file(args.out / "nodes.geojson"), gpd.read_file(args.out / "links.geojson"),

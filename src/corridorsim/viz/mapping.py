@@ -182,7 +182,7 @@ def build_map(res: RunResult) -> folium.Map:
     m = folium.Map(location=[40.0, 60.0], zoom_start=3, tiles=None, control_scale=True,
                    prefer_canvas=False, world_copy_jump=False)
     _offline_assets(m)
-    add_base_layers(m, Path(res.network.source) / "countries.geojson")
+    add_base_layers(m, Path(res.network.source))
     add_route_layers(m, res)
     add_assumed_geometry(m, res)
     add_closures(m, res)
