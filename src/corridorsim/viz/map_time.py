@@ -83,10 +83,12 @@ def _facilities(res: RunResult, fts: pd.DataFrame, weeks: list[str]) -> list[dic
                      + fts.get("teu_waiting_onward_mean", 0.0))
     drawn = res.facilities
     drawn = drawn[(drawn["kind"] != "chokepoint") & drawn["node"].isin(res.network.nodes.index)]
+    by_place = {(str(n), str(d)): rows for (n, d), rows in
+                fts.groupby(["node", "direction"], sort=False, observed=True)}
     out = []
     for node, direction, name in drawn[["node", "direction", "name"]].itertuples(index=False):
-        rows = fts[(fts["node"] == node) & (fts["direction"] == direction)]
-        if rows.empty:
+        rows = by_place.get((str(node), str(direction)))
+        if rows is None or rows.empty:
             continue
         out.append({"cls": facility_class(node, direction), "name": str(name),
                     "q": _series(rows, weeks, "queue_teu"),
