@@ -1,5 +1,4 @@
-"""The report's data helpers give the same numbers whichever way they are computed, and the
-thinned ECDF stays on the exact one."""
+"""The report's data helpers give the same numbers whichever way they are computed."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import pytest
 from corridorsim.result import RunResult
 from corridorsim.run import run_scenario
 from corridorsim.scenario.load import load_scenario, scenario_from_dict
-from corridorsim.viz.charts import ECDF_POINTS, _ecdf_points
 from corridorsim.viz.report_data import sample_consignments, stage_profile
 
 
@@ -70,21 +68,3 @@ def test_sample_consignments_are_delivered_with_what_the_charts_read(res: RunRes
     assert fallback and not back.all()  # both cases are seen
     assert sorted(sample["consignment_id"]) == sorted(want["consignment_id"])
     assert {"consignment_id", "route_key", "created_h", "transit_h"} <= set(sample.columns)
-
-
-@pytest.mark.parametrize("n", [1, 10, ECDF_POINTS, ECDF_POINTS + 1, 4_321, 5_000])
-def test_thinned_ecdf_stays_on_the_exact_step_line(n: int) -> None:
-    days = np.sort(np.random.default_rng(n).gamma(4.0, 5.0, n))
-    share = np.arange(1, n + 1) / n
-    d, s = _ecdf_points(days, share)
-    assert len(d) <= ECDF_POINTS + 2
-    assert (d[0], s[0], d[-1], s[-1]) == (days[0], share[0], days[-1], 1.0)
-    x = np.concatenate([days, days - 1e-9, days + 1e-9])
-
-    def drawn(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:  # where="post"
-        i = np.searchsorted(xs, x, side="right") - 1
-        return np.where(i >= 0, ys[np.clip(i, 0, None)], 0.0)
-
-    gap = drawn(days, share) - drawn(d, s)
-    assert gap.min() >= 0.0
-    assert gap.max() <= 2.0 / ECDF_POINTS

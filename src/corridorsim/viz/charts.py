@@ -105,7 +105,6 @@ def transit_chart(sample: pd.DataFrame, colours: Mapping[str, str],
         if len(days) == 0:
             continue
         share = np.arange(1, len(days) + 1) / len(days)
-        days, share = _ecdf_points(days, share)
         ax.step(days, share, where="post", color=colours.get(str(route), "#333"), linewidth=2,
                 linestyle=(styles or {}).get(str(route), "-"),
                 label=f"{labels.get(str(route), route)} (n={len(days):,})")
@@ -119,24 +118,6 @@ def transit_chart(sample: pd.DataFrame, colours: Mapping[str, str],
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=1 if long_names else 3,
               fontsize=8, frameon=False)
     return fig
-
-
-#: most points of one ECDF line (a route's sample has up to 5,000): drawn within 0.2 % of
-#: the exact step line's height (under a pixel), at a fifth of the SVG
-ECDF_POINTS = 1_000
-
-
-def _ecdf_points(days: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The ECDF's steps thinned to about :data:`ECDF_POINTS`: the first point and the last
-    of each 1/ECDF_POINTS band of the share, so the drawn step line (``where="post"``)
-    is never more than 2/ECDF_POINTS of the height below the exact one, and meets it at
-    every kept point (the last, share 1, included)."""
-    if len(days) <= ECDF_POINTS:
-        return days, share
-    band = np.minimum((share * ECDF_POINTS).astype(np.int64), ECDF_POINTS)
-    keep = np.r_[band[1:] != band[:-1], True]
-    keep[0] = True
-    return days[keep], share[keep]
 
 
 def excess_chart(bn: pd.DataFrame, labels: Mapping[str, str],
