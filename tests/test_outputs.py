@@ -79,8 +79,36 @@ def test_big_tables_written_in_chunks_match_the_whole_tables(network, tmp_path, 
         assert lazy == (tmp_path / "built" / name).read_bytes(), name
         back = pd.read_parquet(tmp_path / "lazy" / name)
         pd.testing.assert_frame_equal(back, whole.reset_index(drop=True), check_dtype=False,
-                                      check_categorical=False)
+                                      check_categorical=False, check_exact=True)
     assert len(whole_cons) == res.info["consignments"]
+
+
+def test_big_tables_keep_the_engine_precision_without_nulls(network, tmp_path):
+    """Moving and waiting hours are stored as float32 (as the engine keeps them: no value
+    changes, the pandas tables widen them to float64), times and waiting_h as float64; no
+    column is nullable; waiting_h is the float64 sum of the causes."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from corridorsim.analysis.tables import WAIT_COLUMNS
+
+    res = run_scenario(scenario_from_dict(_xian(40)), network=network)
+    write_run(res, tmp_path / "run")
+    hours = ["moving_h", *WAIT_COLUMNS]
+    for name, whole in (("legs", res.legs), ("consignments", res.consignments)):
+        table = pq.read_table(tmp_path / "run" / f"{name}.parquet")
+        types = {f.name: str(f.type) for f in table.schema}
+        assert {types[c] for c in hours} == {"float"}, name
+        assert types["start_h" if name == "legs" else "created_h"] == "double"
+        assert not [f.name for f in table.schema if f.nullable], name
+        assert (whole[hours].dtypes == np.float64).all()
+        for c in hours:  # the stored float32 is the value, not a rounding of it
+            np.testing.assert_array_equal(table[c].to_numpy().astype(np.float64),
+                                          whole[c].to_numpy())
+    legs = pq.read_table(tmp_path / "run" / "legs.parquet").to_pandas()
+    total = sum((legs[c].astype(np.float64) for c in WAIT_COLUMNS[1:]),
+                legs[WAIT_COLUMNS[0]].astype(np.float64))
+    np.testing.assert_array_equal(legs["waiting_h"].to_numpy(), total.to_numpy())
 
 
 def test_sample_view_matches_the_full_tables(network):

@@ -16,21 +16,9 @@ from corridorsim.sim.engine import Engine
 from corridorsim.sim.records import CAUSES, RunRecords
 
 __all__ = [
-    "Coded",
-    "Columns",
-    "SimTrace",
-    "StageAttributes",
-    "chunk_bounds",
-    "columns_arrow",
-    "columns_frame",
-    "consignment_basics",
-    "consignment_columns",
-    "consignments_table",
-    "facilities_table",
-    "leg_columns",
-    "legs_table",
-    "route_time_sums",
-    "vehicles_table",
+    "Coded", "Columns", "SimTrace", "StageAttributes", "chunk_bounds", "columns_arrow",
+    "columns_frame", "consignment_basics", "consignment_columns", "consignments_table",
+    "facilities_table", "leg_columns", "legs_table", "route_time_sums", "vehicles_table",
 ]
 
 WAIT_COLUMNS = [f"wait_{c}_h" for c in CAUSES]
@@ -63,10 +51,11 @@ Columns = dict[str, "np.ndarray | Coded"]
 
 
 def columns_frame(cols: Columns) -> pd.DataFrame:
-    """The columns as a pandas table (text as Arrow-backed ``str``, or categorical)."""
+    """The columns as a pandas table (text as Arrow-backed ``str``, or categorical; the
+    float32 hours as float64, so that pandas sums them in float64)."""
     def render(v: np.ndarray | Coded) -> object:
         if not isinstance(v, Coded):
-            return v
+            return v.astype(np.float64) if v.dtype == np.float32 else v
         if v.categorical:
             return pd.Categorical.from_codes(v.codes, categories=pd.Index(list(v.vocab)))
         return _str_column(list(v.vocab), v.codes)
@@ -76,7 +65,8 @@ def columns_frame(cols: Columns) -> pd.DataFrame:
 
 def columns_arrow(cols: Columns) -> pa.Table:
     """The columns as an Arrow table without copying the numbers; text as dictionary
-    arrays over the vocabulary."""
+    arrays over the vocabulary; every field non-nullable (the records hold no null: a time
+    not reached is NaN), so Parquet stores no definition levels (a fifth of its time)."""
     def render(v: np.ndarray | Coded) -> pa.Array:
         if not isinstance(v, Coded):
             return pa.array(v)
@@ -88,12 +78,17 @@ def columns_arrow(cols: Columns) -> pa.Table:
                                               pa.array(list(v.vocab) if codes is v.codes
                                                        else uniq.tolist(), type=pa.string()))
 
-    return pa.table({k: render(v) for k, v in cols.items()})
+    arrays = [render(v) for v in cols.values()]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(
+        [pa.field(k, a.type, nullable=False) for k, a in zip(cols, arrays, strict=True)]))
 
 
-def _span(rec: RunRecords, lo: int, hi: int | None) -> tuple[int, int]:
+def _span(rec: RunRecords, lo: int, hi: int | None) -> tuple[int, int, int, int]:
+    """Consignments ``lo <= id < hi`` (all from ``lo`` if ``hi`` is None) and their record
+    rows ``r0 <= row < r1`` (contiguous)."""
     hi = rec.n if hi is None else hi
-    return lo, hi
+    r0 = int(rec.first_row[lo]) if lo < rec.n else rec.n_rows
+    return lo, hi, r0, int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
 
 
 def _slot_rows(rec: RunRecords, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,10 +106,8 @@ def consignment_basics(rec: RunRecords, lo: int = 0, hi: int | None = None, *,
     """Transit (float64), moving and waiting hours by cause (float32) of consignments
     ``lo <= id < hi`` (or of the sorted ``ids``), summed over their stages in float64."""
     if ids is None:
-        lo, hi = _span(rec, lo, hi)
+        lo, hi, r0, r1 = _span(rec, lo, hi)
         sel: slice | np.ndarray = slice(lo, hi)
-        r0 = int(rec.first_row[lo]) if lo < rec.n else rec.n_rows
-        r1 = int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
         take: slice | np.ndarray = slice(r0, r1)  # the chunk's rows, contiguous
         seg = rec.first_row[lo:hi] - r0
     else:
@@ -170,14 +163,15 @@ def consignment_columns(rec: RunRecords, routes: Mapping[str, RouteInstance], wa
                         basics: Mapping[str, np.ndarray] | None = None,
                         extra: Mapping[str, np.ndarray] | None = None,
                         ids: np.ndarray | None = None) -> Columns:
-    """One row per consignment: booking, delivery, transit, on-time, waits by cause.
+    """One row per consignment: booking, delivery, transit, on-time, waits by cause (moving
+    and waiting hours float32, as :func:`consignment_basics` gives them).
 
     ``lo``/``hi`` select consignments ``lo <= id < hi``; ``basics`` are the arrays of
     :func:`consignment_basics` for all consignments (computed for the chunk when
     omitted); ``extra`` per-consignment columns (all consignments, e.g. accounting) are
     appended. ``ids`` (sorted) selects any consignments instead of a range.
     """
-    lo, hi = _span(rec, lo, hi)
+    lo, hi, _, _ = _span(rec, lo, hi)
     sl: slice | np.ndarray = slice(lo, hi)
     if ids is not None:
         sl = ids = np.asarray(ids, dtype=np.int64)
@@ -209,8 +203,8 @@ def consignment_columns(rec: RunRecords, routes: Mapping[str, RouteInstance], wa
         "delivered": ~np.isnan(delivered_h),
         "on_time": transit <= due,
         "in_stats": rec.created_h[sl] >= warmup_h,
-        "moving_h": basics["moving_h"][bs].astype(np.float64),
-        **{col: basics[col][bs].astype(np.float64) for col in WAIT_COLUMNS},
+        "moving_h": basics["moving_h"][bs],
+        **{col: basics[col][bs] for col in WAIT_COLUMNS},
         **{col: np.asarray(v)[sl] for col, v in (extra or {}).items()},
     }
 
@@ -306,7 +300,8 @@ def legs_table(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0
 def leg_columns(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 0,
                 hi: int | None = None, *, attrs: StageAttributes | None = None,
                 ids: np.ndarray | None = None) -> Columns:
-    """One row per consignment and stage entered: times, km, moving and waiting by cause.
+    """One row per consignment and stage entered: times, km, moving and waiting by cause
+    (float32, as the engine keeps them; ``waiting_h``, their sum, float64).
 
     ``lo``/``hi`` select consignments ``lo <= id < hi`` (all by default), so that a large
     run can be tabulated in chunks (see :func:`chunk_bounds`); ``ids`` (sorted) selects
@@ -319,17 +314,15 @@ def leg_columns(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 
         keep = ~np.isnan(rec.t_in[cand])
         rows, ci = cand[keep], cons[keep]
     else:
-        hi = rec.n if hi is None else hi
-        r0 = int(rec.first_row[lo]) if lo < rec.n else rec.n_rows
-        r1 = int(rec.first_row[hi]) if hi < rec.n else rec.n_rows
+        lo, hi, r0, r1 = _span(rec, lo, hi)
         local = np.flatnonzero(~np.isnan(rec.t_in[r0:r1]))
         ci = np.repeat(np.arange(lo, hi, dtype=np.int64), rec.slots[lo:hi])[local]
         rows = local + r0
     si = rows - rec.first_row[ci]
-    ri = rec.route[ci]
-    ri32 = ri.astype(np.int32)
-    w = rec.wait[:, rows].astype(np.float64)
-    codes = {c: a.codes[c][ri, si] for c in a.COLUMNS}
+    ri32 = rec.route[ci]
+    at = ri32 * a.s_max + si  # each row's (route, stage) in the flattened attribute tables
+    w = [rec.wait[j].take(rows) for j in range(len(CAUSES))]  # float32, one array a cause
+    codes = {c: a.codes[c].ravel().take(at) for c in a.COLUMNS}
     if a.trip_service is not None:  # the kind of the vehicle that carried each leg
         trip = rec.trip[rows]
         on = trip >= 0
@@ -340,13 +333,13 @@ def leg_columns(rec: RunRecords, routes: Mapping[str, RouteInstance], lo: int = 
         "route_key": Coded(keys, ri32, categorical=True),
         "stage_index": si,
         **{c: Coded(a.vocab, v) for c, v in codes.items()},
-        "km": a.km[ri, si],
-        "teu": rec.teu[ci],
-        "start_h": rec.t_in[rows],
-        "end_h": rec.t_out[rows],
-        "moving_h": rec.moving[rows].astype(np.float64),
-        **{col: w[j] for j, col in enumerate(WAIT_COLUMNS)},
-        "waiting_h": w.sum(axis=0),
+        "km": a.km.ravel().take(at),
+        "teu": rec.teu.take(ci),
+        "start_h": rec.t_in.take(rows),
+        "end_h": rec.t_out.take(rows),
+        "moving_h": rec.moving.take(rows),
+        **dict(zip(WAIT_COLUMNS, w, strict=True)),
+        "waiting_h": sum(w[1:], w[0].astype(np.float64)),  # in float64, cause by cause
     }
 
 
