@@ -111,6 +111,28 @@ def test_big_tables_keep_the_engine_precision_without_nulls(network, tmp_path):
     np.testing.assert_array_equal(legs["waiting_h"].to_numpy(), total.to_numpy())
 
 
+def test_a_chunk_that_fails_to_build_leaves_no_folder(network, tmp_path, monkeypatch):
+    """A big table's chunks are built one ahead in another thread: an error there reaches
+    the caller, and nothing is left behind (no folder, no temporary sibling)."""
+    from corridorsim import outputs
+    from corridorsim.result import RunResult
+
+    res = run_scenario(scenario_from_dict(_xian(40)), network=network)
+    monkeypatch.setattr(outputs, "CHUNK_ROWS", 2_000)
+    built = RunResult.arrow_chunks
+
+    def broken(self, table, max_rows=1_000_000):
+        for i, chunk in enumerate(built(self, table, max_rows)):
+            if table == "legs" and i == 2:
+                raise RuntimeError("chunk 2 failed")
+            yield chunk
+
+    monkeypatch.setattr(RunResult, "arrow_chunks", broken)
+    with pytest.raises(RuntimeError, match="chunk 2 failed"):
+        write_run(res, tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_sample_view_matches_the_full_tables(network):
     """A large run's report uses, of each route with more bookings than the cap, every k-th
     consignment: the sampled tables are exactly those rows of the full tables (legs with
