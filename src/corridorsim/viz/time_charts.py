@@ -147,8 +147,11 @@ def transit_by_week_chart(ts: pd.DataFrame, axis: DateAxis, windows: Sequence[Ma
     ax.set_ylim(bottom=0)
     ax.set_ylabel("door-to-door days (by booking week)")
     ax.set_title("Transit time by booking week: median, band P10–P90", fontsize=10)
-    ax.legend(*_legend_items(ax, handles), loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=8,
-              frameon=False)
+    items, names = _legend_items(ax, handles)
+    # three columns of "Family · Origin → Destination" are wider than the figure: two
+    ncols = 2 if max((len(n) for n in names), default=0) > 45 else 3
+    ax.legend(items, names, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=ncols,
+              fontsize=8, frameon=False)
     return fig
 
 
