@@ -375,14 +375,16 @@ def _disruption_section(res: RunResult) -> str:
 def report_html(res: RunResult) -> str:
     """The complete HTML of the run report."""
     labels, colours = _labels(res)
-    body = (_header(res) + _kpi_section(res, labels, colours) + _shipments_section(res, labels,
+    head = (_header(res) + _kpi_section(res, labels, colours) + _shipments_section(res, labels,
                                                                                 colours)
             + _disruption_section(res)
-            + over_time_section(res, labels, colours, _styles(res))
-            + _time_section(res, labels, colours) + bottleneck_section(res, labels, colours)
-            + saturation_section(res)
+            + over_time_section(res, labels, colours, _styles(res)))
+    tail = (bottleneck_section(res, labels, colours) + saturation_section(res)
             + _accounting_section(res, labels) + _assumptions_section(res)
             + validation_section(res))
+    # the time section last: its sample is the report's largest allocation, and by then the
+    # run's Parquet threads have had longest to finish (peak memory of `run`, issue #20)
+    body = head + _time_section(res, labels, colours) + tail
     return page(f"corridorsim report · {res.scenario.name}", body)
 
 
