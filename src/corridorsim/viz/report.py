@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from corridorsim.experiments.tasks import _release_memory
+from corridorsim.memory import release_freed_heap
 from corridorsim.viz import charts
 from corridorsim.viz.assets import badge, esc, fmt
 from corridorsim.viz.bottlenecks import bottleneck_section
@@ -249,7 +249,7 @@ def _time_section(res: RunResult, labels: dict[str, str], colours: dict[str, str
     # the sample is the report's largest allocation (~140 MB on a full-year run): first hand
     # back the heap that the run's Parquet threads freed (glibc keeps it in their arenas),
     # so that the sample does not sit on top of it (peak RSS of `run`: see issue #20)
-    _release_memory()
+    release_freed_heap()
     res = res.sample() if hasattr(res, "sample") else res
     sample, fallback = sample_consignments(res)
     if sample.empty:
