@@ -152,10 +152,6 @@ def layer_name(family: str, label: str, colour: str) -> str:
             f'<i class="swatch" style="background:{esc(colour)}"></i>{esc(short)}</span>')
 
 
-def _node_names(res: RunResult) -> dict[str, str]:
-    return {str(k): str(v) for k, v in res.network.nodes["name"].items()}
-
-
 def _pairs(res: RunResult) -> set[tuple[str, str]]:
     return {(inst.origin, inst.destination) for inst in res.routes.values()}
 
@@ -166,7 +162,7 @@ def instance_label(res: RunResult, inst: RouteInstance) -> str:
     label = str(inst.route.family.label)
     if len(_pairs(res)) <= 1:
         return label
-    names = _node_names(res)
+    names = res.network.names
     return (f"{label} · {names.get(inst.origin, inst.origin)} → "
             f"{names.get(inst.destination, inst.destination)}")
 

@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 
 def node_names(res: RunResult) -> dict[str, str]:
-    """Node id → name (``net.nodes["name"]``)."""
-    return {str(k): str(v) for k, v in res.network.nodes["name"].items()}
+    """Node id → name (:attr:`corridorsim.network.Network.names`)."""
+    return res.network.names
 
 
 def od_pairs(res: RunResult) -> list[tuple[str, str]]:
