@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -65,7 +66,8 @@ def command(scenario: str, out: Path | None, seed: int | None, horizon_days: flo
     check_output_dir(out, scn.name, force=force)
     with output_lock(out):
         extras = [] if no_viz else _viz_writers()
-        with RunProgress(scn.name, enabled=not quiet, writers=len(extras)) as bar:
+        with RunProgress(scn.name, enabled=not quiet, writers=len(extras)) as bar, \
+                _charts_beside(bool(extras)):
             res = _simulate(scn, net, bar, replications=replications, workers=workers,
                             scheduler=scheduler)
             bar.phase("writing tables")
@@ -98,14 +100,25 @@ def replications_line(info: Mapping[str, Any]) -> str:
     return line
 
 
+def _charts_beside(on: bool) -> contextlib.AbstractContextManager[None]:
+    """The report's charts rendered in a process of their own, started now so that it
+    imports matplotlib while this one simulates (:mod:`corridorsim.viz.render`)."""
+    if not on:
+        return contextlib.nullcontext()
+    from corridorsim.viz.render import elsewhere
+
+    return elsewhere()
+
+
 def _viz_writers() -> list[Callable[[RunResult, Path], list[Path]]]:
     try:
-        from corridorsim.viz import write_map, write_report
+        from corridorsim.viz.pages import run_page_writers
+
+        return run_page_writers(charts_elsewhere=True)
     except ImportError as exc:  # an install problem: say so rather than leave the map out
         print_warning(f"map.html and report.html are not written: {exc}. Reinstall corridorsim "
                       "(pip install -e .) or run with --no-viz")
         return []
-    return [write_map, write_report]
 
 
 class RunProgress:

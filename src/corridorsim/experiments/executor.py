@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures import Future as LocalFuture
@@ -27,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from corridorsim.errors import CorridorSimError
 from corridorsim.experiments.tasks import error_record
+from corridorsim.processes import spawn_pool, stop_pool
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -40,11 +39,6 @@ TaskFn = Callable[[dict[str, Any]], dict[str, Any]]
 
 class ExperimentError(CorridorSimError, RuntimeError):
     """Experiments cannot run as asked (Dask missing, scheduler unreachable, ...)."""
-
-
-def _ignore_interrupt() -> None:
-    """Worker processes leave Ctrl-C to this one, which stops them (no traceback each)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Executor:
@@ -89,27 +83,15 @@ class Executor:
                 raise ExperimentError(
                     f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from exc
         elif self.workers >= 2:
-            # spawn: a clean interpreter per worker (fork would copy this process's threads
-            # and its memory, which copy-on-write then duplicates page by page)
-            self.pool = ProcessPoolExecutor(self.workers - 1,
-                                            mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_ignore_interrupt)
+            self.pool = spawn_pool(self.workers - 1)
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):
                 self.client.close()  # type: ignore[no-untyped-call]  # dask: no annotations
-        if self.pool is not None:
-            if exc_type is not None:  # Ctrl-C or an error: stop the workers now
-                # (ProcessPoolExecutor has no public way to stop a running task before 3.14)
-                procs = list((getattr(self.pool, "_processes", None) or {}).values())
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                for proc in procs:
-                    with contextlib.suppress(Exception):
-                        proc.terminate()
-                        proc.join(5.0)
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:  # on Ctrl-C or an error, stop the workers now
+            stop_pool(self.pool, now=exc_type is not None)
         self.client = self.pool = None
 
     def submit(self, fn: TaskFn, payloads: Sequence[dict[str, Any]], *,

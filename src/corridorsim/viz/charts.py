@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Mapping
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+from corridorsim.viz.render import svg
 
 __all__ = ["breakdown_chart", "excess_chart", "time_distance_chart", "to_svg", "transit_chart"]
 
@@ -18,18 +18,10 @@ PART_COLOURS = {"rail": "#1f77b4", "sea": "#17becf", "road": "#8c564b", "hub": "
 
 
 def to_svg(fig: Figure, salt: str) -> str:
-    """The figure as an ``<svg>`` element (no XML prolog), ids made unique by ``salt``.
-
-    Figures are laid out by matplotlib's constrained layout (legends outside the axes
-    included), so the page is drawn once: ``bbox_inches="tight"`` would draw it twice."""
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg")
-    text = buf.getvalue()
-    text = re.sub(r"<\?xml[^>]*\?>\s*", "", text)
-    text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    return text.strip()
+    """The figure as an ``<svg>`` element (no XML prolog), ids made unique by ``salt`` — or,
+    while ``corridorsim run`` renders charts in a process of their own, a placeholder that
+    the page's :func:`corridorsim.viz.render.with_svgs` replaces (see that module)."""
+    return svg(fig, salt)
 
 
 def _ordered(df: pd.DataFrame, col: str, order: Mapping[str, str]) -> list[tuple[str, pd.DataFrame]]:

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from corridorsim.errors import InternalError
 from corridorsim.memory import release_freed_heap
 from corridorsim.viz import charts
 from corridorsim.viz.assets import badge, esc, fmt
 from corridorsim.viz.bottlenecks import bottleneck_section
 from corridorsim.viz.html import Format, formatter, html_table, page
 from corridorsim.viz.over_time import over_time_section
+from corridorsim.viz.render import with_svgs
 from corridorsim.viz.report_data import (
     accounting_tables,
     breakdown_columns,
@@ -372,8 +374,8 @@ def _disruption_section(res: RunResult) -> str:
     return "<h2>Disruptions</h2>" + html_table(df)
 
 
-def report_html(res: RunResult) -> str:
-    """The complete HTML of the run report."""
+def _report_page(res: RunResult) -> str:
+    """The report's HTML, its charts possibly placeholders (:func:`render.svg`)."""
     labels, colours = _labels(res)
     head = (_header(res) + _kpi_section(res, labels, colours) + _shipments_section(res, labels,
                                                                                 colours)
@@ -388,8 +390,35 @@ def report_html(res: RunResult) -> str:
     return page(f"corridorsim report · {res.scenario.name}", body)
 
 
+def report_html(res: RunResult) -> str:
+    """The complete HTML of the run report."""
+    return with_svgs(_report_page(res))
+
+
 def write_report(res: RunResult, out: Path) -> list[Path]:
     """Write ``report.html`` into the folder ``out``; return the path written."""
     path = Path(out) / "report.html"
     path.write_text(report_html(res), encoding="utf-8")
     return [path]
+
+
+class ReportInTwoSteps:
+    """:func:`write_report` as two writers, so that another page is drawn between them
+    while the chart renderer draws the report's charts (:mod:`corridorsim.viz.render`):
+    :meth:`start` builds the page, :meth:`finish` puts the charts in and writes it."""
+
+    def __init__(self) -> None:
+        self._page: str | None = None
+
+    def start(self, res: RunResult, out: Path) -> list[Path]:
+        self._page = _report_page(res)
+        release_freed_heap()  # its sample is freed: the next page does not sit on top of it
+        return []
+
+    def finish(self, res: RunResult, out: Path) -> list[Path]:
+        if self._page is None:
+            raise InternalError("ReportInTwoSteps.finish before start (a bug in corridorsim)")
+        path = Path(out) / "report.html"
+        path.write_text(with_svgs(self._page), encoding="utf-8")
+        self._page = None
+        return [path]
