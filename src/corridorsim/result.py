@@ -208,8 +208,7 @@ class RunResult:
     def _sampled(self, per_route: int) -> RunResult:
         assert self.trace is not None
         rec = self.trace.records
-        order = np.argsort(rec.route, kind="stable")  # by route, booking order within
-        bounds = np.searchsorted(rec.route[order], np.arange(len(rec.route_ids) + 1))
+        order, bounds = rec.by_route()  # by route, booking order within
         every = {rec.route_ids[r]: -(-int(b - a) // per_route)  # ceil
                  for r, (a, b) in enumerate(pairwise(bounds)) if b - a > per_route}
         if not every:

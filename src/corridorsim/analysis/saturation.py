@@ -90,11 +90,7 @@ class _RouteMembers:
 
     def __init__(self, rec: RunRecords) -> None:
         self.rec = rec
-        n_routes = len(rec.route_ids)
-        small = np.uint8 if n_routes <= 2**8 else np.uint16 if n_routes <= 2**16 else np.int64
-        self.order = np.argsort(rec.route.astype(small), kind="stable")
-        self.bounds = np.concatenate([[0], np.cumsum(np.bincount(rec.route,
-                                                                 minlength=n_routes))])
+        self.order, self.bounds = rec.by_route()
         self._rows: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
 
     def any(self, r: int) -> bool:

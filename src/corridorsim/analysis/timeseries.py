@@ -216,8 +216,7 @@ def _onward_queues(trace: SimTrace, ts: np.ndarray) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     if rec.n == 0:
         return out
-    order = np.argsort(rec.route, kind="stable")
-    bounds = np.searchsorted(rec.route[order], np.arange(len(rec.route_ids) + 1))
+    order, bounds = rec.by_route()
     for r in range(len(rec.route_ids)):
         cons = order[bounds[r]:bounds[r + 1]]
         if not len(cons):

@@ -109,3 +109,14 @@ class RunRecords:
     @property
     def n_rows(self) -> int:
         return len(self.t_in)
+
+    def by_route(self) -> tuple[np.ndarray, np.ndarray]:
+        """Consignment indices grouped by route, in booking order within each, and the
+        bounds of route ``r``'s group: ``order[bounds[r]:bounds[r + 1]]``. One stable sort
+        of small integers (a radix sort: 5.6 M consignments in ~0.03 s, a merge sort of the
+        int32 route column took ~0.4 s)."""
+        n_routes = len(self.route_ids)
+        small = np.uint8 if n_routes <= 2**8 else np.uint16 if n_routes <= 2**16 else np.int64
+        order = np.argsort(self.route.astype(small), kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(self.route, minlength=n_routes))])
+        return order, bounds.astype(np.int64)
