@@ -12,6 +12,15 @@ pandas and geopandas when it runs, so ``corridorsim --help`` answers at once.
 
 from __future__ import annotations
 
+import os
+
+# Before numpy is imported: numpy asks the kernel for transparent huge pages on every large
+# array (madvise), and on a 2-core Debian machine (THP "madvise") the kernel time that costs
+# on a big run outweighed the gain: benchmark_10m's run 10.4-10.75 s → 8.4-8.8 s, the whole
+# command 17.8-18.3 s → 16.1 s (sys 6.6-7.4 s → 3.8-3.9 s); the full-year baseline_2024
+# 4.3-4.7 s → 4.3 s. A value the user set wins.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
 import click
 
 from corridorsim._version import __version__
