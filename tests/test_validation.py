@@ -322,4 +322,4 @@ def test_report_renders_validation_section(check):
     assert 'id="validation"' in html and "validation observations pass" in html and "C01" in html
     head, _, apart = html.partition('id="calibration-residuals"')
     assert ">C01<" in apart and ">C01<" not in head and ">C03<" in head
-    assert "validation_section(res)" in inspect.getsource(report.report_html)
+    assert "validation_section(res)" in inspect.getsource(report._report_page)
