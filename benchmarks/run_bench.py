@@ -193,7 +193,8 @@ def main() -> int:
         from cli_bench import main as cli_main
 
         cli = cli_main()
-        for k in ("viz_overhead", "viz_memory_ratio", "cli_overhead", "replications_per_min",
+        for k in ("viz_overhead", "viz_memory_ratio", "viz_memory_ratio_tree", "cli_overhead",
+                  "replications_per_min",
                   "parallel_efficiency", "replications_peak_tree_rss_mb",
                   "peak_mb_per_replication"):
             if k in cli:
