@@ -57,3 +57,24 @@ def test_a_dead_renderer_leaves_the_charts_to_this_process(res: RunResult,
             proc.join()
         html = report_html(res)
     assert html == drawn_here
+
+
+def test_weather_note_names_places_and_their_sources() -> None:
+    from types import SimpleNamespace
+
+    from corridorsim.viz.over_time import storm_note
+
+    shipped = SimpleNamespace(scenario=load_scenario("baseline_2025")[0])  # default weather
+
+    windows = [{"cause": "weather", "target": "caspian", "label": "storm on the caspian"},
+               {"cause": "weather", "target": "KZ_KUR", "place": "Kuryk port",
+                "capacity_factor": 0.0},
+               {"cause": "weather", "target": "KZ_KUR", "place": "Kuryk port",
+                "capacity_factor": 0.0},
+               {"cause": "weather", "target": "KZ_DOS", "place": "Dostyk",
+                "capacity_factor": 0.45}]
+    note = storm_note(shipped, windows)  # type: ignore[arg-type]
+    assert "1 storm on the caspian (rate: S63 2025, assumed" in note
+    assert "2 spells closing Kuryk port (rate: T-C3 2024, assumed" in note
+    assert "1 spell slowing to 45% Dostyk (rate: T-C12 2024, assumed" in note
+    assert "KZ_KUR" not in note and "source not given" not in note

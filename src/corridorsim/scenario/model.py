@@ -164,6 +164,19 @@ class Disruption(FrozenModel):
         return f"{a} → {end} ({days})"
 
 
+# Where the default weather at single places comes from (the processes and the reasoning:
+# :mod:`corridorsim.scenario.weather`), by node id.
+PLACE_WEATHER_SOURCES = {
+    "KZ_KUR": Provenance(
+        source="T-C3", year=2024, assumed=True,
+        note="closed by weather about 50 % of November–December, Caspian storms included; "
+             "other months no weather beyond the storms (assumed); spells of 2–5 days"),
+    "KZ_DOS": Provenance(
+        source="T-C12", year=2024, assumed=True,
+        note="wind cuts Beskol–Dostyk from 20 to 9 trains a day; one spell a month "
+             "November–March, one every four months otherwise, 1–4 days (assumed)"),
+}
+
 # Where the Caspian storm default comes from (the process: :mod:`corridorsim.scenario.weather`).
 CASPIAN_STORMS_SOURCE = Provenance(
     source="S63", year=2025, assumed=True,

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from corridorsim.scenario.model import CASPIAN_STORMS_SOURCE
+from corridorsim.scenario.model import (
+    CASPIAN_STORMS_SOURCE,
+    PLACE_WEATHER_SOURCES,
+    Provenance,
+)
 from corridorsim.viz import charts
 from corridorsim.viz.assets import esc, fmt
 from corridorsim.viz.html import html_table
@@ -94,21 +98,42 @@ def _transit_part(res: RunResult, ts: pd.DataFrame, axis: DateAxis,
 
 
 def storm_note(res: RunResult, windows: list[dict[str, Any]]) -> str:
-    """How many storms each sea had, and where their rate comes from."""
-    parts = []
-    for area in sorted({str(w["target"]) for w in windows if w["cause"] == "weather"}):
-        n = sum(1 for w in windows if w["cause"] == "weather" and w["target"] == area)
-        prov = res.scenario.provenance.get(f"weather.{area}.storms_per_month")
-        if prov is None and area == "caspian" and "weather" not in res.scenario.model_fields_set:
+    """How many storms each sea had and how many spells of weather each single place (a
+    closed port, a slowed border), and where their rates come from."""
+    scn = res.scenario
+    default = "weather" not in scn.model_fields_set
+    seas, places = [], []
+    weather = [w for w in windows if w["cause"] == "weather"]
+    for area in sorted({str(w["target"]) for w in weather if "place" not in w}):
+        n = sum(1 for w in weather if w["target"] == area and "place" not in w)
+        prov = scn.provenance.get(f"weather.{area}.storms_per_month")
+        if prov is None and area == "caspian" and default:
             prov = CASPIAN_STORMS_SOURCE
-        src = ("source not given" if prov is None else
-               f"{prov.source or 'no source'}{f' {prov.year}' if prov.year else ''}"
-               f"{', assumed' if prov.assumed else ''}{f': {prov.note}' if prov.note else ''}")
-        parts.append(f"{n} storm{'s' if n != 1 else ''} on the {area.replace('_', ' ')} "
-                     f"(rate: {src})")
-    if not parts:
-        return ""
-    return f'<p class="note">Storms: {esc("; ".join(parts))}.</p>'
+        seas.append(f"{n} storm{'s' if n != 1 else ''} on the {area.replace('_', ' ')} "
+                    f"(rate: {_source(prov)})")
+    for node in sorted({str(w["target"]) for w in weather if "place" in w}):
+        spells = [w for w in weather if w["target"] == node and "place" in w]
+        prov = next((p for k, p in scn.provenance.items()
+                     if k.startswith(f"weather.places.{node}.")), None)
+        if prov is None and default:
+            prov = PLACE_WEATHER_SOURCES.get(node)
+        cap = float(spells[0].get("capacity_factor", 0.0))
+        what = "closing" if cap == 0.0 else f"slowing to {cap:.0%}"
+        places.append(f"{len(spells)} spell{'s' if len(spells) != 1 else ''} {what} "
+                      f"{spells[0]['place']} (rate: {_source(prov)})")
+    out = ""
+    if seas:
+        out += f'<p class="note">Storms: {esc("; ".join(seas))}.</p>'
+    if places:
+        out += f'<p class="note">Weather at single places: {esc("; ".join(places))}.</p>'
+    return out
+
+
+def _source(prov: Provenance | None) -> str:
+    if prov is None:
+        return "source not given"
+    return (f"{prov.source or 'no source'}{f' {prov.year}' if prov.year else ''}"
+            f"{', assumed' if prov.assumed else ''}{f': {prov.note}' if prov.note else ''}")
 
 
 
