@@ -78,8 +78,10 @@ def _route_text(options: list[RouteOption], o: str, d: str, names: Mapping[str, 
     import shutil
     import textwrap
 
+    from corridorsim.network.places import short_name
+
     width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    lines = [f"{_short(names[o])} → {_short(names[d])}  ({o} → {d})", "",
+    lines = [f"{short_name(names[o])} → {short_name(names[d])}  ({o} → {d})", "",
              f"{'route':<30}{'km':>8}{'rail':>8}{'sea':>8}{'days*':>7}"]
     for op in options:
         r = op.route
@@ -103,11 +105,6 @@ def _days(d: float) -> str:
     return f"{d:.1f}" if d < 10 else f"{d:.0f}"
 
 
-def _short(name: object) -> str:
-    """A place's plain name: "Altynkol / Khorgos Gateway" → "Altynkol"."""
-    return str(name).split(" (")[0].split(" / ")[0]
-
-
 def route_schedule_days(route: Route) -> float:
     from corridorsim.routing.schedule import undisturbed_days
 
@@ -116,6 +113,7 @@ def route_schedule_days(route: Route) -> float:
 
 def route_summary_text(route: Route, names: Mapping[str, object]) -> str:
     """The places a route is known by: its stops and the straits and canals it passes."""
+    from corridorsim.network.places import short_name
     from corridorsim.routing import Stop
 
     seen: list[str] = []
@@ -123,7 +121,7 @@ def route_summary_text(route: Route, names: Mapping[str, object]) -> str:
         nodes = [stage.node] if isinstance(stage, Stop) else [w.node for w in stage.waypoints
                                                                if w.kind == "chokepoint"]
         for n in nodes:
-            label = _short(names[n])
+            label = short_name(names[n])
             if label not in seen:
                 seen.append(label)
     return " – ".join(seen)

@@ -220,6 +220,9 @@ def summary_table(res: RunResult) -> Table:
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
                   title=f"{res.scenario.name}: door-to-door per route"
                         + (f" (mean of {reps} replications)" if reps > 1 else ""))
+    from corridorsim.network.places import short_name
+
+    names = res.network.names
     rows = res.summary.to_dict("records")
     several = ("origin" in res.summary
                and len({(r["origin"], r["destination"]) for r in rows}) > 1)
@@ -232,7 +235,8 @@ def summary_table(res: RunResult) -> Table:
     for row in rows:
         label = route_label(row["route"])[0]
         if several:  # several pairs: each route cell names its pair on a second line
-            label += f"\n  {row['origin']} → {row['destination']}"
+            label += (f"\n  {short_name(names.get(row['origin'], row['origin']))} → "
+                      f"{short_name(names.get(row['destination'], row['destination']))}")
         cells = [_cell(f, row.get(k)) for _, k, f in SUMMARY_COLUMNS[1:]]
         blank = blank or "–" in cells[1:]
         table.add_row(label, *cells)

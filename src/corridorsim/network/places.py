@@ -18,7 +18,8 @@ import pandas as pd
 from corridorsim.errors import RouteError
 from corridorsim.network import Network
 
-__all__ = ["PlaceError", "nodes_table", "normalise", "place_index", "resolve_place"]
+__all__ = ["PlaceError", "nodes_table", "normalise", "place_index", "resolve_place",
+           "short_name"]
 
 # letters NFKD does not take apart
 _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ı": "i", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
@@ -37,6 +38,12 @@ def normalise(text: str) -> str:
     t = re.sub(r"['’`ʼ]", "", t)
     t = re.sub(r"[^0-9a-z]+", " ", t)
     return " ".join(t.split())
+
+
+def short_name(name: object) -> str:
+    """A place's plain name: ``Boyuk Kesik / Gardabani (AZ–GE border)`` → ``Boyuk Kesik``."""
+    text = str(name)
+    return text.split(" (")[0].split(" / ")[0].strip() or text
 
 
 def _keys(nid: str, name: str, aliases: Iterable[str]) -> list[tuple[str, int]]:

@@ -12,6 +12,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from corridorsim.network.places import short_name
 from corridorsim.viz.assets import esc
 from corridorsim.viz.layers import _used_nodes, endpoints
 
@@ -22,11 +23,6 @@ __all__ = ["LABEL_KINDS", "add_place_labels", "place_labels", "short_name"]
 
 #: node kinds labelled, most important first (the declutter keeps the earlier ones)
 LABEL_KINDS = ("gauge_change", "port", "border", "chokepoint", "terminal")
-
-
-def short_name(name: str) -> str:
-    """``Boyuk Kesik / Gardabani (AZ–GE border)`` → ``Boyuk Kesik``."""
-    return name.split(" (")[0].split(" / ")[0].strip() or name
 
 
 def place_labels(res: RunResult) -> list[tuple[str, str, float, float]]:
