@@ -22,31 +22,20 @@ from corridorsim.experiments.paired import PAIRED_COLUMNS, paired_differences, r
 from corridorsim.experiments.stats import paired_interval, t_quantile_975
 from corridorsim.scenario.load import load_scenario
 
-SMALL = """\
-extends: baseline_2024
-name: {name}
-horizon_d: 40
-warmup_d: 3
-routes: [middle_corridor, northern]
-demand:
-  - route: middle_corridor
-    teu_per_week: 200
-  - route: northern
-    teu_per_week: {nt}
-"""
-
-CLOSED = SMALL + """\
+CLOSED = """\
 disruptions:
-  - {{name: Caspian closed, target: caspian, start_d: 5, end_d: 12, capacity_factor: 0}}
+  - {name: Caspian closed, target: caspian, start_d: 5, end_d: 12, capacity_factor: 0}
 """
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, small_scenario_template: str) -> Path:
+    small = small_scenario_template
     d = tmp_path_factory.mktemp("compare")
-    (d / "a.yaml").write_text(SMALL.format(name="small_a", nt=300), encoding="utf-8")
-    (d / "b.yaml").write_text(SMALL.format(name="small_b", nt=600), encoding="utf-8")
-    (d / "closed.yaml").write_text(CLOSED.format(name="small_c", nt=300), encoding="utf-8")
+    (d / "a.yaml").write_text(small.format(name="small_a", nt=300), encoding="utf-8")
+    (d / "b.yaml").write_text(small.format(name="small_b", nt=600), encoding="utf-8")
+    (d / "closed.yaml").write_text(small.format(name="small_c", nt=300) + CLOSED,
+                                   encoding="utf-8")
     return d
 
 

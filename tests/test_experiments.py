@@ -48,22 +48,14 @@ lhs:
     demand[1].teu_per_week: [400, 900]
 """
 
-TWO = """\
-name: {name}
-base: small.yaml
-replications: {reps}
-grid:
-  services.caspian_feeder.fleet: [3, 8]
-"""
-
-
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory, small_scenario_text: str) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, small_scenario_text: str,
+           two_fleets_sweep: str) -> Path:
     d = tmp_path_factory.mktemp("experiments")
     (d / "small.yaml").write_text(small_scenario_text, encoding="utf-8")
     (d / "sweep.yaml").write_text(SWEEP.format(name="grid_lhs", reps=1), encoding="utf-8")
-    (d / "sweep_reps.yaml").write_text(TWO.format(name="grid_reps", reps=2), encoding="utf-8")
-    (d / "sweep_two.yaml").write_text(TWO.format(name="two", reps=1), encoding="utf-8")
+    (d / "sweep_reps.yaml").write_text(two_fleets_sweep.format(name="grid_reps", reps=2), encoding="utf-8")
+    (d / "sweep_two.yaml").write_text(two_fleets_sweep.format(name="two", reps=1), encoding="utf-8")
     return d
 
 

@@ -23,20 +23,13 @@ from corridorsim.experiments.tasks import simulate_task
 from corridorsim.outputs import write_run
 from corridorsim.scenario.load import load_scenario
 
-TWO_VARIANTS = """\
-name: two
-base: small.yaml
-replications: 1
-grid:
-  services.caspian_feeder.fleet: [3, 8]
-"""
-
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory, small_scenario_text: str) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, small_scenario_text: str,
+           two_fleets_sweep: str) -> Path:
     d = tmp_path_factory.mktemp("workers")
     (d / "small.yaml").write_text(small_scenario_text, encoding="utf-8")
-    (d / "two.yaml").write_text(TWO_VARIANTS, encoding="utf-8")
+    (d / "two.yaml").write_text(two_fleets_sweep.format(name="two", reps=1), encoding="utf-8")
     return d
 
 
