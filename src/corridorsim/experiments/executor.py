@@ -111,6 +111,7 @@ class Batch:
         self.futures: list[Future[dict[str, Any]]] = []
         self._running: dict[LocalFuture[dict[str, Any]], int] = {}
         self._next = 0  # the first payload nobody has taken yet
+        self._pool_lost = False
         if ex.client is not None and payloads:
             self.futures = ex.client.map(fn, payloads, pure=False)
         self._top_up()
@@ -119,11 +120,17 @@ class Batch:
         return len(self.payloads)
 
     def _top_up(self) -> None:
-        """Keep every local worker busy (one task each, so this process takes the rest)."""
-        pool = self.ex.pool
+        """Keep every local worker busy (one task each, so this process takes the rest);
+        if the workers are gone (one was killed: BrokenProcessPool), this process takes
+        every task left."""
+        pool = None if self._pool_lost else self.ex.pool
         while pool is not None and self._next < len(self.payloads) \
                 and len(self._running) < self.ex.workers - 1:
-            fut = pool.submit(self.fn, self.payloads[self._next])
+            try:
+                fut = pool.submit(self.fn, self.payloads[self._next])
+            except Exception:
+                self._pool_lost = True
+                return
             self._running[fut] = self._next
             self._next += 1
 
