@@ -33,12 +33,18 @@ def folder(tmp_path_factory: pytest.TempPathFactory, small_scenario_text: str,
     return d
 
 
-def _no_children_left(grace_s: float = 10.0) -> bool:
-    """No child process alive once the last ones (possibly still being reaped on a busy
-    machine) have had ``grace_s`` to exit."""
-    for proc in multiprocessing.active_children():
+def _workers(ex: Executor) -> list[multiprocessing.process.BaseProcess]:
+    """The executor's worker processes (other tests' processes, Dask's, are not ours)."""
+    assert ex.pool is not None
+    return list(ex.pool._processes.values())  # type: ignore[attr-defined]
+
+
+def _all_stopped(procs: list[multiprocessing.process.BaseProcess],
+                 grace_s: float = 10.0) -> bool:
+    """Every one of ``procs`` has exited, given ``grace_s`` to be reaped on a busy machine."""
+    for proc in procs:
         proc.join(grace_s)
-    return not multiprocessing.active_children()
+    return not any(proc.is_alive() for proc in procs)
 
 
 # module level, so that spawned workers can import them
@@ -65,12 +71,13 @@ def test_this_process_and_the_workers_share_the_tasks() -> None:
         assert ex.description == "2 local processes"
         with TaskProgress(6, "t", enabled=False) as bar:
             rows, errors = ex.submit(where, payloads).summary_rows(bar)
+        procs = _workers(ex)
     assert not errors
     assert sorted(rows) == list(range(6))  # each task once, by its index
     assert [r[0]["i"] for _, r in sorted(rows.items())] == list(range(6))
     pids = {r[0]["pid"] for r in rows.values()}
     assert os.getpid() in pids and len(pids) == 2  # the worker took task 0, this one others
-    assert _no_children_left()  # the worker stopped with the executor
+    assert procs and _all_stopped(procs)  # the worker stopped with the executor
 
 
 def test_replications_on_local_workers_are_byte_identical(folder: Path, network: Any,
@@ -106,11 +113,13 @@ def test_an_exception_here_stops_the_workers() -> None:
     def boom() -> None:
         raise KeyboardInterrupt
 
+    procs: list[multiprocessing.process.BaseProcess] = []
     with pytest.raises(KeyboardInterrupt), Executor(workers=2) as ex:
         batch = ex.submit(slow, payloads[:1])  # the worker sleeps a minute on it
+        procs += _workers(ex)
         with TaskProgress(1, "t", enabled=False) as bar:
             batch.summary_rows(bar, then=boom)
-    assert _no_children_left()  # terminated: its task would sleep another minute
+    assert procs and _all_stopped(procs)  # terminated: its task would sleep another minute
 
 
 def test_cli_compare_with_workers_matches_in_process(folder: Path, tmp_path: Path) -> None:
