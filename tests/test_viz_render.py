@@ -78,3 +78,17 @@ def test_weather_note_names_places_and_their_sources() -> None:
     assert "2 spells closing Kuryk port (rate: T-C3 2024, assumed" in note
     assert "1 spell slowing to 45% Dostyk (rate: T-C12 2024, assumed" in note
     assert "KZ_KUR" not in note and "source not given" not in note
+
+
+def test_no_renderer_process_means_charts_drawn_here(res: RunResult, drawn_here: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    def cannot_start(*args: object, **kwargs: object) -> None:  # a sandbox without processes
+        raise OSError("process creation is not permitted")
+
+    monkeypatch.setattr(multiprocessing, "get_context", cannot_start)
+    with render.elsewhere():
+        assert render._renderer is None
+        html = report_html(res)
+    assert html == drawn_here

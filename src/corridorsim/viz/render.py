@@ -52,7 +52,11 @@ def elsewhere() -> Iterator[None]:
     if _renderer is not None:  # already on: the outer context owns it
         yield
         return
-    _renderer = _Renderer()
+    try:
+        _renderer = _Renderer()
+    except Exception:  # no process can be started here: the charts are drawn in this one
+        yield
+        return
     failed = True
     try:
         yield
