@@ -41,7 +41,7 @@ def test_charts_drawn_elsewhere_give_the_same_page(res: RunResult, drawn_here: s
 def test_report_in_two_steps_around_the_map(res: RunResult, drawn_here: str,
                                             tmp_path: Path) -> None:
     with render.elsewhere():
-        writers = run_page_writers(charts_elsewhere=True)
+        writers = run_page_writers()
         assert [w.__name__ for w in writers] == ["write_report", "write_map", "write_report"]
         written = [p for w in writers for p in w(res, tmp_path)]
     assert sorted(p.name for p in written) == ["map.html", "report.html"]

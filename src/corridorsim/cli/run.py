@@ -114,7 +114,7 @@ def _viz_writers() -> list[Callable[[RunResult, Path], list[Path]]]:
     try:
         from corridorsim.viz.pages import run_page_writers
 
-        return run_page_writers(charts_elsewhere=True)
+        return run_page_writers()
     except ImportError as exc:  # an install problem: say so rather than leave the map out
         print_warning(f"map.html and report.html are not written: {exc}. Reinstall corridorsim "
                       "(pip install -e .) or run with --no-viz")

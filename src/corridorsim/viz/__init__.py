@@ -27,12 +27,17 @@ _DEFERRED = {"write_map": ("folium", "branca", "jinja2"), "write_report": ("matp
 __all__ = ["build_map", "write_compare_report", "write_map", "write_report"]
 
 
-def _deferred(name: str) -> Callable[["RunResult", Path], list[Path]]:
-    """``name`` (a page writer) importing its module when called. Raises ImportError now if
-    a library it needs is not installed, as importing it would."""
+def _require(name: str) -> None:
+    """Raise ImportError now if a library the page writer ``name`` needs is not installed,
+    as importing its module would."""
     for package in _DEFERRED[name]:
         if find_spec(package) is None:
             raise ImportError(f"No module named '{package}'", name=package)
+
+
+def _deferred(name: str) -> Callable[["RunResult", Path], list[Path]]:
+    """``name`` (a page writer) importing its module when called (:func:`_require` now)."""
+    _require(name)
 
     def write(res: "RunResult", out: Path) -> list[Path]:
         writer: Callable[[RunResult, Path], list[Path]] = getattr(

@@ -397,9 +397,9 @@ def report_html(res: RunResult) -> str:
 
 def write_report(res: RunResult, out: Path) -> list[Path]:
     """Write ``report.html`` into the folder ``out``; return the path written."""
-    path = Path(out) / "report.html"
-    path.write_text(report_html(res), encoding="utf-8")
-    return [path]
+    steps = ReportInTwoSteps()
+    steps.start(res, out)
+    return steps.finish(res, out)
 
 
 class ReportInTwoSteps:
