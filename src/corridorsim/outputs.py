@@ -146,7 +146,10 @@ def _write_tables(res: RunResult, tmp: Path,
     which only read the result; each file's bytes are the same as written one after the
     other, chunk by chunk."""
     names = ("legs.parquet", "consignments.parquet")
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="corridorsim-parquet") as pool:
+    # four threads: a writer per file and the chunk each has building ahead (a writer
+    # waits on its builder, so fewer threads could leave a builder queued behind it)
+    with ThreadPoolExecutor(max_workers=2 * len(names),
+                            thread_name_prefix="corridorsim-parquet") as pool:
         big = [pool.submit(_write_hashed, tmp / name, _built_ahead(
                    res.arrow_chunks(name.removesuffix(".parquet"), CHUNK_ROWS), pool))
                for name in names]

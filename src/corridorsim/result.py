@@ -182,7 +182,6 @@ class RunResult:
             return [(0, self.n_consignments)]
         return chunk_bounds(self.trace.records, max_rows)
 
-
     def cached(self, name: str, build: Callable[[], Any]) -> Any:
         """``build()``, computed once per result (an aggregate read by several pages), or
         the value the analysis step computed under ``name``."""

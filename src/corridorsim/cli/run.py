@@ -214,14 +214,13 @@ def summary_table(res: RunResult) -> Table:
     from rich import box
     from rich.table import Table
 
+    from corridorsim.network.places import short_name
     from corridorsim.viz.compare_report import route_label
 
     reps = int(res.info.get("replications", 1) or 1)
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), title_justify="left",
                   title=f"{res.scenario.name}: door-to-door per route"
                         + (f" (mean of {reps} replications)" if reps > 1 else ""))
-    from corridorsim.network.places import short_name
-
     names = res.network.names
     rows = res.summary.to_dict("records")
     several = ("origin" in res.summary
