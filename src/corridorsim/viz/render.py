@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import pickle
 import re
 from collections.abc import Iterator
@@ -34,9 +35,10 @@ class _Renderer:
         self.pool: ProcessPoolExecutor = spawn_pool(1, warm=_warm)
         self.pool.submit(int)  # the process starts on the first task: now, not at the report
         self.jobs: dict[str, tuple[Future[str], Figure, str]] = {}
+        self.count = itertools.count()
 
     def submit(self, fig: Figure, salt: str) -> str:
-        token = f"<!--corridorsim-svg-{len(self.jobs)}-{salt}-->"
+        token = f"<!--corridorsim-svg-{next(self.count)}-{salt}-->"
         self.jobs[token] = (self.pool.submit(_render_pickled, pickle.dumps(fig), salt),
                             fig, salt)
         return token
@@ -80,9 +82,9 @@ def svg(fig: Figure, salt: str) -> str:
 def with_svgs(html: str) -> str:
     """``html`` with every placeholder of :func:`svg` replaced by its SVG (waiting for the
     renderer; a figure it failed on is drawn here)."""
-    if _renderer is None or not _renderer.jobs:
+    if _renderer is None:
         return html
-    jobs, _renderer.jobs = _renderer.jobs, {}
+    jobs = {t: _renderer.jobs.pop(t) for t in list(_renderer.jobs) if t in html}
     for token, (fut, fig, salt) in jobs.items():
         try:
             text = fut.result()
