@@ -100,3 +100,15 @@ def test_bad_scenario_is_refused_clearly(tmp_path: Path, content: str | bytes,
 def test_enough_distinct_cases() -> None:
     assert len({c[0] for c in CASES}) >= 15
     assert len({c[1] for c in CASES}) == len(CASES)
+
+
+def test_error_in_a_list_replacing_the_base_files_points_at_this_file(tmp_path: Path) -> None:
+    """An overlay's ``demand`` replaces the base's whole: a field missing from it is this
+    file's error, at its own line — not at the base scenario's entry it replaced."""
+    p = tmp_path / "mine.yaml"
+    p.write_text("extends: baseline_2024\nname: mine\ndemand:\n  - route: northern\n"
+                 "    origin: Xi'an\n    destination: Duisburg\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["run", str(p), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert f"{p}:4:5: demand[0].teu_per_week: required field is missing" in r.output
+    assert "baseline_2024.yaml" not in r.output

@@ -224,6 +224,26 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _forget_replaced(pos: Positions, own_pos: Positions, own: dict[str, Any]) -> None:
+    """Drop from ``pos`` (the base files') the places inside a value this file replaces
+    whole (a list, a number): an error there is this file's, at its own line, never at
+    the line of a base file's entry it replaced."""
+    for path in own_pos:
+        value: Any = own
+        for part in path:
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                value = None
+        if value is None or isinstance(value, dict):
+            continue  # merged key by key with the base's: the base's other places hold
+        n = len(path)
+        for old in [q for q in pos if len(q) > n and q[:n] == path and q not in own_pos]:
+            del pos[old]
+
+
 def _resolve_extends(ref: str, here: Path, where: str | None = None) -> Path:
     cand = (here.parent / ref)
     if cand.exists():
@@ -270,6 +290,7 @@ def _load_raw(path: Path, pos: Positions, prov: dict[str, dict[str, Any]], depth
                 raise
             # say which file's extends: led to the broken base file
             raise ScenarioError(f"{p.file}:{p.line}:{p.col}: extends: {ext!r}: {exc}") from exc
+        _forget_replaced(pos, own_pos, data)
         data = _merge(base, data)
     pos.update(own_pos)
     prov.update(own_prov)
